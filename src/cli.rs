@@ -1,0 +1,73 @@
+//! The command line, parsed with clap. Only parsing lives here; `app` does the work.
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use swabsim::scenario::SetOverride;
+
+/// swabsim: simulate a mass-testing round (call-ups, walks, queues, desks) event by event and
+/// write CSV results.
+#[derive(Debug, Parser)]
+#[command(name = "swabsim", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a scenario and write its results to a run directory.
+    Run(RunArgs),
+    /// Check scenario files and list every problem with file:line:column.
+    Validate {
+        /// Scenario files (TOML).
+        #[arg(required = true)]
+        scenarios: Vec<PathBuf>,
+    },
+}
+
+/// Options of `swabsim run`.
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML), e.g. scenarios/dongyuegong.toml.
+    pub scenario: PathBuf,
+
+    /// Run directory to write [default: output/<scenario name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+
+    /// Master seed of every random stream [default: the scenario's `seed`].
+    #[arg(long, value_name = "N")]
+    pub seed: Option<u64>,
+
+    /// Independent replications; with more than one, summary.csv gets a mean row and 95%
+    /// confidence-interval columns.
+    #[arg(long, short = 'r', value_name = "R", default_value_t = 1,
+          value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub replications: u32,
+
+    /// Override a scenario value, e.g. --set site.east-gate.desks=6 (repeatable; the same paths
+    /// a sweep uses: tables by key, [[area]] and [[site]] entries by name).
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<SetOverride>,
+
+    /// Also write trace.csv, one row per person (memory grows with the population).
+    #[arg(long)]
+    pub trace: bool,
+
+    /// Replace an existing run directory.
+    #[arg(long)]
+    pub force: bool,
+
+    /// Worker threads for replications [default: all cores]. Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N",
+          value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+
+    /// No progress bar and no summary on the terminal.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
+}

@@ -1,0 +1,157 @@
+//! The event kernel and the processes of a testing round: call-ups, walking, queueing with a
+//! green lane, pipelined stages at desks, opening hours, balking, reneging and coming back.
+//!
+//! No I/O, no printing, no serde: what happens is pushed into an [`Observer`], whose methods do
+//! nothing by default. Time is integer milliseconds; events are ordered by (time, insertion).
+
+mod queue;
+pub mod rng;
+mod sim;
+
+pub use queue::EventQueue;
+pub use sim::{RunInfo, simulate};
+
+use crate::model::{AreaId, SiteId};
+use crate::time::{SimDuration, SimTime};
+
+/// Round index given to walk-ins, which belong to no call-up round.
+pub const WALK_IN: u32 = u32::MAX;
+
+/// Who a person is, as observers see them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Who {
+    /// Home area (or walk-in stream).
+    pub area: AreaId,
+    /// Call-up round, or [`WALK_IN`].
+    pub round: u32,
+    /// In the priority group.
+    pub priority: bool,
+}
+
+/// The times of one person's visit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Visit {
+    /// When the person set off from home (walk-ins: arrival).
+    pub set_off: SimTime,
+    /// First arrival at a site.
+    pub first_arrival: SimTime,
+    /// Arrival of the try that ended the visit.
+    pub arrival: SimTime,
+    /// Tries that found the queue full before this one.
+    pub tries: u32,
+    /// When the person reached the first post of a desk (tested people only).
+    pub service_start: SimTime,
+}
+
+/// Why a person left untested.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GiveUp {
+    /// The queue was full on the last allowed try.
+    Full,
+    /// The site was closed and the person does not wait for the opening.
+    Closed,
+    /// Patience ran out in the queue.
+    Reneged,
+}
+
+/// Where everyone still in the system is when the run ends.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct EndState {
+    /// Called and set off (or about to), not yet at a site for the first time.
+    pub en_route: u64,
+    /// Arrived, now away until coming back (queue was full, or site closed).
+    pub away: u64,
+    /// In a queue.
+    pub waiting: u64,
+    /// At a desk.
+    pub at_desk: u64,
+    /// Events processed in the run.
+    pub events: u64,
+}
+
+/// Receives what happens in a run. Every method does nothing by default.
+#[allow(unused_variables)]
+pub trait Observer {
+    /// A call-up wave reached `called` residents of `area`, of whom `coming` will come.
+    fn called(&mut self, t: SimTime, area: AreaId, round: u32, called: u32, coming: u32) {}
+    /// A person reached a site for the first time.
+    fn arrived(&mut self, t: SimTime, site: SiteId, who: Who) {}
+    /// The number of people waiting at a site changed.
+    fn queue_changed(&mut self, t: SimTime, site: SiteId, waiting: u32) {}
+    /// The number of desks open at a site changed.
+    fn desks_changed(&mut self, t: SimTime, site: SiteId, open: u32) {}
+    /// The number of desks whose first post is occupied changed.
+    fn busy_changed(&mut self, t: SimTime, site: SiteId, busy: u32) {}
+    /// A person reached the first post of a desk after waiting `wait`.
+    fn service_started(
+        &mut self,
+        t: SimTime,
+        site: SiteId,
+        desk: u32,
+        who: Who,
+        wait: SimDuration,
+    ) {
+    }
+    /// A person left the last post of a desk: tested.
+    fn tested(&mut self, t: SimTime, site: SiteId, desk: u32, who: Who, visit: Visit) {}
+    /// A person left untested.
+    fn gave_up(&mut self, t: SimTime, site: SiteId, who: Who, why: GiveUp, visit: Visit) {}
+    /// A reporting step ends at `t` (called at every step and once at the horizon).
+    fn step(&mut self, t: SimTime) {}
+    /// The run ended at the horizon.
+    fn finished(&mut self, t: SimTime, end: &EndState) {}
+}
+
+/// An observer that ignores everything.
+impl Observer for () {}
+
+/// Two observers, both told everything, the first first.
+impl<A: Observer, B: Observer> Observer for (A, B) {
+    fn called(&mut self, t: SimTime, area: AreaId, round: u32, called: u32, coming: u32) {
+        self.0.called(t, area, round, called, coming);
+        self.1.called(t, area, round, called, coming);
+    }
+    fn arrived(&mut self, t: SimTime, site: SiteId, who: Who) {
+        self.0.arrived(t, site, who);
+        self.1.arrived(t, site, who);
+    }
+    fn queue_changed(&mut self, t: SimTime, site: SiteId, waiting: u32) {
+        self.0.queue_changed(t, site, waiting);
+        self.1.queue_changed(t, site, waiting);
+    }
+    fn desks_changed(&mut self, t: SimTime, site: SiteId, open: u32) {
+        self.0.desks_changed(t, site, open);
+        self.1.desks_changed(t, site, open);
+    }
+    fn busy_changed(&mut self, t: SimTime, site: SiteId, busy: u32) {
+        self.0.busy_changed(t, site, busy);
+        self.1.busy_changed(t, site, busy);
+    }
+    fn service_started(
+        &mut self,
+        t: SimTime,
+        site: SiteId,
+        desk: u32,
+        who: Who,
+        wait: SimDuration,
+    ) {
+        self.0.service_started(t, site, desk, who, wait);
+        self.1.service_started(t, site, desk, who, wait);
+    }
+    fn tested(&mut self, t: SimTime, site: SiteId, desk: u32, who: Who, visit: Visit) {
+        self.0.tested(t, site, desk, who, visit);
+        self.1.tested(t, site, desk, who, visit);
+    }
+    fn gave_up(&mut self, t: SimTime, site: SiteId, who: Who, why: GiveUp, visit: Visit) {
+        self.0.gave_up(t, site, who, why, visit);
+        self.1.gave_up(t, site, who, why, visit);
+    }
+    fn step(&mut self, t: SimTime) {
+        self.0.step(t);
+        self.1.step(t);
+    }
+    fn finished(&mut self, t: SimTime, end: &EndState) {
+        self.0.finished(t, end);
+        self.1.finished(t, end);
+    }
+}

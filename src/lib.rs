@@ -1,0 +1,31 @@
+//! swabsim: a discrete-event simulator of mass-testing logistics.
+//!
+//! A planner writes a scenario file; swabsim simulates the round event by event and writes CSV
+//! results. Data flows one way:
+//!
+//! ```text
+//! scenario file ──► scenario ──► model ──► engine ──► observe ──► report
+//!  (TOML text)      (serde,       (ids,     (event     (streaming   (CSV, manifest,
+//!                   --set,        ticks,    kernel +   statistics,  run directory)
+//!                   locations)    samplers) processes) time series)
+//!                        runner: R replications of the middle, in parallel
+//! ```
+//!
+//! - [`scenario`] mirrors the file with serde types and applies `--set` overrides; it only
+//!   collects.
+//! - [`model`] validates across fields (every problem at once, with file:line:column) and resolves
+//!   names to ids, texts to ticks, distributions to samplers.
+//! - [`engine`] is the event kernel and the processes; it pushes what happens into an
+//!   [`engine::Observer`] and never formats output.
+//! - [`observe`] holds the observers: streaming counters, time-weighted statistics, quantiles,
+//!   time series, conservation, an optional per-person trace.
+//! - [`report`] writes the run directory.
+//! - [`runner`] runs replications in parallel with identical results for any thread count.
+
+pub mod engine;
+pub mod model;
+pub mod observe;
+pub mod report;
+pub mod runner;
+pub mod scenario;
+pub mod time;

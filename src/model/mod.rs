@@ -1,0 +1,960 @@
+//! The resolved, immutable world of one scenario: names turned into `u32` ids, durations into
+//! milliseconds, distributions into samplers, the compact `count` form expanded.
+//!
+//! [`Model::build`] is the validation step: it checks across fields and reports every problem
+//! at once as [`Problem`]s with the key path they come from. Nothing after this module sees a
+//! string id or a TOML value.
+
+mod daily;
+mod dist;
+
+pub use daily::Daily;
+pub use dist::Sampler;
+
+use std::collections::BTreeMap;
+
+use crate::scenario::{
+    AreaFile, Choice, Dist, FullAction, KeyPath, Problem, ScenarioFile, SiteFile, WhenClosed,
+};
+use crate::time::{CivilTime, DAY, HOUR, MINUTE, SimDuration, SimTime};
+
+/// Index of an area in [`Model::areas`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AreaId(pub u32);
+
+/// Index of a site in [`Model::sites`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct SiteId(pub u32);
+
+/// Most reporting steps a run may have (horizon ÷ report_every).
+pub const MAX_STEPS: u64 = 200_000;
+
+/// The whole resolved scenario.
+#[derive(Debug, Clone)]
+pub struct Model {
+    /// Scenario name.
+    pub name: String,
+    /// Title for reports.
+    pub title: String,
+    /// Civil date and time of the start.
+    pub start: CivilTime,
+    /// End of the simulation.
+    pub horizon: SimTime,
+    /// Master seed.
+    pub seed: u64,
+    /// Reporting step of the time series.
+    pub report_every: SimDuration,
+    /// Target time from each round's start.
+    pub deadline: Option<SimDuration>,
+    /// Areas, in file order (compact blocks expanded in place).
+    pub areas: Vec<Area>,
+    /// Sites, in file order (compact blocks expanded in place).
+    pub sites: Vec<Site>,
+    /// Call-up rounds across all areas.
+    pub rounds: Vec<Round>,
+}
+
+/// One call-up round across the areas that have it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Round {
+    /// The earliest start of this round in any area.
+    pub start: SimTime,
+    /// Residents called in this round.
+    pub residents: u64,
+}
+
+/// A resolved area.
+#[derive(Debug, Clone)]
+pub struct Area {
+    /// Name (expanded).
+    pub name: String,
+    /// Residents.
+    pub residents: u32,
+    /// Households.
+    pub households: u32,
+    /// Sites in order of preference.
+    pub sites: Vec<SiteId>,
+    /// Site choice rule.
+    pub choice: Choice,
+    /// Walking time.
+    pub walk: Sampler,
+    /// Share in the priority group.
+    pub priority_share: f64,
+    /// Share who come when called.
+    pub turnout: f64,
+    /// Delay from call-up to setting off.
+    pub response: Sampler,
+    /// How people come.
+    pub arrivals: Arrivals,
+}
+
+/// How an area's people come to the sites.
+#[derive(Debug, Clone)]
+pub enum Arrivals {
+    /// Called up in waves, every round.
+    CallUp(CallUp),
+    /// A Poisson stream.
+    WalkIn(WalkIn),
+}
+
+/// Call-up plan of an area.
+#[derive(Debug, Clone)]
+pub struct CallUp {
+    /// Number of rounds.
+    pub rounds: u32,
+    /// Time between round starts.
+    pub round_every: SimDuration,
+    /// This area's stagger offset.
+    pub offset: SimDuration,
+    /// Waves: time after the round start and number of residents called.
+    pub waves: Vec<(SimDuration, u32)>,
+}
+
+/// A walk-in stream.
+#[derive(Debug, Clone)]
+pub struct WalkIn {
+    /// Arrivals per millisecond by time of day.
+    pub rate: Daily,
+    /// First possible arrival.
+    pub begin: SimTime,
+    /// No arrivals from here on.
+    pub end: SimTime,
+}
+
+/// A resolved site.
+#[derive(Debug, Clone)]
+pub struct Site {
+    /// Name (expanded).
+    pub name: String,
+    /// Desks.
+    pub desks: u32,
+    /// Open (1) or closed (0) by time of day.
+    pub hours: Daily,
+    /// Waiting places; `None` is unlimited.
+    pub queue_capacity: Option<u32>,
+    /// Whether the priority group has its own lane served first.
+    pub green_lane: bool,
+    /// Behaviour at a closed site.
+    pub when_closed: WhenClosed,
+    /// Patience in the queue.
+    pub patience: Option<Sampler>,
+    /// Come back when the queue is full: (delay, tries in all); `None` gives up.
+    pub come_back: Option<(Sampler, u32)>,
+    /// Stages of every desk, in order.
+    pub stages: Vec<Stage>,
+}
+
+/// One stage of a desk.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// Name.
+    pub name: String,
+    /// Service time.
+    pub service: Sampler,
+}
+
+impl Model {
+    /// Validates a parsed scenario and resolves it, or returns every problem found.
+    pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
+        let mut c = Check::default();
+        let header = header(&mut c, file);
+        let sites = sites(&mut c, &file.site);
+        let index: BTreeMap<&str, SiteId> = sites
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (s.name.as_str(), SiteId(i as u32)))
+            .collect();
+        let areas = areas(&mut c, &file.area, &index, header.horizon);
+        if file.area.is_empty() {
+            c.push(
+                KeyPath::default(),
+                "area",
+                "the scenario has no [[area]]: nobody comes to be tested",
+                "add an [[area]] with residents and a call-up, or a walk-in stream",
+            );
+        }
+        if c.problems.is_empty() {
+            let rounds = rounds(&areas);
+            Ok(Model {
+                name: header.name,
+                title: header.title,
+                start: header.start,
+                horizon: header.horizon,
+                seed: header.seed,
+                report_every: header.report_every,
+                deadline: header.deadline,
+                areas,
+                sites,
+                rounds,
+            })
+        } else {
+            Err(c.problems)
+        }
+    }
+
+    /// Milliseconds since midnight at time `t`.
+    pub fn time_of_day(&self, t: SimTime) -> u64 {
+        (self.start.millis_of_day + t.0) % DAY
+    }
+
+    /// Total residents over the areas with call-ups (one round).
+    pub fn residents(&self) -> u64 {
+        self.areas
+            .iter()
+            .filter(|a| matches!(a.arrivals, Arrivals::CallUp(_)))
+            .map(|a| u64::from(a.residents))
+            .sum()
+    }
+}
+
+/// Collects problems.
+#[derive(Default)]
+struct Check {
+    problems: Vec<Problem>,
+}
+
+impl Check {
+    fn push(
+        &mut self,
+        path: KeyPath,
+        key: &str,
+        message: impl Into<String>,
+        fix: impl Into<String>,
+    ) {
+        self.problems.push(Problem {
+            path,
+            key: key.to_string(),
+            message: message.into(),
+            fix: fix.into(),
+        });
+    }
+
+    fn share(&mut self, v: Option<f64>, default: f64, path: KeyPath, key: &str) -> f64 {
+        let v = v.unwrap_or(default);
+        if !(0.0..=1.0).contains(&v) {
+            self.push(
+                path,
+                key,
+                format!("must be a share between 0 and 1, found {v}"),
+                "write a share as a fraction, e.g. 0.15 for 15%",
+            );
+        }
+        v
+    }
+
+    fn duration(&mut self, d: SimDuration, path: KeyPath, key: &str, what: &str) -> SimDuration {
+        if d.0 == 0 {
+            self.push(
+                path,
+                key,
+                format!("{what} must be longer than 0"),
+                "give a positive duration, e.g. \"15min\"",
+            );
+        }
+        d
+    }
+
+    fn name(&mut self, name: &str, path: KeyPath, key: &str) {
+        if name.trim().is_empty()
+            || name.contains(['.', '/', '\\', '"'])
+            || name.chars().any(char::is_control)
+        {
+            self.push(
+                path,
+                key,
+                format!("`{name}` cannot be used as a name: names must not be empty or contain `.`, `/`, `\\` or quotes"),
+                "use letters, digits, `-` and `_`, e.g. \"east-gate\" (Chinese names are fine)",
+            );
+        }
+    }
+}
+
+struct HeaderModel {
+    name: String,
+    title: String,
+    start: CivilTime,
+    horizon: SimTime,
+    seed: u64,
+    report_every: SimDuration,
+    deadline: Option<SimDuration>,
+}
+
+fn header(c: &mut Check, file: &ScenarioFile) -> HeaderModel {
+    let h = &file.scenario;
+    let p = KeyPath::of(&["scenario"]);
+    if file.version != 1 {
+        c.push(
+            KeyPath::of(&["version"]),
+            "version",
+            format!("unknown file format version {}", file.version),
+            "this swabsim reads version = 1",
+        );
+    }
+    c.name(&h.name, p.key("name"), "scenario.name");
+    let start = match (h.start.date, h.start.time, h.start.offset) {
+        (Some(d), time, None) => {
+            let t = time.map_or(0, |t| {
+                u64::from(t.hour) * HOUR + u64::from(t.minute) * MINUTE + u64::from(t.second) * 1000
+            });
+            CivilTime::new(i64::from(d.year), u32::from(d.month), u32::from(d.day), t)
+        }
+        _ => {
+            c.push(
+                p.key("start"),
+                "scenario.start",
+                format!("`{}` is not a local date and time", h.start),
+                "write the local start without a time zone, e.g. start = 2022-11-02T07:00:00",
+            );
+            CivilTime::new(1970, 1, 1, 0)
+        }
+    };
+    let horizon = c.duration(
+        h.horizon.0,
+        p.key("horizon"),
+        "scenario.horizon",
+        "the horizon",
+    );
+    let report_every = h.report_every.map_or(SimDuration(15 * MINUTE), |d| d.0);
+    c.duration(
+        report_every,
+        p.key("report_every"),
+        "scenario.report_every",
+        "the reporting step",
+    );
+    if report_every.0 > 0 && horizon.0 / report_every.0 > MAX_STEPS {
+        c.push(
+            p.key("report_every"),
+            "scenario.report_every",
+            format!(
+                "the horizon {} holds more than {MAX_STEPS} reporting steps of {report_every}",
+                horizon
+            ),
+            "choose a longer reporting step",
+        );
+    }
+    if let Some(d) = h.deadline {
+        c.duration(d.0, p.key("deadline"), "scenario.deadline", "the deadline");
+    }
+    HeaderModel {
+        name: h.name.clone(),
+        title: h.title.clone().unwrap_or_else(|| h.name.clone()),
+        start,
+        horizon: SimTime(horizon.0),
+        seed: h.seed,
+        report_every,
+        deadline: h.deadline.map(|d| d.0),
+    }
+}
+
+/// Expands `{i}` (1-based index) and `{i/N}` ((i-1)/N + 1) in a compact-form name.
+pub fn expand(template: &str, i: u32) -> Result<String, String> {
+    let mut out = String::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        out.push_str(&rest[..open]);
+        let close = rest[open..]
+            .find('}')
+            .ok_or_else(|| format!("`{template}` has a `{{` without `}}`"))?;
+        let inner = &rest[open + 1..open + close];
+        let v = match inner.split_once('/') {
+            None if inner.trim() == "i" => i,
+            Some((a, n)) if a.trim() == "i" => match n.trim().parse::<u32>() {
+                Ok(n) if n > 0 => (i - 1) / n + 1,
+                _ => {
+                    return Err(format!(
+                        "`{{{inner}}}` in `{template}` needs a whole number above 0 after `/`"
+                    ));
+                }
+            },
+            _ => {
+                return Err(format!(
+                    "`{{{inner}}}` in `{template}` is not `{{i}}` or `{{i/N}}`"
+                ));
+            }
+        };
+        out.push_str(&v.to_string());
+        rest = &rest[open + close + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn expanded_names(
+    c: &mut Check,
+    template: &str,
+    count: Option<u32>,
+    path: &KeyPath,
+    key: &str,
+) -> Vec<String> {
+    let n = count.unwrap_or(1);
+    if n == 0 {
+        c.push(
+            path.key("count"),
+            &format!("{key}.count"),
+            "count must be at least 1",
+            "remove `count` for a single entry, or give how many entries this block stands for",
+        );
+    }
+    let mut names = Vec::new();
+    for i in 1..=n.max(1) {
+        match expand(template, i) {
+            Ok(name) => names.push(name),
+            Err(e) => {
+                c.push(
+                    path.key("name"),
+                    &format!("{key}.name"),
+                    e,
+                    "write `{i}` for the entry's number, or `{i/N}` for groups of N",
+                );
+                return Vec::new();
+            }
+        }
+    }
+    if let Some(first) = names.first() {
+        c.name(first, path.key("name"), &format!("{key}.name"));
+    }
+    if count.is_some_and(|n| n > 1) && names.windows(2).any(|w| w[0] == w[1]) {
+        c.push(
+            path.key("name"),
+            &format!("{key}.name"),
+            format!("`{template}` gives the same name to several entries of this block"),
+            "put `{i}` in the name, e.g. \"building-{i}\"",
+        );
+    }
+    names
+}
+
+fn sites(c: &mut Check, files: &[SiteFile]) -> Vec<Site> {
+    let mut out: Vec<Site> = Vec::new();
+    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    for (si, f) in files.iter().enumerate() {
+        let path = KeyPath::of(&["site"]).index(si);
+        let key = format!("site.{}", f.name);
+        let names = expanded_names(c, &f.name, f.count, &path, &key);
+        let proto = site(c, f, &path, &key);
+        for name in names {
+            if seen.insert(name.clone(), ()).is_some() {
+                c.push(
+                    path.key("name"),
+                    &format!("{key}.name"),
+                    format!("there is already a site named `{name}`"),
+                    "give every site its own name",
+                );
+            }
+            out.push(Site {
+                name,
+                ..proto.clone()
+            });
+        }
+    }
+    out
+}
+
+fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
+    if f.desks == 0 {
+        c.push(
+            path.key("desks"),
+            &format!("{key}.desks"),
+            "must be at least 1, found 0",
+            "give the number of desks that sample at the same time, e.g. desks = 4",
+        );
+    }
+    if f.stage.is_empty() {
+        c.push(
+            path.key("stage"),
+            &format!("{key}.stage"),
+            "a site needs at least one stage",
+            "add a [[site.stage]] with a name and a service time, e.g. the swab",
+        );
+    }
+    if f.stage.len() > 16 {
+        c.push(
+            path.key("stage"),
+            &format!("{key}.stage"),
+            format!("{} stages; at most 16 are allowed", f.stage.len()),
+            "merge stages done by the same person",
+        );
+    }
+    let stages = f
+        .stage
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let sp = path.key("stage").index(i);
+            let sk = format!("{key}.stage.{}", s.name);
+            c.name(&s.name, sp.key("name"), &format!("{sk}.name"));
+            Stage {
+                name: s.name.clone(),
+                service: dist(c, &s.service, sp.key("service"), &format!("{sk}.service")),
+            }
+        })
+        .collect();
+    let hours = match &f.hours {
+        None => Daily::constant(1.0),
+        Some(ranges) if ranges.is_empty() => {
+            c.push(path.key("hours"), &format!("{key}.hours"), "the site is never open: `hours` is empty", "list the opening hours, e.g. hours = [\"07:00-12:00\", \"14:00-18:00\"], or remove the key for a site open all day");
+            Daily::constant(1.0)
+        }
+        Some(ranges) => Daily::from_periods(
+            &ranges
+                .iter()
+                .map(|r| (r.from, r.to, 1.0))
+                .collect::<Vec<_>>(),
+        )
+        .clamped(),
+    };
+    let come_back = match &f.on_full {
+        None => None,
+        Some(o) => {
+            let op = path.key("on_full");
+            match o.action {
+                FullAction::GiveUp => {
+                    if o.after.is_some() || o.tries.is_some() {
+                        c.push(
+                            op.key("action"),
+                            &format!("{key}.on_full.action"),
+                            "`after` and `tries` apply only when the action is \"come-back\"",
+                            "set action = \"come-back\", or remove `after` and `tries`",
+                        );
+                    }
+                    None
+                }
+                FullAction::ComeBack => {
+                    let tries = o.tries.unwrap_or(3);
+                    if tries < 2 {
+                        c.push(op.key("tries"), &format!("{key}.on_full.tries"), format!("with come-back a person needs at least 2 tries in all, found {tries}"), "count the first try too, e.g. tries = 3; or set action = \"give-up\"");
+                    }
+                    let after = match &o.after {
+                        Some(d) => dist(c, d, op.key("after"), &format!("{key}.on_full.after")),
+                        None => {
+                            c.push(op.clone(), &format!("{key}.on_full.after"), "come-back needs `after`, the time until the next try", "add e.g. after = { dist = \"uniform\", min = \"30min\", max = \"1h\" }");
+                            Sampler::zero()
+                        }
+                    };
+                    Some((after, tries))
+                }
+            }
+        }
+    };
+    Site {
+        name: f.name.clone(),
+        desks: f.desks,
+        hours,
+        queue_capacity: f.queue_capacity,
+        green_lane: f.green_lane.unwrap_or(false),
+        when_closed: f.when_closed.unwrap_or(WhenClosed::ComeBack),
+        patience: f
+            .patience
+            .as_ref()
+            .map(|d| dist(c, d, path.key("patience"), &format!("{key}.patience"))),
+        come_back,
+        stages,
+    }
+}
+
+impl Daily {
+    /// Opening hours: every positive value (overlapping ranges) counts as open.
+    fn clamped(self) -> Daily {
+        self.map_values(|v| if v > 0.0 { 1.0 } else { 0.0 })
+    }
+}
+
+fn areas(
+    c: &mut Check,
+    files: &[AreaFile],
+    index: &BTreeMap<&str, SiteId>,
+    horizon: SimTime,
+) -> Vec<Area> {
+    let mut out = Vec::new();
+    let mut seen: BTreeMap<String, ()> = BTreeMap::new();
+    for (ai, f) in files.iter().enumerate() {
+        let path = KeyPath::of(&["area"]).index(ai);
+        let key = format!("area.{}", f.name);
+        let names = expanded_names(c, &f.name, f.count, &path, &key);
+        let proto = area(c, f, &path, &key, horizon);
+        let n = names.len() as u32;
+        for (i, name) in names.into_iter().enumerate() {
+            let i = i as u32 + 1;
+            if seen.insert(name.clone(), ()).is_some() {
+                c.push(
+                    path.key("name"),
+                    &format!("{key}.name"),
+                    format!("there is already an area named `{name}`"),
+                    "give every area its own name",
+                );
+            }
+            let sites = area_sites(c, f, i, index, &path, &key);
+            let mut a = Area {
+                name,
+                sites,
+                ..proto.clone()
+            };
+            if let (Arrivals::CallUp(cu), Some(stagger)) = (&mut a.arrivals, f.stagger) {
+                let cycle = f.stagger_cycle.unwrap_or(n).max(1);
+                cu.offset = SimDuration(stagger.0.0 * u64::from((i - 1) % cycle));
+            }
+            out.push(a);
+        }
+    }
+    out
+}
+
+fn area_sites(
+    c: &mut Check,
+    f: &AreaFile,
+    i: u32,
+    index: &BTreeMap<&str, SiteId>,
+    path: &KeyPath,
+    key: &str,
+) -> Vec<SiteId> {
+    if f.sites.is_empty() {
+        if i == 1 {
+            c.push(
+                path.key("sites"),
+                &format!("{key}.sites"),
+                "the area names no site",
+                "list the sites its people go to, e.g. sites = [\"east-gate\"]",
+            );
+        }
+        return Vec::new();
+    }
+    f.sites
+        .iter()
+        .enumerate()
+        .filter_map(|(k, template)| {
+            let name = expand(template, i).unwrap_or_else(|_| template.clone());
+            match index.get(name.as_str()) {
+                Some(id) => Some(*id),
+                None => {
+                    let whose = if f.count.unwrap_or(1) > 1 {
+                        format!(" (for the area numbered {i})")
+                    } else {
+                        String::new()
+                    };
+                    let known: Vec<&str> = index.keys().take(8).copied().collect();
+                    c.push(
+                        path.key("sites").index(k),
+                        &format!("{key}.sites"),
+                        format!("names the site `{name}`{whose}, but no [[site]] has that name"),
+                        format!(
+                            "use the name of a [[site]]: {}{}",
+                            known.join(", "),
+                            if index.len() > 8 { ", ..." } else { "" }
+                        ),
+                    );
+                    None
+                }
+            }
+        })
+        .collect()
+}
+
+fn area(c: &mut Check, f: &AreaFile, path: &KeyPath, key: &str, horizon: SimTime) -> Area {
+    let residents = f.residents.unwrap_or(0);
+    let arrivals = match (&f.callup, &f.walkin) {
+        (Some(waves), None) => Arrivals::CallUp(callup(c, f, waves, path, key)),
+        (None, Some(w)) => Arrivals::WalkIn(walkin(c, w, path, key, horizon)),
+        (Some(_), Some(_)) => {
+            c.push(
+                path.key("walkin"),
+                &format!("{key}.walkin"),
+                "an area has either call-ups or walk-ins, not both",
+                "split it into two areas",
+            );
+            Arrivals::CallUp(CallUp {
+                rounds: 1,
+                round_every: SimDuration::ZERO,
+                offset: SimDuration::ZERO,
+                waves: Vec::new(),
+            })
+        }
+        (None, None) => {
+            c.push(
+                path.clone(),
+                key,
+                "the area has neither `callup` nor `walkin`: nobody from it comes",
+                "add callup = [{ at = \"0h\", share = 1.0 }], or walkin = { rate = \"60/h\" }",
+            );
+            Arrivals::CallUp(CallUp {
+                rounds: 1,
+                round_every: SimDuration::ZERO,
+                offset: SimDuration::ZERO,
+                waves: Vec::new(),
+            })
+        }
+    };
+    if matches!(arrivals, Arrivals::CallUp(_)) && f.residents.is_none() {
+        c.push(
+            path.clone(),
+            &format!("{key}.residents"),
+            "an area with call-ups needs `residents`",
+            "add the number of residents, e.g. residents = 2500",
+        );
+    }
+    Area {
+        name: f.name.clone(),
+        residents,
+        households: f.households.unwrap_or(0),
+        sites: Vec::new(),
+        choice: f.choice.unwrap_or(Choice::First),
+        walk: f.walk.as_ref().map_or_else(Sampler::zero, |d| {
+            dist(c, d, path.key("walk"), &format!("{key}.walk"))
+        }),
+        priority_share: c.share(
+            f.priority_share,
+            0.0,
+            path.key("priority_share"),
+            &format!("{key}.priority_share"),
+        ),
+        turnout: c.share(
+            f.turnout,
+            1.0,
+            path.key("turnout"),
+            &format!("{key}.turnout"),
+        ),
+        response: f.response.as_ref().map_or_else(Sampler::zero, |d| {
+            dist(c, d, path.key("response"), &format!("{key}.response"))
+        }),
+        arrivals,
+    }
+}
+
+fn callup(
+    c: &mut Check,
+    f: &AreaFile,
+    waves: &[crate::scenario::Wave],
+    path: &KeyPath,
+    key: &str,
+) -> CallUp {
+    let residents = f.residents.unwrap_or(0);
+    if waves.is_empty() {
+        c.push(
+            path.key("callup"),
+            &format!("{key}.callup"),
+            "the call-up has no wave",
+            "add a wave, e.g. callup = [{ at = \"0h\", share = 1.0 }]",
+        );
+    }
+    let mut cum = 0.0;
+    let mut called_before = 0u32;
+    let mut out = Vec::new();
+    for (w, wave) in waves.iter().enumerate() {
+        let wp = path.key("callup").index(w);
+        c.share(
+            Some(wave.share),
+            0.0,
+            wp.key("share"),
+            &format!("{key}.callup.{w}.share"),
+        );
+        cum += wave.share;
+        let called_by_now = (cum.min(1.0) * f64::from(residents)).round() as u32;
+        out.push((wave.at.0, called_by_now.saturating_sub(called_before)));
+        called_before = called_by_now.max(called_before);
+    }
+    if cum > 1.0 + 1e-9 {
+        c.push(
+            path.key("callup"),
+            &format!("{key}.callup"),
+            format!("the wave shares add up to {cum:.3}, more than 1"),
+            "make the shares of all waves add up to at most 1",
+        );
+    }
+    let rounds = f.rounds.unwrap_or(1);
+    if rounds == 0 {
+        c.push(
+            path.key("rounds"),
+            &format!("{key}.rounds"),
+            "must be at least 1, found 0",
+            "give the number of rounds, e.g. rounds = 3 for daily rounds on three days",
+        );
+    }
+    let round_every = match (rounds, f.round_every) {
+        (r, None) if r > 1 => {
+            c.push(
+                path.key("rounds"),
+                &format!("{key}.round_every"),
+                format!("{r} rounds need `round_every`, the time between round starts"),
+                "add e.g. round_every = \"24h\"",
+            );
+            SimDuration::ZERO
+        }
+        (_, Some(d)) => c.duration(
+            d.0,
+            path.key("round_every"),
+            &format!("{key}.round_every"),
+            "the time between rounds",
+        ),
+        _ => SimDuration::ZERO,
+    };
+    if f.stagger_cycle == Some(0) {
+        c.push(
+            path.key("stagger_cycle"),
+            &format!("{key}.stagger_cycle"),
+            "must be at least 1, found 0",
+            "give how many areas share one cycle of time slots",
+        );
+    }
+    CallUp {
+        rounds,
+        round_every,
+        offset: SimDuration::ZERO,
+        waves: out,
+    }
+}
+
+fn walkin(
+    c: &mut Check,
+    w: &crate::scenario::WalkIn,
+    path: &KeyPath,
+    key: &str,
+    horizon: SimTime,
+) -> WalkIn {
+    let wp = path.key("walkin");
+    let rate = match (&w.rate, &w.profile) {
+        (Some(r), None) => Daily::constant(r.per_ms),
+        (None, Some(periods)) => Daily::from_periods(
+            &periods
+                .iter()
+                .map(|p| (p.hours.from, p.hours.to, p.rate.per_ms))
+                .collect::<Vec<_>>(),
+        ),
+        _ => {
+            c.push(
+                wp.clone(),
+                &format!("{key}.walkin"),
+                "a walk-in stream needs exactly one of `rate` and `profile`",
+                "write walkin = { rate = \"60/h\" }, or a profile of rates by clock time",
+            );
+            Daily::constant(0.0)
+        }
+    };
+    let begin = SimTime(w.begin.map_or(0, |d| d.0.0));
+    let end = SimTime(w.end.map_or(horizon.0, |d| d.0.0));
+    if end <= begin {
+        c.push(
+            wp.key("end"),
+            &format!("{key}.walkin.end"),
+            format!(
+                "the stream ends ({}) before it begins ({})",
+                SimDuration(end.0),
+                SimDuration(begin.0)
+            ),
+            "make `end` later than `begin`",
+        );
+    }
+    WalkIn { rate, begin, end }
+}
+
+fn dist(c: &mut Check, d: &Dist, path: KeyPath, key: &str) -> Sampler {
+    let ms = |d: &crate::scenario::Duration| d.0.0 as f64;
+    let mut bad = |what: String, fix: &str| {
+        c.push(path.clone(), key, what, fix);
+        Sampler::zero()
+    };
+    match d {
+        Dist::Constant { value } => Sampler::Constant(value.0.0),
+        Dist::Uniform { min, max } if max.0 < min.0 => bad(
+            format!("uniform `min` ({}) is above `max` ({})", min.0, max.0),
+            "swap them",
+        ),
+        Dist::Uniform { min, max } => Sampler::uniform(ms(min), ms(max)),
+        Dist::Triangular { min, mode, max } if !(min.0 <= mode.0 && mode.0 <= max.0) => bad(
+            format!(
+                "triangular needs min ≤ mode ≤ max, found {}, {}, {}",
+                min.0, mode.0, max.0
+            ),
+            "order the three values",
+        ),
+        Dist::Triangular { min, mode, max } => Sampler::triangular(ms(min), ms(mode), ms(max)),
+        Dist::Exponential { mean } if mean.0.0 == 0 => bad(
+            "exponential `mean` must be above 0".into(),
+            "give the mean, e.g. mean = \"12s\"",
+        ),
+        Dist::Exponential { mean } => Sampler::exponential(ms(mean)),
+        Dist::Normal { mean, sd, min, max } => {
+            let lo = min.map_or(0.0, |m| ms(&m));
+            let hi = max.map_or(f64::INFINITY, |m| ms(&m));
+            if hi <= lo {
+                return bad(
+                    format!(
+                        "normal `min` ({}) must be below `max`",
+                        SimDuration(lo as u64)
+                    ),
+                    "widen the window",
+                );
+            }
+            Sampler::normal(ms(mean), ms(sd), lo, hi)
+        }
+        Dist::Lognormal { mean, .. } | Dist::Gamma { mean, .. } if mean.0.0 == 0 => bad(
+            "`mean` must be above 0".into(),
+            "give the mean, e.g. mean = \"35s\"",
+        ),
+        Dist::Lognormal { mean, sd } => Sampler::lognormal(ms(mean), ms(sd)),
+        Dist::Gamma { mean, sd } => Sampler::gamma(ms(mean), ms(sd)),
+        Dist::Erlang { k, mean } if *k == 0 || mean.0.0 == 0 => bad(
+            format!(
+                "erlang needs k ≥ 1 and a mean above 0, found k = {k}, mean = {}",
+                mean.0
+            ),
+            "e.g. { dist = \"erlang\", k = 3, mean = \"30s\" }",
+        ),
+        Dist::Erlang { k, mean } => Sampler::erlang(*k, ms(mean)),
+        Dist::Empirical { values, weights } => {
+            let w = weights.clone().unwrap_or_else(|| vec![1.0; values.len()]);
+            if values.is_empty() || w.len() != values.len() {
+                return bad(
+                    format!(
+                        "empirical needs as many weights as values, found {} values and {} weights",
+                        values.len(),
+                        w.len()
+                    ),
+                    "list one weight per value, or leave out `weights` for equal weights",
+                );
+            }
+            let ok = w.iter().all(|x| x.is_finite() && *x >= 0.0) && w.iter().sum::<f64>() > 0.0;
+            match Sampler::empirical(values.iter().map(|v| v.0.0).collect(), &w) {
+                Some(s) if ok => s,
+                _ => bad(
+                    "empirical weights must be 0 or more and not all 0".into(),
+                    "give positive weights",
+                ),
+            }
+        }
+    }
+}
+
+fn rounds(areas: &[Area]) -> Vec<Round> {
+    let mut rounds: Vec<Round> = Vec::new();
+    for a in areas {
+        if let Arrivals::CallUp(cu) = &a.arrivals {
+            for r in 0..cu.rounds as usize {
+                let start = SimTime(cu.round_every.0 * r as u64);
+                if rounds.len() <= r {
+                    rounds.push(Round {
+                        start,
+                        residents: 0,
+                    });
+                }
+                rounds[r].start = rounds[r].start.min(start);
+                rounds[r].residents += u64::from(a.residents);
+            }
+        }
+    }
+    rounds
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn compact_names() {
+        assert_eq!(expand("building-{i}", 7).unwrap(), "building-7");
+        assert_eq!(expand("point-{i/20}", 20).unwrap(), "point-1");
+        assert_eq!(expand("point-{i/20}", 21).unwrap(), "point-2");
+        assert_eq!(expand("plain", 3).unwrap(), "plain");
+        assert!(expand("x-{j}", 1).is_err());
+        assert!(expand("x-{i/0}", 1).is_err());
+        assert!(expand("x-{i", 1).is_err());
+    }
+}

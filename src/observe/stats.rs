@@ -1,0 +1,507 @@
+//! The statistics observer: counters, time-weighted queue and desk figures, wait quantiles,
+//! coverage by round, the time series, and the conservation check.
+
+use hdrhistogram::Histogram;
+
+use super::Row;
+use super::timeweighted::TimeWeighted;
+use crate::engine::{EndState, GiveUp, Observer, Visit, WALK_IN, Who};
+use crate::model::{AreaId, Model, SiteId};
+use crate::time::{HOUR, MINUTE, SimDuration, SimTime};
+
+/// Significant decimal digits kept by the wait histograms: values are exact to within 0.1%
+/// (HdrHistogram's relative error at 3 digits), so a p95 of 30 min is within ±1.8 s.
+pub const SIGNIFICANT_DIGITS: u8 = 3;
+
+/// Coverage marks reported, as shares of residents.
+pub const COVERAGE_MARKS: [f64; 3] = [0.90, 0.95, 0.99];
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new(SIGNIFICANT_DIGITS).expect("3 significant digits is a valid histogram precision")
+}
+
+/// Wait and time-in-system figures of one group of people.
+#[derive(Debug, Clone)]
+struct Waits {
+    wait: Histogram<u64>,
+    wait_sum: f64,
+    wait_max: u64,
+    green_sum: f64,
+    green_n: u64,
+    system: Histogram<u64>,
+    system_sum: f64,
+}
+
+impl Default for Waits {
+    fn default() -> Self {
+        Waits {
+            wait: histogram(),
+            wait_sum: 0.0,
+            wait_max: 0,
+            green_sum: 0.0,
+            green_n: 0,
+            system: histogram(),
+            system_sum: 0.0,
+        }
+    }
+}
+
+impl Waits {
+    fn add(&mut self, other: &Waits) {
+        // Both histograms auto-resize, so adding cannot fail.
+        let _ = self.wait.add(&other.wait);
+        let _ = self.system.add(&other.system);
+        self.wait_sum += other.wait_sum;
+        self.wait_max = self.wait_max.max(other.wait_max);
+        self.green_sum += other.green_sum;
+        self.green_n += other.green_n;
+        self.system_sum += other.system_sum;
+    }
+
+    fn fill(&self, row: &mut Row) {
+        let n = self.wait.len();
+        let mins = |ms: f64| if n == 0 { f64::NAN } else { ms / MINUTE as f64 };
+        let q = |h: &Histogram<u64>, p: f64| mins(h.value_at_quantile(p) as f64);
+        row.real("wait_mean_min", mins(self.wait_sum / n.max(1) as f64))
+            .real("wait_p50_min", q(&self.wait, 0.5))
+            .real("wait_p95_min", q(&self.wait, 0.95))
+            .real("wait_max_min", mins(self.wait_max as f64))
+            .real(
+                "wait_green_mean_min",
+                if self.green_n == 0 {
+                    f64::NAN
+                } else {
+                    self.green_sum / self.green_n as f64 / MINUTE as f64
+                },
+            );
+        let m = self.system.len();
+        let sys = |ms: f64| if m == 0 { f64::NAN } else { ms / MINUTE as f64 };
+        row.real(
+            "time_in_system_mean_min",
+            sys(self.system_sum / m.max(1) as f64),
+        )
+        .real(
+            "time_in_system_p95_min",
+            sys(self.system.value_at_quantile(0.95) as f64),
+        );
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct SiteStats {
+    arrived: u64,
+    tested: u64,
+    gave_up: [u64; 3],
+    queue: TimeWeighted,
+    desks: TimeWeighted,
+    busy: TimeWeighted,
+    waits: Waits,
+}
+
+#[derive(Debug, Clone)]
+struct RoundStats {
+    start: SimTime,
+    residents: u64,
+    tested: u64,
+    marks: [u64; 3],
+    reached: [Option<SimTime>; 3],
+    by_deadline: u64,
+}
+
+/// One row of the time series: a site at the end of a reporting step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SeriesRow {
+    /// End of the step.
+    pub t: SimTime,
+    /// The site.
+    pub site: SiteId,
+    /// People waiting at the end of the step.
+    pub queue: u32,
+    /// Time-weighted mean of people waiting over the step.
+    pub queue_mean: f64,
+    /// Most people waiting during the step.
+    pub queue_max: u32,
+    /// Desks open at the end of the step.
+    pub desks_open: u32,
+    /// Time-weighted mean of desks occupied over the step.
+    pub busy_mean: f64,
+    /// People who had arrived by the end of the step.
+    pub arrived: u64,
+    /// People tested by the end of the step.
+    pub tested: u64,
+    /// People who gave up by the end of the step.
+    pub gave_up: u64,
+}
+
+/// Collects the figures of one run.
+#[derive(Debug, Clone)]
+pub struct Stats {
+    sites: Vec<SiteStats>,
+    rounds: Vec<RoundStats>,
+    deadline: Option<SimDuration>,
+    called: u64,
+    coming: u64,
+    arrived_called: u64,
+    tested_walk_in: u64,
+    series: Vec<SeriesRow>,
+    end: Option<(SimTime, EndState)>,
+}
+
+/// What a run computed: the summary row, a row per site and per round, and the time series.
+#[derive(Debug, Clone)]
+pub struct RunFigures {
+    /// Key figures of the run.
+    pub summary: Row,
+    /// Key figures per site, in model order.
+    pub sites: Vec<Row>,
+    /// Coverage per call-up round.
+    pub rounds: Vec<Row>,
+    /// The time series.
+    pub series: Vec<SeriesRow>,
+    /// Where everyone was at the horizon.
+    pub end: EndState,
+}
+
+/// The books of a run did not balance: a bug in swabsim, never a problem of the input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "conservation violated: {0}. This is a bug in swabsim; please report it with the scenario and seed"
+)]
+pub struct ConservationError(pub String);
+
+impl Stats {
+    /// A collector sized for `model`.
+    pub fn new(model: &Model) -> Stats {
+        let rounds = model
+            .rounds
+            .iter()
+            .map(|r| RoundStats {
+                start: r.start,
+                residents: r.residents,
+                tested: 0,
+                marks: COVERAGE_MARKS.map(|m| (m * r.residents as f64).ceil() as u64),
+                reached: [None; 3],
+                by_deadline: 0,
+            })
+            .collect();
+        Stats {
+            sites: vec![SiteStats::default(); model.sites.len()],
+            rounds,
+            deadline: model.deadline,
+            called: 0,
+            coming: 0,
+            arrived_called: 0,
+            tested_walk_in: 0,
+            series: Vec::new(),
+            end: None,
+        }
+    }
+
+    /// Checks that every person is accounted for, and returns the run's figures.
+    pub fn finish(mut self, model: &Model) -> Result<RunFigures, ConservationError> {
+        let (horizon, end) = self
+            .end
+            .ok_or_else(|| ConservationError("the run did not finish".into()))?;
+        self.check(&end)?;
+        let sites: Vec<Row> = (0..self.sites.len())
+            .map(|s| self.site_row(model, s, horizon))
+            .collect();
+        let rounds = self.round_rows();
+        let summary = self.summary_row(horizon, &end);
+        Ok(RunFigures {
+            summary,
+            sites,
+            rounds,
+            series: self.series,
+            end,
+        })
+    }
+
+    fn check(&self, end: &EndState) -> Result<(), ConservationError> {
+        let sum = |f: &dyn Fn(&SiteStats) -> u64| self.sites.iter().map(f).sum::<u64>();
+        let arrived = sum(&|s| s.arrived);
+        let tested = sum(&|s| s.tested);
+        let gave_up = sum(&|s| s.gave_up.iter().sum());
+        let waiting = self
+            .sites
+            .iter()
+            .map(|s| s.queue.value() as u64)
+            .sum::<u64>();
+        let in_system = end.away + end.waiting + end.at_desk;
+        if arrived != tested + gave_up + in_system {
+            return Err(ConservationError(format!(
+                "arrived {arrived} ≠ tested {tested} + gave up {gave_up} + still in the system {in_system}"
+            )));
+        }
+        if self.coming != self.arrived_called + end.en_route {
+            return Err(ConservationError(format!(
+                "{} residents set off, but {} arrived and {} are on their way",
+                self.coming, self.arrived_called, end.en_route
+            )));
+        }
+        if waiting != end.waiting {
+            return Err(ConservationError(format!(
+                "the queues hold {} people, but the observed queue lengths add up to {waiting}",
+                end.waiting
+            )));
+        }
+        Ok(())
+    }
+
+    fn round_rows(&self) -> Vec<Row> {
+        self.rounds
+            .iter()
+            .enumerate()
+            .map(|(r, rs)| {
+                let mut row = Row::default();
+                row.count("round", r as u64 + 1)
+                    .count("residents", rs.residents)
+                    .count("tested", rs.tested)
+                    .real("coverage", share(rs.tested, rs.residents));
+                for (k, name) in ["hours_to_90pct", "hours_to_95pct", "hours_to_99pct"]
+                    .into_iter()
+                    .enumerate()
+                {
+                    row.real(
+                        name,
+                        rs.reached[k].map_or(f64::NAN, |t| t.since(rs.start).hours()),
+                    );
+                }
+                row.real(
+                    "coverage_at_deadline",
+                    if self.deadline.is_some() {
+                        share(rs.by_deadline, rs.residents)
+                    } else {
+                        f64::NAN
+                    },
+                );
+                row
+            })
+            .collect()
+    }
+
+    fn summary_row(&mut self, horizon: SimTime, end: &EndState) -> Row {
+        let queue_ms: f64 = self
+            .sites
+            .iter_mut()
+            .map(|s| s.queue.integral(horizon))
+            .sum();
+        let desk_ms: f64 = self
+            .sites
+            .iter_mut()
+            .map(|s| s.desks.integral(horizon))
+            .sum();
+        let busy_ms: f64 = self
+            .sites
+            .iter_mut()
+            .map(|s| s.busy.integral(horizon))
+            .sum();
+        let mut all = Waits::default();
+        for s in &self.sites {
+            all.add(&s.waits);
+        }
+        let sum = |f: &dyn Fn(&SiteStats) -> u64| self.sites.iter().map(f).sum::<u64>();
+        let residents: u64 = self.rounds.iter().map(|r| r.residents).sum();
+        let tested_residents: u64 = self.rounds.iter().map(|r| r.tested).sum();
+        let worst = |k: usize| {
+            self.rounds
+                .iter()
+                .map(|r| r.reached[k].map_or(f64::INFINITY, |t| t.since(r.start).hours()))
+                .fold(f64::NAN, f64::max)
+        };
+        let finite = |x: f64| if x.is_finite() { x } else { f64::NAN };
+        let mut row = Row::default();
+        row.count("residents", self.rounds.first().map_or(0, |r| r.residents))
+            .count("rounds", self.rounds.len() as u64)
+            .count("called", self.called)
+            .count("no_show", self.called - self.coming)
+            .count("arrived", sum(&|s| s.arrived))
+            .count("tested", sum(&|s| s.tested))
+            .count("tested_walk_in", self.tested_walk_in)
+            .real("coverage", share(tested_residents, residents))
+            .real("hours_to_90pct", finite(worst(0)))
+            .real("hours_to_95pct", finite(worst(1)))
+            .real("hours_to_99pct", finite(worst(2)))
+            .real(
+                "coverage_at_deadline",
+                match self.deadline {
+                    Some(_) => self
+                        .rounds
+                        .iter()
+                        .map(|r| share(r.by_deadline, r.residents))
+                        .fold(f64::NAN, f64::min),
+                    None => f64::NAN,
+                },
+            );
+        all.fill(&mut row);
+        row.count(
+            "longest_queue",
+            self.sites
+                .iter()
+                .map(|s| s.queue.max() as u64)
+                .max()
+                .unwrap_or(0),
+        )
+        .real("queue_person_min", queue_ms / MINUTE as f64)
+        .count("gave_up", sum(&|s| s.gave_up.iter().sum()))
+        .count("gave_up_full", sum(&|s| s.gave_up[0]))
+        .count("gave_up_closed", sum(&|s| s.gave_up[1]))
+        .count("reneged", sum(&|s| s.gave_up[2]))
+        .count("en_route_at_end", end.en_route)
+        .count("in_system_at_end", end.away + end.waiting + end.at_desk)
+        .real("desk_hours_open", desk_ms / HOUR as f64)
+        .real(
+            "desk_utilisation",
+            if desk_ms > 0.0 {
+                busy_ms / desk_ms
+            } else {
+                f64::NAN
+            },
+        );
+        row
+    }
+
+    fn site_row(&mut self, model: &Model, s: usize, horizon: SimTime) -> Row {
+        let st = &mut self.sites[s];
+        let queue_ms = st.queue.integral(horizon);
+        let desk_ms = st.desks.integral(horizon);
+        let busy_ms = st.busy.integral(horizon);
+        let mut row = Row::default();
+        row.count("arrived", st.arrived).count("tested", st.tested);
+        st.waits.fill(&mut row);
+        row.count("longest_queue", st.queue.max() as u64)
+            .real(
+                "queue_mean",
+                if horizon.0 > 0 {
+                    queue_ms / horizon.0 as f64
+                } else {
+                    f64::NAN
+                },
+            )
+            .real("queue_person_min", queue_ms / MINUTE as f64)
+            .count("gave_up", st.gave_up.iter().sum())
+            .count("gave_up_full", st.gave_up[0])
+            .count("gave_up_closed", st.gave_up[1])
+            .count("reneged", st.gave_up[2])
+            .count("desks", u64::from(model.sites[s].desks))
+            .real("desk_hours_open", desk_ms / HOUR as f64)
+            .real(
+                "desk_utilisation",
+                if desk_ms > 0.0 {
+                    busy_ms / desk_ms
+                } else {
+                    f64::NAN
+                },
+            );
+        row
+    }
+}
+
+fn share(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        f64::NAN
+    } else {
+        part as f64 / whole as f64
+    }
+}
+
+impl Observer for Stats {
+    fn called(&mut self, _t: SimTime, _area: AreaId, _round: u32, called: u32, coming: u32) {
+        self.called += u64::from(called);
+        self.coming += u64::from(coming);
+    }
+
+    fn arrived(&mut self, _t: SimTime, site: SiteId, who: Who) {
+        self.sites[site.0 as usize].arrived += 1;
+        if who.round != WALK_IN {
+            self.arrived_called += 1;
+        }
+    }
+
+    fn queue_changed(&mut self, t: SimTime, site: SiteId, waiting: u32) {
+        self.sites[site.0 as usize].queue.set(t, f64::from(waiting));
+    }
+
+    fn desks_changed(&mut self, t: SimTime, site: SiteId, open: u32) {
+        self.sites[site.0 as usize].desks.set(t, f64::from(open));
+    }
+
+    fn busy_changed(&mut self, t: SimTime, site: SiteId, busy: u32) {
+        self.sites[site.0 as usize].busy.set(t, f64::from(busy));
+    }
+
+    fn service_started(
+        &mut self,
+        _t: SimTime,
+        site: SiteId,
+        _desk: u32,
+        who: Who,
+        wait: SimDuration,
+    ) {
+        let w = &mut self.sites[site.0 as usize].waits;
+        // Auto-resizing histograms accept every u64.
+        let _ = w.wait.record(wait.0);
+        w.wait_sum += wait.0 as f64;
+        w.wait_max = w.wait_max.max(wait.0);
+        if who.priority {
+            w.green_sum += wait.0 as f64;
+            w.green_n += 1;
+        }
+    }
+
+    fn tested(&mut self, t: SimTime, site: SiteId, _desk: u32, who: Who, visit: Visit) {
+        let st = &mut self.sites[site.0 as usize];
+        st.tested += 1;
+        let in_system = t.since(visit.first_arrival).0;
+        let _ = st.waits.system.record(in_system);
+        st.waits.system_sum += in_system as f64;
+        if who.round == WALK_IN {
+            self.tested_walk_in += 1;
+            return;
+        }
+        let deadline = self.deadline;
+        let r = &mut self.rounds[who.round as usize];
+        r.tested += 1;
+        for k in 0..COVERAGE_MARKS.len() {
+            if r.reached[k].is_none() && r.tested >= r.marks[k] && r.marks[k] > 0 {
+                r.reached[k] = Some(t);
+            }
+        }
+        if deadline.is_some_and(|d| t <= r.start.after(d)) {
+            r.by_deadline += 1;
+        }
+    }
+
+    fn gave_up(&mut self, _t: SimTime, site: SiteId, _who: Who, why: GiveUp, _visit: Visit) {
+        let k = match why {
+            GiveUp::Full => 0,
+            GiveUp::Closed => 1,
+            GiveUp::Reneged => 2,
+        };
+        self.sites[site.0 as usize].gave_up[k] += 1;
+    }
+
+    fn step(&mut self, t: SimTime) {
+        for (s, st) in self.sites.iter_mut().enumerate() {
+            let q = st.queue.close_step(t);
+            let d = st.desks.close_step(t);
+            let b = st.busy.close_step(t);
+            self.series.push(SeriesRow {
+                t,
+                site: SiteId(s as u32),
+                queue: q.end as u32,
+                queue_mean: q.mean,
+                queue_max: q.max as u32,
+                desks_open: d.end as u32,
+                busy_mean: b.mean,
+                arrived: st.arrived,
+                tested: st.tested,
+                gave_up: st.gave_up.iter().sum(),
+            });
+        }
+    }
+
+    fn finished(&mut self, t: SimTime, end: &EndState) {
+        self.end = Some((t, *end));
+    }
+}

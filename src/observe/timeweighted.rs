@@ -1,0 +1,114 @@
+//! A time-weighted statistic of a piecewise-constant quantity (queue length, desks open): its
+//! integral over the run and over the current reporting step, and its maxima.
+
+use crate::time::SimTime;
+
+/// Integral and maxima of a value that changes at discrete times.
+#[derive(Debug, Clone, Default)]
+pub struct TimeWeighted {
+    value: f64,
+    last: SimTime,
+    total: f64,
+    step_area: f64,
+    step_start: SimTime,
+    step_max: f64,
+    max: f64,
+}
+
+/// The figures of one reporting step.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct StepFigures {
+    /// Time-weighted mean over the step.
+    pub mean: f64,
+    /// Largest value in the step.
+    pub max: f64,
+    /// Value at the end of the step.
+    pub end: f64,
+}
+
+impl TimeWeighted {
+    fn advance(&mut self, t: SimTime) {
+        let dt = t.0.saturating_sub(self.last.0) as f64;
+        self.total += self.value * dt;
+        self.step_area += self.value * dt;
+        self.last = self.last.max(t);
+    }
+
+    /// The value becomes `v` at time `t`.
+    #[inline]
+    pub fn set(&mut self, t: SimTime, v: f64) {
+        self.advance(t);
+        self.value = v;
+        self.max = self.max.max(v);
+        self.step_max = self.step_max.max(v);
+    }
+
+    /// Ends the reporting step at `t` and returns its figures.
+    pub fn close_step(&mut self, t: SimTime) -> StepFigures {
+        self.advance(t);
+        let len = t.0.saturating_sub(self.step_start.0) as f64;
+        let mean = if len > 0.0 {
+            self.step_area / len
+        } else {
+            self.value
+        };
+        let out = StepFigures {
+            mean,
+            max: self.step_max,
+            end: self.value,
+        };
+        self.step_area = 0.0;
+        self.step_start = t;
+        self.step_max = self.value;
+        out
+    }
+
+    /// Integral from 0 to `t` (value × milliseconds).
+    pub fn integral(&mut self, t: SimTime) -> f64 {
+        self.advance(t);
+        self.total
+    }
+
+    /// Largest value so far.
+    pub fn max(&self) -> f64 {
+        self.max
+    }
+
+    /// Current value.
+    pub fn value(&self) -> f64 {
+        self.value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn integrates_steps() {
+        let mut tw = TimeWeighted::default();
+        tw.set(SimTime(0), 2.0);
+        tw.set(SimTime(10), 4.0);
+        let s = tw.close_step(SimTime(20));
+        assert_eq!(
+            s,
+            StepFigures {
+                mean: 3.0,
+                max: 4.0,
+                end: 4.0
+            }
+        );
+        tw.set(SimTime(25), 0.0);
+        let s = tw.close_step(SimTime(30));
+        assert_eq!(
+            s,
+            StepFigures {
+                mean: 2.0,
+                max: 4.0,
+                end: 0.0
+            }
+        );
+        assert_eq!(tw.integral(SimTime(40)), 80.0);
+        assert_eq!(tw.max(), 4.0);
+    }
+}

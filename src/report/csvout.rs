@@ -1,0 +1,241 @@
+//! CSV tables: one header row, snake_case names with units, `.` decimals, stable column order.
+
+use std::path::Path;
+
+use crate::engine::WALK_IN;
+use crate::model::Model;
+use crate::observe::{Cell, Outcome};
+use crate::runner::{Replication, mean_and_ci};
+use crate::time::{MINUTE, SimTime};
+
+/// A real number as CSV text: at most 4 decimals, no trailing zeros; NaN is empty.
+pub fn fmt_real(x: f64) -> String {
+    if !x.is_finite() {
+        return String::new();
+    }
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" {
+        "0".to_string()
+    } else {
+        s.to_string()
+    }
+}
+
+fn fmt_cell(c: Cell) -> String {
+    match c {
+        Cell::Count(n) => n.to_string(),
+        Cell::Real(x) => fmt_real(x),
+    }
+}
+
+fn writer(path: &Path) -> std::io::Result<csv::Writer<std::fs::File>> {
+    csv::Writer::from_path(path).map_err(std::io::Error::other)
+}
+
+fn done(mut w: csv::Writer<std::fs::File>) -> std::io::Result<()> {
+    w.flush()
+}
+
+fn rec(w: &mut csv::Writer<std::fs::File>, fields: &[String]) -> std::io::Result<()> {
+    w.write_record(fields).map_err(std::io::Error::other)
+}
+
+/// `summary.csv`: a row per replication; with more than one, a mean row and `_ci95` columns
+/// (half-width of the 95% confidence interval of the mean, Student t).
+pub fn write_summary(path: &Path, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    let Some(first) = reps.first() else {
+        return done(w);
+    };
+    let names = first.figures.summary.names();
+    let with_ci = reps.len() > 1;
+    let mut header = vec!["replication".to_string()];
+    header.extend(names.iter().map(|n| n.to_string()));
+    if with_ci {
+        header.extend(names.iter().map(|n| format!("{n}_ci95")));
+    }
+    rec(&mut w, &header)?;
+    for r in reps {
+        let mut row = vec![r.index.to_string()];
+        row.extend(r.figures.summary.0.iter().map(|(_, c)| fmt_cell(*c)));
+        if with_ci {
+            row.extend(names.iter().map(|_| String::new()));
+        }
+        rec(&mut w, &row)?;
+    }
+    if with_ci {
+        let rows: Vec<_> = reps.iter().map(|r| &r.figures.summary).collect();
+        let stats = mean_and_ci(&rows);
+        let mut row = vec!["mean".to_string()];
+        row.extend(stats.iter().map(|(_, m, _)| fmt_real(*m)));
+        row.extend(stats.iter().map(|(_, _, h)| fmt_real(*h)));
+        rec(&mut w, &row)?;
+    }
+    done(w)
+}
+
+/// `sites.csv`: a row per replication and site.
+pub fn write_sites(path: &Path, model: &Model, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    let Some(first) = reps.first().and_then(|r| r.figures.sites.first()) else {
+        return done(w);
+    };
+    let mut header = vec!["replication".to_string(), "site".to_string()];
+    header.extend(first.names().iter().map(|n| n.to_string()));
+    rec(&mut w, &header)?;
+    for r in reps {
+        for (s, row) in r.figures.sites.iter().enumerate() {
+            let mut out = vec![r.index.to_string(), model.sites[s].name.clone()];
+            out.extend(row.0.iter().map(|(_, c)| fmt_cell(*c)));
+            rec(&mut w, &out)?;
+        }
+    }
+    done(w)
+}
+
+/// `rounds.csv`: coverage per replication and call-up round.
+pub fn write_rounds(path: &Path, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    let names = [
+        "round",
+        "residents",
+        "tested",
+        "coverage",
+        "hours_to_90pct",
+        "hours_to_95pct",
+        "hours_to_99pct",
+        "coverage_at_deadline",
+    ];
+    let mut header = vec!["replication".to_string()];
+    header.extend(names.iter().map(|n| n.to_string()));
+    rec(&mut w, &header)?;
+    for r in reps {
+        for row in &r.figures.rounds {
+            let mut out = vec![r.index.to_string()];
+            out.extend(row.0.iter().map(|(_, c)| fmt_cell(*c)));
+            rec(&mut w, &out)?;
+        }
+    }
+    done(w)
+}
+
+/// `timeseries.csv`: per replication, reporting step and site.
+pub fn write_series(path: &Path, model: &Model, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    rec(
+        &mut w,
+        &[
+            "replication",
+            "time_h",
+            "clock",
+            "site",
+            "queue",
+            "queue_mean",
+            "queue_max",
+            "desks_open",
+            "desks_busy_mean",
+            "arrived_cum",
+            "tested_cum",
+            "gave_up_cum",
+        ]
+        .map(String::from),
+    )?;
+    for r in reps {
+        for row in &r.figures.series {
+            rec(
+                &mut w,
+                &[
+                    r.index.to_string(),
+                    fmt_real(row.t.hours()),
+                    model.start.plus(row.t).to_string(),
+                    model.sites[row.site.0 as usize].name.clone(),
+                    row.queue.to_string(),
+                    fmt_real(row.queue_mean),
+                    row.queue_max.to_string(),
+                    row.desks_open.to_string(),
+                    fmt_real(row.busy_mean),
+                    row.arrived.to_string(),
+                    row.tested.to_string(),
+                    row.gave_up.to_string(),
+                ],
+            )?;
+        }
+    }
+    done(w)
+}
+
+fn minutes(t: SimTime) -> String {
+    fmt_real(t.0 as f64 / MINUTE as f64)
+}
+
+/// `trace.csv`: one row per person who was tested or gave up (with `--trace`).
+pub fn write_trace(path: &Path, model: &Model, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    rec(
+        &mut w,
+        &[
+            "replication",
+            "area",
+            "round",
+            "priority",
+            "site",
+            "desk",
+            "set_off_min",
+            "first_arrival_min",
+            "arrival_min",
+            "service_start_min",
+            "end_min",
+            "full_tries",
+            "outcome",
+        ]
+        .map(String::from),
+    )?;
+    for r in reps {
+        let Some(trace) = &r.trace else { continue };
+        for t in &trace.rows {
+            let tested = t.outcome == Outcome::Tested;
+            rec(
+                &mut w,
+                &[
+                    r.index.to_string(),
+                    model.areas[t.who.area.0 as usize].name.clone(),
+                    if t.who.round == WALK_IN {
+                        "walk-in".into()
+                    } else {
+                        (t.who.round + 1).to_string()
+                    },
+                    t.who.priority.to_string(),
+                    model.sites[t.site.0 as usize].name.clone(),
+                    t.desk.map_or(String::new(), |d| (d + 1).to_string()),
+                    minutes(t.visit.set_off),
+                    minutes(t.visit.first_arrival),
+                    minutes(t.visit.arrival),
+                    if tested {
+                        minutes(t.visit.service_start)
+                    } else {
+                        String::new()
+                    },
+                    minutes(t.end),
+                    t.visit.tries.to_string(),
+                    t.outcome.name().to_string(),
+                ],
+            )?;
+        }
+    }
+    done(w)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reals_are_short_and_stable() {
+        assert_eq!(fmt_real(1.0), "1");
+        assert_eq!(fmt_real(0.123456), "0.1235");
+        assert_eq!(fmt_real(-0.00001), "0");
+        assert_eq!(fmt_real(f64::NAN), "");
+        assert_eq!(fmt_real(12.5), "12.5");
+    }
+}

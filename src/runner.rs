@@ -1,0 +1,138 @@
+//! Runs replications of a model in parallel and aggregates them.
+//!
+//! Replication `r` always uses the random streams of `r`, and results are collected in
+//! replication order, so the output is the same for any number of threads.
+
+use rayon::prelude::*;
+
+use crate::engine::{Observer, simulate};
+use crate::model::Model;
+use crate::observe::{Cell, ConservationError, Row, RunFigures, Stats, Trace};
+
+/// One finished replication.
+#[derive(Debug, Clone)]
+pub struct Replication {
+    /// Replication index, from 0.
+    pub index: u32,
+    /// Its figures.
+    pub figures: RunFigures,
+    /// Events processed.
+    pub events: u64,
+    /// Most people held at once.
+    pub peak_people: usize,
+    /// The per-person trace, when asked for.
+    pub trace: Option<Trace>,
+}
+
+/// Calls a function at every reporting step (for progress bars).
+struct Ticker<'a>(&'a (dyn Fn() + Sync));
+
+impl Observer for Ticker<'_> {
+    fn step(&mut self, _t: crate::time::SimTime) {
+        (self.0)();
+    }
+}
+
+/// Runs replication `index` of `model`; `tick` is called at every reporting step.
+pub fn run_one(
+    model: &Model,
+    index: u32,
+    trace: bool,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Replication, ConservationError> {
+    let (figures, info, trace) = if trace {
+        let ((stats, (trace, _)), info) = simulate(
+            model,
+            index,
+            (Stats::new(model), (Trace::default(), Ticker(tick))),
+        );
+        (stats.finish(model)?, info, Some(trace))
+    } else {
+        let ((stats, _), info) = simulate(model, index, (Stats::new(model), Ticker(tick)));
+        (stats.finish(model)?, info, None)
+    };
+    Ok(Replication {
+        index,
+        figures,
+        events: info.events,
+        peak_people: info.peak_people,
+        trace,
+    })
+}
+
+/// Runs replications 0..n on the current rayon pool, collected in replication order.
+pub fn run_all(
+    model: &Model,
+    n: u32,
+    trace: bool,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<Replication>, ConservationError> {
+    (0..n)
+        .into_par_iter()
+        .map(|r| run_one(model, r, trace, tick))
+        .collect()
+}
+
+/// Mean and 95% confidence half-width (Student t) of each column across rows; NaN cells
+/// (a mark not reached) are left out of that column's mean.
+pub fn mean_and_ci(rows: &[&Row]) -> Vec<(&'static str, f64, f64)> {
+    let Some(first) = rows.first() else {
+        return Vec::new();
+    };
+    first
+        .0
+        .iter()
+        .enumerate()
+        .map(|(k, (name, _))| {
+            let xs: Vec<f64> = rows
+                .iter()
+                .map(|r| r.0[k].1.as_f64())
+                .filter(|x| x.is_finite())
+                .collect();
+            let (mean, half) = mean_ci95(&xs);
+            (*name, mean, half)
+        })
+        .collect()
+}
+
+/// The sample mean and the half-width of its 95% confidence interval (NaN with fewer than 2).
+pub fn mean_ci95(xs: &[f64]) -> (f64, f64) {
+    let n = xs.len();
+    if n == 0 {
+        return (f64::NAN, f64::NAN);
+    }
+    let mean = xs.iter().sum::<f64>() / n as f64;
+    if n < 2 {
+        return (mean, f64::NAN);
+    }
+    let var = xs.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64;
+    (mean, t_quantile(0.975, n - 1) * (var / n as f64).sqrt())
+}
+
+/// The `p` quantile of Student's t with `df` degrees of freedom.
+pub fn t_quantile(p: f64, df: usize) -> f64 {
+    use statrs::distribution::{ContinuousCDF, StudentsT};
+    StudentsT::new(0.0, 1.0, df as f64).map_or(f64::NAN, |t| t.inverse_cdf(p))
+}
+
+/// A row's cell by name as a float.
+pub fn cell(row: &Row, name: &str) -> f64 {
+    row.0
+        .iter()
+        .find(|(n, _)| *n == name)
+        .map_or(f64::NAN, |(_, c): &(&str, Cell)| c.as_f64())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn student_t_interval() {
+        assert!((t_quantile(0.975, 9) - 2.262_157).abs() < 1e-5);
+        let (m, h) = mean_ci95(&[1.0, 2.0, 3.0, 4.0]);
+        assert_eq!(m, 2.5);
+        // sd = 1.290994, t(0.975, 3) = 3.182446 → 3.182446 × 1.290994 / 2
+        assert!((h - 2.054_26).abs() < 1e-4, "{h}");
+    }
+}

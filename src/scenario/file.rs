@@ -1,0 +1,423 @@
+//! The serde types that mirror a scenario file, key for key.
+//!
+//! Parsing only collects: these types check the shape of each value (a duration has a unit, a
+//! distribution has its parameters) but nothing across fields. `model` validates and resolves.
+//! Every struct denies unknown keys, so a misspelt key is an error, not a silently ignored line.
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+
+use crate::time::{SimDuration, parse_duration};
+
+/// The whole scenario file.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// Version of the file format; 1 is the only one.
+    pub version: u32,
+    /// The scenario header.
+    pub scenario: Header,
+    /// Blocks of residents, or walk-in streams.
+    #[serde(default)]
+    pub area: Vec<AreaFile>,
+    /// Sampling points.
+    #[serde(default)]
+    pub site: Vec<SiteFile>,
+}
+
+/// `[scenario]`: name, title, clock and reporting.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Header {
+    /// Short name; the default output directory is `output/<name>`.
+    pub name: String,
+    /// Title for reports. Default: the name.
+    #[serde(default)]
+    pub title: Option<String>,
+    /// Local date and time of the simulation start (a TOML local date-time).
+    pub start: toml::value::Datetime,
+    /// How long to simulate.
+    pub horizon: Duration,
+    /// Master seed of all random streams.
+    #[serde(default)]
+    pub seed: u64,
+    /// Reporting step of the time series. Default: 15 minutes.
+    #[serde(default)]
+    pub report_every: Option<Duration>,
+    /// Target time, from each round's start, by which everyone should be tested. Optional.
+    #[serde(default)]
+    pub deadline: Option<Duration>,
+}
+
+/// `[[area]]`: a block of residents called up to sampling sites, or a walk-in stream.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct AreaFile {
+    /// Name; with `count`, `{i}` is replaced by 1..=count.
+    pub name: String,
+    /// How many areas this block stands for (the compact form). Default 1.
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// Residents of each area.
+    #[serde(default)]
+    pub residents: Option<u32>,
+    /// Households of each area (for reports; door-to-door and pooling use it later).
+    #[serde(default)]
+    pub households: Option<u32>,
+    /// Site names this area uses, in order of preference.
+    pub sites: Vec<String>,
+    /// How a person picks a site from `sites`. Default `first`.
+    #[serde(default)]
+    pub choice: Option<Choice>,
+    /// Walking time from home to the site. Default: none.
+    #[serde(default)]
+    pub walk: Option<Dist>,
+    /// Share of residents in the priority group (green lane). Default 0.
+    #[serde(default)]
+    pub priority_share: Option<f64>,
+    /// Share of residents who come when called. Default 1.
+    #[serde(default)]
+    pub turnout: Option<f64>,
+    /// Delay between a call-up and setting off. Default: none.
+    #[serde(default)]
+    pub response: Option<Dist>,
+    /// Number of rounds; each round calls every resident again. Default 1.
+    #[serde(default)]
+    pub rounds: Option<u32>,
+    /// Time between round starts; needed when `rounds` > 1.
+    #[serde(default)]
+    pub round_every: Option<Duration>,
+    /// Shift of the call-up of area i by (i-1) × stagger (building time slots). Default none.
+    #[serde(default)]
+    pub stagger: Option<Duration>,
+    /// With `stagger`: slots repeat after this many areas. Default `count`.
+    #[serde(default)]
+    pub stagger_cycle: Option<u32>,
+    /// Call-up waves, each at a time after the round start with a share of the residents.
+    #[serde(default)]
+    pub callup: Option<Vec<Wave>>,
+    /// Walk-ins: a Poisson stream instead of call-ups.
+    #[serde(default)]
+    pub walkin: Option<WalkIn>,
+}
+
+/// How a resident picks one of the area's sites.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Choice {
+    /// Always the first site listed.
+    First,
+    /// The site with the fewest people waiting per open desk when setting off (ties: list order).
+    ShortestQueue,
+    /// A site drawn at random, equally likely.
+    Random,
+}
+
+/// One call-up wave.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Wave {
+    /// Time after the round start (plus the area's stagger).
+    pub at: Duration,
+    /// Share of the area's residents called in this wave.
+    pub share: f64,
+}
+
+/// A walk-in stream: Poisson arrivals at a rate that may vary by time of day.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct WalkIn {
+    /// A constant rate, all day, e.g. "9/min", "300/h".
+    #[serde(default)]
+    pub rate: Option<Rate>,
+    /// Rates by clock time; outside every period the rate is 0.
+    #[serde(default)]
+    pub profile: Option<Vec<RatePeriod>>,
+    /// First possible arrival, after the scenario start. Default 0.
+    #[serde(default)]
+    pub begin: Option<Duration>,
+    /// No arrivals from this time on, after the scenario start. Default: the horizon.
+    #[serde(default)]
+    pub end: Option<Duration>,
+}
+
+/// A rate that holds between two clock times each day.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RatePeriod {
+    /// Clock time range "HH:MM-HH:MM".
+    pub hours: ClockRange,
+    /// Arrival rate in this period.
+    pub rate: Rate,
+}
+
+/// `[[site]]`: a sampling point.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteFile {
+    /// Name; with `count`, `{i}` is replaced by 1..=count.
+    pub name: String,
+    /// How many sites this block stands for. Default 1.
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// Desks (or lanes) that serve at once.
+    pub desks: u32,
+    /// Opening hours each day, "HH:MM-HH:MM". Default: always open.
+    #[serde(default)]
+    pub hours: Option<Vec<ClockRange>>,
+    /// Places in the queue (people waiting, not yet at a desk). Default: unlimited.
+    #[serde(default)]
+    pub queue_capacity: Option<u32>,
+    /// Whether the priority group has its own lane, served first. Default false.
+    #[serde(default)]
+    pub green_lane: Option<bool>,
+    /// What a person arriving while the site is closed does. Default `come-back`.
+    #[serde(default)]
+    pub when_closed: Option<WhenClosed>,
+    /// How long a person waits in the queue before leaving. Default: for ever.
+    #[serde(default)]
+    pub patience: Option<Dist>,
+    /// What a person does when the queue is full. Default: gives up.
+    #[serde(default)]
+    pub on_full: Option<OnFull>,
+    /// Stages in order, each at its own post of the desk (pipelined).
+    pub stage: Vec<StageFile>,
+}
+
+/// What a person does at a closed site.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum WhenClosed {
+    /// Comes back at the next opening.
+    ComeBack,
+    /// Joins the queue and waits for the opening.
+    Queue,
+    /// Leaves untested.
+    GiveUp,
+}
+
+/// What a person does when the queue is full.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnFull {
+    /// `come-back` or `give-up`.
+    pub action: FullAction,
+    /// With come-back: how long until the next try.
+    #[serde(default)]
+    pub after: Option<Dist>,
+    /// With come-back: how many tries in all, the first included.
+    #[serde(default)]
+    pub tries: Option<u32>,
+}
+
+/// The action of [`OnFull`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum FullAction {
+    /// Tries again later.
+    ComeBack,
+    /// Leaves untested.
+    GiveUp,
+}
+
+/// `[[site.stage]]`: one post of every desk.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct StageFile {
+    /// Name, e.g. "register", "swab".
+    pub name: String,
+    /// Service time per person.
+    pub service: Dist,
+}
+
+/// A distribution of durations, tagged by `dist`.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
+pub enum Dist {
+    /// Always `value`.
+    Constant {
+        /// The value.
+        value: Duration,
+    },
+    /// Uniform between `min` and `max`.
+    Uniform {
+        /// Lower bound.
+        min: Duration,
+        /// Upper bound.
+        max: Duration,
+    },
+    /// Triangular with `min`, `mode`, `max`.
+    Triangular {
+        /// Lower bound.
+        min: Duration,
+        /// Most likely value.
+        mode: Duration,
+        /// Upper bound.
+        max: Duration,
+    },
+    /// Exponential with `mean`.
+    Exponential {
+        /// Mean.
+        mean: Duration,
+    },
+    /// Normal, truncated to [`min`, `max`] (default [0, ∞)) by redrawing.
+    Normal {
+        /// Mean before truncation.
+        mean: Duration,
+        /// Standard deviation before truncation.
+        sd: Duration,
+        /// Lower truncation bound. Default 0.
+        #[serde(default)]
+        min: Option<Duration>,
+        /// Upper truncation bound. Default none.
+        #[serde(default)]
+        max: Option<Duration>,
+    },
+    /// Lognormal with the given mean and standard deviation of the value itself.
+    Lognormal {
+        /// Mean.
+        mean: Duration,
+        /// Standard deviation.
+        sd: Duration,
+    },
+    /// Gamma with the given mean and standard deviation.
+    Gamma {
+        /// Mean.
+        mean: Duration,
+        /// Standard deviation.
+        sd: Duration,
+    },
+    /// Erlang: the sum of `k` exponential phases, with total `mean`.
+    Erlang {
+        /// Number of phases.
+        k: u32,
+        /// Mean of the sum.
+        mean: Duration,
+    },
+    /// One of `values`, drawn with `weights` (default: equal).
+    Empirical {
+        /// The values.
+        values: Vec<Duration>,
+        /// Their relative weights.
+        #[serde(default)]
+        weights: Option<Vec<f64>>,
+    },
+}
+
+/// A duration written with its unit ("12s", "4h", "1h30m").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Duration(pub SimDuration);
+
+impl<'de> Deserialize<'de> for Duration {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d).map_err(|_| {
+            serde::de::Error::custom(
+                "a duration is text with a unit in quotes, e.g. \"12s\", \"5min\", \"4h\"",
+            )
+        })?;
+        parse_duration(&text)
+            .map(Duration)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Duration {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&self.0.to_string())
+    }
+}
+
+/// A daily clock range "HH:MM-HH:MM"; a range that ends before it starts runs past midnight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockRange {
+    /// Milliseconds since midnight at the start.
+    pub from: u64,
+    /// Milliseconds since midnight at the end (`24:00` is the end of the day).
+    pub to: u64,
+}
+
+impl<'de> Deserialize<'de> for ClockRange {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        parse_clock_range(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for ClockRange {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let f = |ms: u64| format!("{:02}:{:02}", ms / 3_600_000, ms / 60_000 % 60);
+        s.serialize_str(&format!("{}-{}", f(self.from), f(self.to)))
+    }
+}
+
+fn parse_clock_range(text: &str) -> Result<ClockRange, String> {
+    let bad = || {
+        format!(
+            "`{text}` is not a clock range: write \"HH:MM-HH:MM\", e.g. \"07:00-12:00\" (\"22:00-06:00\" runs past midnight)"
+        )
+    };
+    let (a, b) = text.split_once('-').ok_or_else(bad)?;
+    let from = crate::time::parse_clock(a).map_err(|_| bad())?;
+    let to = crate::time::parse_clock(b).map_err(|_| bad())?;
+    if from == to || from == crate::time::DAY {
+        return Err(format!(
+            "`{text}` opens and closes at the same time: for a site open all day write \"00:00-24:00\""
+        ));
+    }
+    Ok(ClockRange { from, to })
+}
+
+/// An arrival rate "N/unit": "9/min", "300/h", "2.5/s", "4000/d".
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Rate {
+    /// Arrivals per millisecond.
+    pub per_ms: f64,
+}
+
+impl<'de> Deserialize<'de> for Rate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d).map_err(|_| {
+            serde::de::Error::custom("a rate is text in quotes, e.g. \"300/h\" or \"9/min\"")
+        })?;
+        parse_rate(&text).map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for Rate {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!("{}/h", self.per_ms * crate::time::HOUR as f64))
+    }
+}
+
+fn parse_rate(text: &str) -> Result<Rate, String> {
+    let bad = || {
+        format!(
+            "`{text}` is not a rate: write arrivals per unit of time, e.g. \"300/h\", \"9/min\", \"4000/d\""
+        )
+    };
+    let (n, unit) = text.trim().split_once('/').ok_or_else(bad)?;
+    let n: f64 = n.trim().parse().map_err(|_| bad())?;
+    let per = parse_duration(&format!("1{}", unit.trim())).map_err(|_| bad())?;
+    if !n.is_finite() || n < 0.0 {
+        return Err(bad());
+    }
+    Ok(Rate {
+        per_ms: n / per.0 as f64,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rates_and_ranges() {
+        assert!((parse_rate("300/h").unwrap().per_ms * 3_600_000.0 - 300.0).abs() < 1e-9);
+        assert!((parse_rate("9/min").unwrap().per_ms * 60_000.0 - 9.0).abs() < 1e-9);
+        assert!(parse_rate("300").is_err());
+        assert!(parse_rate("300/fortnight").is_err());
+        let r = parse_clock_range("22:00-06:00").unwrap();
+        assert_eq!((r.from, r.to), (22 * 3_600_000, 6 * 3_600_000));
+        assert!(parse_clock_range("07:00-07:00").is_err());
+        assert!(parse_clock_range("7-12").is_err());
+    }
+}

@@ -1,0 +1,362 @@
+//! Scenario files: reading the text, applying `--set` overrides, parsing with serde, and pointing
+//! problems at the line and column they come from.
+//!
+//! This module only collects. Checks across fields and the resolution into ids and ticks live in
+//! `model`, which reports its problems as [`Problem`]s that [`Source::locate`] turns into
+//! file:line:column messages.
+
+mod file;
+mod set;
+
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+pub use file::*;
+pub use set::{SetOverride, apply_sets};
+
+/// One segment of a key path: a table key, or an element of an array.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Seg {
+    /// A key of a table.
+    Key(String),
+    /// An element of an array, by position.
+    Index(usize),
+}
+
+/// A path to a value of the scenario file, e.g. `site[2].stage[0].service`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct KeyPath(pub Vec<Seg>);
+
+impl KeyPath {
+    /// The path one key deeper.
+    pub fn key(&self, k: &str) -> KeyPath {
+        let mut p = self.0.clone();
+        p.push(Seg::Key(k.to_string()));
+        KeyPath(p)
+    }
+
+    /// The path one array element deeper.
+    pub fn index(&self, i: usize) -> KeyPath {
+        let mut p = self.0.clone();
+        p.push(Seg::Index(i));
+        KeyPath(p)
+    }
+
+    /// A path from a dotted list of keys, e.g. `KeyPath::of(&["scenario", "horizon"])`.
+    pub fn of(keys: &[&str]) -> KeyPath {
+        KeyPath(keys.iter().map(|k| Seg::Key(k.to_string())).collect())
+    }
+}
+
+/// What is wrong with one value of a scenario, and how to fix it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where in the file (resolved to line and column by [`Source::locate`]).
+    pub path: KeyPath,
+    /// The key as a user writes it in `--set` (e.g. `site.east-gate.desks`).
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+/// A problem with its place in the file, ready to print.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Located {
+    /// File name as given by the user.
+    pub file: String,
+    /// 1-based line, or 0 when the problem has no place in the file.
+    pub line: usize,
+    /// 1-based column.
+    pub column: usize,
+    /// The key, as in `--set`.
+    pub key: String,
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub fix: String,
+}
+
+impl fmt::Display for Located {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.line > 0 {
+            write!(f, "{}:{}:{}: ", self.file, self.line, self.column)?;
+        } else {
+            write!(f, "{}: ", self.file)?;
+        }
+        if !self.key.is_empty() {
+            write!(f, "`{}`: ", self.key)?;
+        }
+        write!(f, "{}", self.message)?;
+        if !self.fix.is_empty() {
+            write!(f, "\n    fix: {}", self.fix)?;
+        }
+        Ok(())
+    }
+}
+
+/// A scenario that could not be read, parsed or validated: every problem found.
+#[derive(Debug, Clone, thiserror::Error)]
+pub struct ScenarioError {
+    /// The file.
+    pub file: String,
+    /// Every problem, in file order.
+    pub problems: Vec<Located>,
+}
+
+impl fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let n = self.problems.len();
+        let plural = if n == 1 { "" } else { "s" };
+        writeln!(f, "{} has {n} problem{plural}:", self.file)?;
+        for (i, p) in self.problems.iter().enumerate() {
+            if i > 0 {
+                writeln!(f)?;
+            }
+            write!(f, "{p}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The text of a scenario after `--set` overrides, with what is needed to point at its lines.
+#[derive(Debug, Clone)]
+pub struct Source {
+    /// File name as the user gave it.
+    pub file: String,
+    /// The text after overrides.
+    pub text: String,
+    /// The overrides applied, in order.
+    pub sets: Vec<SetOverride>,
+}
+
+/// A parsed scenario together with its source.
+#[derive(Debug, Clone)]
+pub struct Loaded {
+    /// Where it came from.
+    pub source: Source,
+    /// The parsed file.
+    pub file: ScenarioFile,
+}
+
+impl Source {
+    /// Reads a file and applies overrides.
+    pub fn from_path(path: &Path, sets: &[SetOverride]) -> Result<Source, ScenarioError> {
+        let file = path.display().to_string();
+        let text = std::fs::read_to_string(path).map_err(|e| ScenarioError {
+            file: file.clone(),
+            problems: vec![Located {
+                file: file.clone(),
+                line: 0,
+                column: 0,
+                key: String::new(),
+                message: format!("cannot read the scenario file: {e}"),
+                fix: "check the path; scenarios in this repository live in `scenarios/`".into(),
+            }],
+        })?;
+        Source::from_str(&file, &text, sets)
+    }
+
+    /// Uses `text` as the content of `file` and applies overrides.
+    pub fn from_str(file: &str, text: &str, sets: &[SetOverride]) -> Result<Source, ScenarioError> {
+        let text = apply_sets(text, sets).map_err(|msgs| ScenarioError {
+            file: file.to_string(),
+            problems: msgs
+                .into_iter()
+                .map(|(key, message, fix)| Located {
+                    file: file.to_string(),
+                    line: 0,
+                    column: 0,
+                    key,
+                    message,
+                    fix,
+                })
+                .collect(),
+        })?;
+        Ok(Source {
+            file: file.to_string(),
+            text,
+            sets: sets.to_vec(),
+        })
+    }
+
+    /// Parses the text into the file's serde types.
+    pub fn parse(self) -> Result<Loaded, ScenarioError> {
+        match toml::from_str::<ScenarioFile>(&self.text) {
+            Ok(file) => Ok(Loaded { source: self, file }),
+            Err(e) => {
+                let (line, column) = e
+                    .span()
+                    .map(|s| line_col(&self.text, s.start))
+                    .unwrap_or((0, 0));
+                let message = e.message().trim().to_string();
+                let fix = parse_fix(&message);
+                Err(ScenarioError {
+                    file: self.file.clone(),
+                    problems: vec![Located {
+                        file: self.file.clone(),
+                        line,
+                        column,
+                        key: String::new(),
+                        message,
+                        fix,
+                    }],
+                })
+            }
+        }
+    }
+
+    /// Turns problems into located messages, in file order.
+    pub fn locate(&self, problems: Vec<Problem>) -> ScenarioError {
+        let doc = toml_edit::Document::parse(self.text.as_str()).ok();
+        let mut located: Vec<Located> = problems
+            .into_iter()
+            .map(|p| {
+                let offset = doc.as_ref().and_then(|d| span_of(d.as_item(), &p.path.0));
+                let (line, column) = offset.map(|o| line_col(&self.text, o)).unwrap_or((0, 0));
+                let from_set = self.sets.iter().any(|s| s.path == p.key);
+                let message = if from_set {
+                    format!("{} (value given by --set {})", p.message, p.key)
+                } else {
+                    p.message
+                };
+                Located {
+                    file: self.file.clone(),
+                    line,
+                    column,
+                    key: p.key,
+                    message,
+                    fix: p.fix,
+                }
+            })
+            .collect();
+        located.sort_by_key(|l| (l.line, l.column));
+        ScenarioError {
+            file: self.file.clone(),
+            problems: located,
+        }
+    }
+}
+
+/// Reads, overrides and parses a scenario file in one step.
+pub fn load(path: &Path, sets: &[SetOverride]) -> Result<Loaded, ScenarioError> {
+    Source::from_path(path, sets)?.parse()
+}
+
+/// A hint for a serde parse error, from its message.
+fn parse_fix(message: &str) -> String {
+    if message.starts_with("unknown field") {
+        "check the spelling of the key; docs/scenario.md lists every key".into()
+    } else if message.starts_with("missing field") {
+        "add the key; docs/scenario.md says what it means and gives an example".into()
+    } else if message.starts_with("unknown variant") {
+        "use one of the values listed".into()
+    } else if message.contains("duration") || message.contains("rate") || message.contains("clock")
+    {
+        "write the value in quotes with its unit".into()
+    } else if message.starts_with("invalid type") {
+        "give the value the type shown in docs/scenario.md".into()
+    } else {
+        "see docs/scenario.md for the format".into()
+    }
+}
+
+/// The byte offset where the value at `path` starts, or where its nearest parent starts.
+fn span_of(item: &toml_edit::Item, path: &[Seg]) -> Option<usize> {
+    use toml_edit::Item;
+    let here = item.span().map(|s| s.start);
+    let Some((first, rest)) = path.split_first() else {
+        return here;
+    };
+    let child: Option<(Option<usize>, Item)> = match (item, first) {
+        (Item::Table(t), Seg::Key(k)) => t
+            .get_key_value(k)
+            .map(|(key, it)| (key.span().map(|s| s.start), it.clone())),
+        (Item::ArrayOfTables(a), Seg::Index(i)) => a
+            .get(*i)
+            .map(|t| (t.span().map(|s| s.start), Item::Table(t.clone()))),
+        (Item::Value(v), seg) => return value_span(v, seg, rest).or(here),
+        _ => None,
+    };
+    match child {
+        Some((key_at, it)) => span_of(&it, rest).or(key_at).or(here),
+        None => here,
+    }
+}
+
+fn value_span(v: &toml_edit::Value, first: &Seg, rest: &[Seg]) -> Option<usize> {
+    use toml_edit::Value;
+    let child = match (v, first) {
+        (Value::InlineTable(t), Seg::Key(k)) => t.get(k),
+        (Value::Array(a), Seg::Index(i)) => a.get(*i),
+        _ => None,
+    }?;
+    match rest.split_first() {
+        None => child.span().map(|s| s.start),
+        Some((next, more)) => value_span(child, next, more).or(child.span().map(|s| s.start)),
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset.
+pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = &text[..offset];
+    let line = before.matches('\n').count() + 1;
+    let col = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, col)
+}
+
+/// The directory name a scenario writes to by default.
+pub fn default_out_dir(name: &str) -> PathBuf {
+    Path::new("output").join(name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_and_column() {
+        let t = "a = 1\nbb = 2\n";
+        assert_eq!(line_col(t, 0), (1, 1));
+        assert_eq!(line_col(t, 6), (2, 1));
+        assert_eq!(line_col(t, 11), (2, 6));
+    }
+
+    #[test]
+    fn locate_points_at_values_in_tables_and_inline_tables() {
+        let text = "version = 1\n[[site]]\nname = \"a\"\ndesks = 0\nstage = [{ name = \"s\", service = { dist = \"exponential\", mean = \"1m\" } }]\n";
+        let src = Source::from_str("x.toml", text, &[]).unwrap();
+        let err = src.locate(vec![
+            Problem {
+                path: KeyPath(vec![
+                    Seg::Key("site".into()),
+                    Seg::Index(0),
+                    Seg::Key("desks".into()),
+                ]),
+                key: "site.a.desks".into(),
+                message: "m".into(),
+                fix: "f".into(),
+            },
+            Problem {
+                path: KeyPath(vec![
+                    Seg::Key("site".into()),
+                    Seg::Index(0),
+                    Seg::Key("stage".into()),
+                    Seg::Index(0),
+                    Seg::Key("service".into()),
+                    Seg::Key("mean".into()),
+                ]),
+                key: "k".into(),
+                message: "m".into(),
+                fix: "f".into(),
+            },
+        ]);
+        assert_eq!((err.problems[0].line, err.problems[0].column), (4, 9));
+        assert_eq!((err.problems[1].line, err.problems[1].column), (5, 65));
+    }
+}

@@ -1,0 +1,238 @@
+//! `--set PATH=VALUE`: overrides applied to the scenario text before it is parsed.
+//!
+//! A path walks tables by key and arrays of tables by the `name` of an element (or its position):
+//! `site.east-gate.desks`, `area.building-{i}.turnout`, `site.east-gate.stage.swab.service.mean`,
+//! `scenario.seed`. Sweeps use the same paths. The text keeps its layout (toml_edit), so line
+//! numbers in later messages still point at the user's file.
+
+use std::str::FromStr;
+
+use toml_edit::{DocumentMut, InlineTable, Item, Table, Value};
+
+/// One `PATH=VALUE` override.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SetOverride {
+    /// Dotted path, e.g. `site.east-gate.desks`.
+    pub path: String,
+    /// The value as TOML text (`4`, `"12s"`, `true`); text that is not TOML is taken as a string.
+    pub value: String,
+}
+
+impl FromStr for SetOverride {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (path, value) = s
+            .split_once('=')
+            .ok_or_else(|| format!("`{s}` is not PATH=VALUE, e.g. site.east-gate.desks=6"))?;
+        let path = path.trim();
+        if path.is_empty() || path.split('.').any(str::is_empty) {
+            return Err(format!(
+                "`{s}` has an empty key in its path, e.g. site.east-gate.desks=6"
+            ));
+        }
+        Ok(SetOverride {
+            path: path.to_string(),
+            value: value.trim().to_string(),
+        })
+    }
+}
+
+/// (key, message, fix) of an override that could not be applied.
+pub type SetProblem = (String, String, String);
+
+/// Applies overrides to the text; returns the new text, or every override that failed.
+pub fn apply_sets(text: &str, sets: &[SetOverride]) -> Result<String, Vec<SetProblem>> {
+    if sets.is_empty() {
+        return Ok(text.to_string());
+    }
+    let Ok(mut doc) = text.parse::<DocumentMut>() else {
+        // The parse step reports malformed TOML with its position; leave the text as it is.
+        return Ok(text.to_string());
+    };
+    let problems: Vec<SetProblem> = sets
+        .iter()
+        .filter_map(|s| {
+            apply_one(&mut doc, s).err().map(|msg| {
+                (
+                    s.path.clone(),
+                    format!("--set {}={}: {msg}", s.path, s.value),
+                    "give a path of existing tables, naming [[area]] and [[site]] entries by their `name` (as written, `{i}` included), e.g. site.east-gate.desks=6".to_string(),
+                )
+            })
+        })
+        .collect();
+    if problems.is_empty() {
+        Ok(doc.to_string())
+    } else {
+        Err(problems)
+    }
+}
+
+/// A place in the document that a path can walk through.
+enum Node<'a> {
+    Item(&'a mut Item),
+    Table(&'a mut Table),
+    Value(&'a mut Value),
+}
+
+fn apply_one(doc: &mut DocumentMut, set: &SetOverride) -> Result<(), String> {
+    let segs: Vec<&str> = set.path.split('.').collect();
+    let (last, parents) = segs.split_last().ok_or("empty path")?;
+    let mut node = Node::Table(doc.as_table_mut());
+    let mut walked: Vec<&str> = Vec::new();
+    for seg in parents {
+        let at = if walked.is_empty() {
+            "the top level".to_string()
+        } else {
+            format!("`{}`", walked.join("."))
+        };
+        node = step(node, seg).ok_or_else(|| format!("there is no `{seg}` in {at}"))?;
+        walked.push(seg);
+    }
+    let walked = format!("`{}`", walked.join("."));
+    let value = text_value(&set.value);
+    match node {
+        Node::Table(t) | Node::Item(Item::Table(t)) => insert_table(t, last, value, &walked),
+        Node::Item(Item::Value(Value::InlineTable(t))) | Node::Value(Value::InlineTable(t)) => {
+            insert_inline(t, last, value, &walked)
+        }
+        _ => Err(format!(
+            "{walked} is not a table, so it has no key `{last}`"
+        )),
+    }
+}
+
+fn insert_table(t: &mut Table, key: &str, value: Value, walked: &str) -> Result<(), String> {
+    match t.get_mut(key) {
+        Some(Item::Value(old)) => {
+            *old = value;
+            Ok(())
+        }
+        Some(_) => Err(format!(
+            "`{key}` in {walked} is a table, not a single value"
+        )),
+        None => {
+            t.insert(key, Item::Value(value));
+            Ok(())
+        }
+    }
+}
+
+fn insert_inline(
+    t: &mut InlineTable,
+    key: &str,
+    value: Value,
+    _walked: &str,
+) -> Result<(), String> {
+    t.insert(key, value);
+    Ok(())
+}
+
+/// The value as TOML (`4`, `true`, `"12s"`, `{ dist = ... }`), or else as a plain string.
+fn text_value(text: &str) -> Value {
+    text.parse::<Value>()
+        .unwrap_or_else(|_| Value::from(text.to_string()))
+}
+
+/// One step down: a key of a table, an element of an array of tables by name or position, or
+/// an element of an inline table or array.
+fn step<'a>(node: Node<'a>, seg: &str) -> Option<Node<'a>> {
+    match node {
+        Node::Table(t) | Node::Item(Item::Table(t)) => t.get_mut(seg).map(Node::Item),
+        Node::Item(Item::ArrayOfTables(a)) => {
+            let pos = a
+                .iter()
+                .position(|t| t.get("name").and_then(Item::as_str) == Some(seg))
+                .or_else(|| seg.parse::<usize>().ok().filter(|i| *i < a.len()))?;
+            a.get_mut(pos).map(Node::Table)
+        }
+        Node::Item(Item::Value(v)) | Node::Value(v) => step_value(v, seg),
+        Node::Item(_) => None,
+    }
+}
+
+fn step_value<'a>(v: &'a mut Value, seg: &str) -> Option<Node<'a>> {
+    match v {
+        Value::InlineTable(t) => t.get_mut(seg).map(Node::Value),
+        Value::Array(a) => {
+            let pos = (0..a.len())
+                .find(|&i| {
+                    a.get(i)
+                        .and_then(Value::as_inline_table)
+                        .and_then(|t| t.get("name"))
+                        .and_then(Value::as_str)
+                        == Some(seg)
+                })
+                .or_else(|| seg.parse::<usize>().ok().filter(|i| *i < a.len()))?;
+            a.get_mut(pos).map(Node::Value)
+        }
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn set(s: &str) -> SetOverride {
+        s.parse().unwrap()
+    }
+
+    const TEXT: &str = r#"version = 1
+[scenario]
+seed = 1 # keep
+[[site]]
+name = "east"
+desks = 2
+[[site.stage]]
+name = "swab"
+service = { dist = "exponential", mean = "1m" }
+"#;
+
+    #[test]
+    fn sets_values_by_name_and_keeps_layout() {
+        let out = apply_sets(
+            TEXT,
+            &[
+                set("site.east.desks=6"),
+                set("scenario.seed=9"),
+                set("site.east.stage.swab.service.mean=\"30s\""),
+                set("site.east.queue_capacity=50"),
+            ],
+        )
+        .unwrap();
+        assert!(out.contains("desks = 6"), "{out}");
+        assert!(out.contains("seed = 9"), "{out}");
+        assert!(out.contains("mean = \"30s\""), "{out}");
+        assert!(out.contains("queue_capacity = 50"), "{out}");
+        assert_eq!(out.lines().nth(3), Some("[[site]]"));
+    }
+
+    #[test]
+    fn bare_text_is_a_string() {
+        let out = apply_sets(TEXT, &[set("site.east.stage.swab.service.mean=45s")]).unwrap();
+        assert!(out.contains("mean = \"45s\""), "{out}");
+    }
+
+    #[test]
+    fn missing_paths_are_reported() {
+        let err = apply_sets(TEXT, &[set("site.west.desks=6"), set("nope.x=1")]).unwrap_err();
+        assert_eq!(err.len(), 2);
+        assert_eq!(err[0].0, "site.west.desks");
+        assert_eq!(
+            err[0].1,
+            "--set site.west.desks=6: there is no `west` in `site`"
+        );
+        assert_eq!(
+            err[1].1,
+            "--set nope.x=1: there is no `nope` in the top level"
+        );
+    }
+
+    #[test]
+    fn malformed_overrides() {
+        assert!("desks".parse::<SetOverride>().is_err());
+        assert!("site..desks=1".parse::<SetOverride>().is_err());
+    }
+}
