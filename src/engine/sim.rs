@@ -548,6 +548,7 @@ impl<'m, O: Observer> Sim<'m, O> {
 
     fn start_post(&mut self, s: usize, slot: usize, person: u32) {
         let st = &mut self.sites[s];
+        debug_assert_eq!(st.slots[slot], NONE, "post {slot} of site {s} is taken");
         let stage = slot % st.stages as usize;
         let d = self.m.sites[s].stages[stage]
             .service
@@ -577,6 +578,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             );
             self.release(person);
             self.post_freed(s, slot);
+            self.check_drained(s);
         } else if self.sites[s].slots[slot + 1] == NONE {
             self.sites[s].slots[slot] = NONE;
             self.start_post(s, slot + 1, person);
@@ -598,6 +600,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             }
             let person = self.sites[s].slots[prev];
             self.sites[s].slots[prev] = NONE;
+            self.sites[s].blocked[prev] = false;
             self.start_post(s, free, person);
             free = prev;
         }
