@@ -50,10 +50,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
 
 /// Loads, overrides, parses and validates a scenario.
 fn load_model(path: &Path, sets: &[scenario::SetOverride]) -> Result<(Loaded, Model), Failure> {
-    let loaded = scenario::load(path, sets).map_err(|e| Failure::Input(anyhow!(e)))?;
-    let model = Model::build(&loaded.file)
-        .map_err(|problems| Failure::Input(anyhow!(loaded.source.locate(problems))))?;
-    Ok((loaded, model))
+    swabsim::load_path(path, sets).map_err(|e| Failure::Input(anyhow!(e)))
 }
 
 fn validate(paths: &[PathBuf]) -> Result<(), Failure> {

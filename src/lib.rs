@@ -29,3 +29,28 @@ pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod time;
+
+use std::path::Path;
+
+use model::Model;
+use scenario::{Loaded, ScenarioError, SetOverride, Source};
+
+/// Reads a scenario file, applies overrides, parses and validates it.
+pub fn load_path(path: &Path, sets: &[SetOverride]) -> Result<(Loaded, Model), ScenarioError> {
+    build(Source::from_path(path, sets)?)
+}
+
+/// Like [`load_path`] for text that stands for the file `file` (for tests and tools).
+pub fn load_str(
+    file: &str,
+    text: &str,
+    sets: &[SetOverride],
+) -> Result<(Loaded, Model), ScenarioError> {
+    build(Source::from_str(file, text, sets)?)
+}
+
+fn build(source: Source) -> Result<(Loaded, Model), ScenarioError> {
+    let loaded = source.parse()?;
+    let model = Model::build(&loaded.file).map_err(|p| loaded.source.locate(p))?;
+    Ok((loaded, model))
+}

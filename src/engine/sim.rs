@@ -389,10 +389,10 @@ impl<'m, O: Observer> Sim<'m, O> {
             }
             return;
         }
-        if site
+        let full = site
             .queue_capacity
-            .is_some_and(|cap| self.sites[s].waiting >= cap)
-        {
+            .is_some_and(|cap| self.sites[s].waiting >= cap);
+        if full && !self.desk_free(s) {
             self.queue_full(person);
             return;
         }
@@ -509,6 +509,14 @@ impl<'m, O: Observer> Sim<'m, O> {
     fn may_serve(&self, s: usize, id: u32) -> bool {
         let st = &self.sites[s];
         st.open || (st.desks_open > 0 && self.people[id as usize].arrival < st.closed_at)
+    }
+
+    /// Whether a desk could take a person straight away (no waiting place needed).
+    fn desk_free(&self, s: usize) -> bool {
+        let st = &self.sites[s];
+        let stages = st.stages as usize;
+        let desks = self.m.sites[s].desks as usize;
+        st.open && st.waiting == 0 && (0..desks).any(|d| st.slots[d * stages] == NONE)
     }
 
     fn try_start(&mut self, s: usize) {

@@ -625,8 +625,9 @@ fn area_sites(
             let name = expand(template, i).unwrap_or_else(|_| template.clone());
             match index.get(name.as_str()) {
                 Some(id) => Some(*id),
+                None if reported(f, k, i, index) => None,
                 None => {
-                    let whose = if f.count.unwrap_or(1) > 1 {
+                    let whose = if f.count.unwrap_or(1) > 1 && template.contains('{') {
                         format!(" (for the area numbered {i})")
                     } else {
                         String::new()
@@ -647,6 +648,15 @@ fn area_sites(
             }
         })
         .collect()
+}
+
+/// Whether site entry `k` of a compact block already failed for an area numbered before `i`
+/// (one message per entry, not one per area).
+fn reported(f: &AreaFile, k: usize, i: u32, index: &BTreeMap<&str, SiteId>) -> bool {
+    (1..i).any(|j| {
+        let name = expand(&f.sites[k], j).unwrap_or_else(|_| f.sites[k].clone());
+        !index.contains_key(name.as_str())
+    })
 }
 
 fn area(c: &mut Check, f: &AreaFile, path: &KeyPath, key: &str, horizon: SimTime) -> Area {
@@ -751,7 +761,8 @@ fn callup(
         out.push((wave.at.0, called_by_now.saturating_sub(called_before)));
         called_before = called_by_now.max(called_before);
     }
-    if cum > 1.0 + 1e-9 {
+    let shares_ok = waves.iter().all(|w| (0.0..=1.0).contains(&w.share));
+    if shares_ok && cum > 1.0 + 1e-9 {
         c.push(
             path.key("callup"),
             &format!("{key}.callup"),

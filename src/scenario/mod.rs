@@ -192,13 +192,17 @@ impl Source {
                     .unwrap_or((0, 0));
                 let message = e.message().trim().to_string();
                 let fix = parse_fix(&message);
+                let key = e
+                    .span()
+                    .and_then(|s| key_at(&self.text, s.start))
+                    .unwrap_or_default();
                 Err(ScenarioError {
                     file: self.file.clone(),
                     problems: vec![Located {
                         file: self.file.clone(),
                         line,
                         column,
-                        key: String::new(),
+                        key,
                         message,
                         fix,
                     }],
@@ -246,19 +250,102 @@ pub fn load(path: &Path, sets: &[SetOverride]) -> Result<Loaded, ScenarioError> 
 
 /// A hint for a serde parse error, from its message.
 fn parse_fix(message: &str) -> String {
-    if message.starts_with("unknown field") {
-        "check the spelling of the key; docs/scenario.md lists every key".into()
+    let hint = if message.starts_with("unknown field") {
+        "check the spelling of the key; docs/scenario.md lists every key"
     } else if message.starts_with("missing field") {
-        "add the key; docs/scenario.md says what it means and gives an example".into()
+        "add the key; docs/scenario.md says what it means and gives an example"
     } else if message.starts_with("unknown variant") {
-        "use one of the values listed".into()
-    } else if message.contains("duration") || message.contains("rate") || message.contains("clock")
-    {
-        "write the value in quotes with its unit".into()
+        "use one of the values listed"
+    } else if message.contains("not a duration") || message.contains("a duration is") {
+        "write the duration in quotes with its unit, e.g. \"15min\""
+    } else if message.contains("not a rate") || message.contains("a rate is") {
+        "write the rate in quotes, e.g. \"120/h\""
+    } else if message.contains("clock range") || message.contains("opens and closes") {
+        "write daily hours as \"HH:MM-HH:MM\", e.g. hours = [\"08:00-12:00\", \"14:30-18:00\"]"
     } else if message.starts_with("invalid type") {
-        "give the value the type shown in docs/scenario.md".into()
+        "give the value the type shown in docs/scenario.md"
     } else {
-        "see docs/scenario.md for the format".into()
+        "fix the TOML syntax here; docs/scenario.md has examples of every table"
+    };
+    hint.to_string()
+}
+
+/// The `--set`-style key of the value that contains byte `offset`, if the text parses as TOML.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let doc = toml_edit::Document::parse(text).ok()?;
+    let mut path = Vec::new();
+    key_in_table(doc.as_table(), offset, &mut path);
+    (!path.is_empty()).then(|| path.join("."))
+}
+
+fn contains(span: Option<std::ops::Range<usize>>, offset: usize) -> bool {
+    span.is_some_and(|s| s.start <= offset && offset < s.end.max(s.start + 1))
+}
+
+fn key_in_table(t: &toml_edit::Table, offset: usize, path: &mut Vec<String>) {
+    use toml_edit::Item;
+    for (k, item) in t.iter() {
+        match item {
+            Item::Value(v) if contains(v.span(), offset) => {
+                path.push(k.to_string());
+                key_in_value(v, offset, path);
+                return;
+            }
+            Item::Table(sub)
+                if contains(sub.span(), offset)
+                    || sub.iter().any(|(_, i)| contains(i.span(), offset)) =>
+            {
+                path.push(k.to_string());
+                key_in_table(sub, offset, path);
+                return;
+            }
+            Item::ArrayOfTables(a) => {
+                for (i, sub) in a.iter().enumerate() {
+                    if sub.iter().any(|(_, it)| {
+                        contains(it.span(), offset)
+                            || matches!(it, Item::ArrayOfTables(_) | Item::Table(_))
+                    }) {
+                        let before = path.len();
+                        path.push(k.to_string());
+                        path.push(
+                            sub.get("name")
+                                .and_then(Item::as_str)
+                                .map_or(i.to_string(), str::to_string),
+                        );
+                        let depth = path.len();
+                        key_in_table(sub, offset, path);
+                        if path.len() > depth {
+                            return;
+                        }
+                        path.truncate(before);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn key_in_value(v: &toml_edit::Value, offset: usize, path: &mut Vec<String>) {
+    use toml_edit::Value;
+    match v {
+        Value::InlineTable(t) => {
+            if let Some((k, v)) = t.iter().find(|(_, v)| contains(v.span(), offset)) {
+                path.push(k.to_string());
+                key_in_value(v, offset, path);
+            }
+        }
+        Value::Array(a) => {
+            if let Some((i, v)) = a
+                .iter()
+                .enumerate()
+                .find(|(_, v)| contains(v.span(), offset))
+            {
+                path.push(i.to_string());
+                key_in_value(v, offset, path);
+            }
+        }
+        _ => {}
     }
 }
 

@@ -1,0 +1,9 @@
+//! Integration tests of swabsim: one binary, a module per behaviour.
+
+mod cli;
+mod conservation;
+mod determinism;
+mod errors;
+mod scenarios;
+mod support;
+mod theory;

@@ -1,0 +1,170 @@
+//! The engine against queueing theory: M/M/c waits (Erlang C), M/M/c/K blocking, priority
+//! classes, utilisation, and Little's law between the time series and the per-person waits.
+
+use crate::support::{Mmc, assert_in_ci, erlang_c, figure, mmcn, model, run};
+
+/// Replications per check: enough for a tight confidence interval, few enough for a fast suite.
+const REPS: u32 = 20;
+
+/// Mean wait in the queue for M/M/c at (c, load) pairs up to 0.9, against Erlang C:
+/// Wq = C(c, a) / (cμ − λ), with μ = 1 per minute.
+#[test]
+fn mmc_mean_wait_matches_erlang_c() {
+    for (c, load) in [(1, 0.5), (2, 0.8), (5, 0.7), (10, 0.9)] {
+        let lambda = load * f64::from(c);
+        let text = Mmc {
+            c,
+            lambda,
+            service_min: 1.0,
+            capacity: None,
+            priority: 0.0,
+            hours: 200,
+        }
+        .text();
+        let reps = run(&model(&text), REPS);
+        let theory = erlang_c(c, lambda) / (f64::from(c) - lambda);
+        assert_in_ci(
+            &format!("M/M/{c} at load {load}: mean wait (min)"),
+            &figure(&reps, "wait_mean_min"),
+            theory,
+        );
+        assert_in_ci(
+            &format!("M/M/{c} at load {load}: desk utilisation"),
+            &figure(&reps, "desk_utilisation"),
+            load,
+        );
+    }
+}
+
+/// Blocking probability of M/M/c/K: a person who finds every waiting place taken gives up.
+/// By PASTA the share of arrivals turned away is p_N, N = c + waiting places.
+#[test]
+fn finite_queue_blocking_matches_mmck() {
+    for (c, cap, load) in [(2, 3, 1.2), (4, 10, 0.95), (1, 0, 0.7)] {
+        let lambda = load * f64::from(c);
+        let text = Mmc {
+            c,
+            lambda,
+            service_min: 1.0,
+            capacity: Some(cap),
+            priority: 0.0,
+            hours: 200,
+        }
+        .text();
+        let reps = run(&model(&text), REPS);
+        let blocked: Vec<f64> = figure(&reps, "gave_up_full")
+            .iter()
+            .zip(figure(&reps, "arrived"))
+            .map(|(b, a)| b / a)
+            .collect();
+        let p = mmcn(c, lambda, c + cap);
+        assert_in_ci(
+            &format!("M/M/{c}/{} at load {load}: blocking", c + cap),
+            &blocked,
+            p[(c + cap) as usize],
+        );
+    }
+}
+
+/// Non-preemptive priority with equal exponential service (Cobham): the green lane waits
+/// Wq,1 = C(c,a) / (cμ (1 − σ1)), σ1 = λ1/(cμ); the overall mean wait is unchanged from FCFS
+/// (Kleinrock's conservation law), Wq = C(c,a)/(cμ − λ).
+#[test]
+fn green_lane_matches_priority_theory() {
+    let (c, lambda, share) = (3, 2.55, 0.3);
+    let text = Mmc {
+        c,
+        lambda,
+        service_min: 1.0,
+        capacity: None,
+        priority: share,
+        hours: 300,
+    }
+    .text();
+    let reps = run(&model(&text), REPS);
+    let cf = erlang_c(c, lambda);
+    let sigma1 = share * lambda / f64::from(c);
+    assert_in_ci(
+        "green lane mean wait (min)",
+        &figure(&reps, "wait_green_mean_min"),
+        cf / (f64::from(c) * (1.0 - sigma1)),
+    );
+    assert_in_ci(
+        "overall mean wait with a green lane (min)",
+        &figure(&reps, "wait_mean_min"),
+        cf / (f64::from(c) - lambda),
+    );
+}
+
+/// Little's law, exactly: the area under the queue-length curve equals the sum of the waits
+/// when everyone who queued is served before the horizon. The time series (per-step
+/// time-weighted means), the summary's person-minutes and the per-person waits are computed by
+/// different code paths; they agree to rounding (1e-9 relative).
+#[test]
+fn littles_law_between_series_and_waits() {
+    let text = r#"version = 1
+[scenario]
+name = "little"
+start = 2022-11-02T07:00:00
+horizon = "30h"
+seed = 7
+report_every = "10min"
+
+[[site]]
+name = "gate"
+desks = 3
+hours = ["08:00-12:00", "13:00-18:00"]
+when_closed = "queue"
+green_lane = true
+
+[[site.stage]]
+name = "register"
+service = { dist = "lognormal", mean = "40s", sd = "20s" }
+
+[[site.stage]]
+name = "swab"
+service = { dist = "triangular", min = "10s", mode = "13s", max = "25s" }
+
+[[area]]
+name = "block-{i}"
+count = 6
+residents = 400
+sites = ["gate"]
+walk = { dist = "uniform", min = "2min", max = "12min" }
+priority_share = 0.2
+response = { dist = "exponential", mean = "15min" }
+stagger = "70min"
+callup = [{ at = "0h", share = 0.6 }, { at = "30min", share = 0.4 }]
+"#;
+    let m = model(text);
+    let reps = run(&m, 3);
+    for r in &reps {
+        let s = &r.figures.summary;
+        let tested = s.get("tested").unwrap();
+        assert_eq!(tested, 2400.0, "everyone is served before the horizon");
+        let waits_min = s.get("wait_mean_min").unwrap() * tested;
+        let step_min = m.report_every.minutes();
+        let mut last_t = 0.0;
+        let mut area_min = 0.0;
+        for row in &r.figures.series {
+            let t = row.t.0 as f64 / 60_000.0;
+            area_min += row.queue_mean * (t - last_t);
+            last_t = t;
+        }
+        assert!(step_min > 0.0);
+        let person_min = s.get("queue_person_min").unwrap();
+        assert!(
+            (area_min - waits_min).abs() <= 1e-9 * waits_min,
+            "series {area_min} vs waits {waits_min}"
+        );
+        assert!(
+            (person_min - waits_min).abs() <= 1e-9 * waits_min,
+            "summary {person_min} vs waits {waits_min}"
+        );
+        // L = λW over the run: mean queue = arrivals × mean wait / horizon.
+        let horizon_min = m.horizon.0 as f64 / 60_000.0;
+        let mean_queue = area_min / horizon_min;
+        let lw = tested / horizon_min * s.get("wait_mean_min").unwrap();
+        assert!((mean_queue - lw).abs() <= 1e-9 * lw);
+    }
+}
