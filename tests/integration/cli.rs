@@ -1,1 +1,235 @@
-//! TODO
+//! The command line end to end, in temporary directories.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+
+/// The `swabsim` binary, run from the repository root.
+pub fn swabsim() -> Command {
+    let mut cmd = Command::cargo_bin("swabsim").expect("binary is built");
+    cmd.current_dir(env!("CARGO_MANIFEST_DIR"));
+    cmd
+}
+
+/// Every file of a directory by name.
+pub fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| {
+            let p = e.unwrap().path();
+            (
+                p.file_name().unwrap().to_string_lossy().into_owned(),
+                std::fs::read(&p).unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let header = r.headers().unwrap().iter().map(String::from).collect();
+    let rows = r
+        .records()
+        .map(|x| x.unwrap().iter().map(String::from).collect())
+        .collect();
+    (header, rows)
+}
+
+#[test]
+fn run_writes_a_complete_run_directory() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("tut");
+    swabsim()
+        .args(["run", "scenarios/tutorial.toml", "--out"])
+        .arg(&out)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains("tested").and(predicate::str::contains("wait p95")));
+    let (header, rows) = read_csv(&out.join("summary.csv"));
+    assert_eq!(
+        &header[..4],
+        ["replication", "residents", "rounds", "called"]
+    );
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0][1], "1200");
+    let (sh, srows) = read_csv(&out.join("sites.csv"));
+    assert_eq!(sh[1], "site");
+    assert_eq!(srows[0][1], "east-gate");
+    let (th, trows) = read_csv(&out.join("timeseries.csv"));
+    assert_eq!(th[..4], ["replication", "time_h", "clock", "site"]);
+    assert_eq!(trows.len(), 14 * 4, "one row per 15 min over 14 h");
+    assert_eq!(trows[0][2], "2022-11-02 07:15");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["name"], "tutorial");
+    assert_eq!(manifest["seed"], 1);
+    assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
+    let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(
+        leftovers.len(),
+        1,
+        "no temporary directory left behind: {leftovers:?}"
+    );
+}
+
+#[test]
+fn existing_results_are_not_overwritten_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    let run = || {
+        let mut c = swabsim();
+        c.args(["run", "scenarios/tutorial.toml", "--quiet", "--out"])
+            .arg(&out);
+        c
+    };
+    run().assert().success();
+    std::fs::write(out.join("notes.txt"), "mine").unwrap();
+    run().assert().code(1).stderr(predicate::str::contains(
+        "already holds results; pass --force to replace them, or --out DIR to write elsewhere",
+    ));
+    assert!(out.join("notes.txt").exists());
+    run().arg("--force").assert().success();
+    assert!(!out.join("notes.txt").exists());
+    assert!(out.join("summary.csv").exists());
+}
+
+#[test]
+fn replications_add_a_mean_row_with_confidence_intervals() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("r");
+    swabsim()
+        .args(["run", "scenarios/tutorial.toml", "-q", "-r", "3", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (header, rows) = read_csv(&out.join("summary.csv"));
+    assert_eq!(rows.len(), 4);
+    assert_eq!(rows[3][0], "mean");
+    assert!(header.contains(&"wait_p95_min_ci95".to_string()));
+    let col = header.iter().position(|h| h == "tested").unwrap();
+    let mean: f64 = rows[..3]
+        .iter()
+        .map(|r| r[col].parse::<f64>().unwrap())
+        .sum::<f64>()
+        / 3.0;
+    assert!((rows[3][col].parse::<f64>().unwrap() - mean).abs() < 1e-3);
+}
+
+#[test]
+fn set_overrides_values_and_bad_values_name_the_set() {
+    let tmp = tempfile::tempdir().unwrap();
+    swabsim()
+        .args([
+            "run",
+            "scenarios/tutorial.toml",
+            "-q",
+            "--set",
+            "site.east-gate.desks=6",
+            "--out",
+        ])
+        .arg(tmp.path().join("six"))
+        .assert()
+        .success();
+    let (h, rows) = read_csv(&tmp.path().join("six/sites.csv"));
+    let col = h.iter().position(|c| c == "desks").unwrap();
+    assert_eq!(rows[0][col], "6");
+    swabsim()
+        .args(["run", "scenarios/tutorial.toml", "--set", "site.east-gate.desks=0", "--out"])
+        .arg(tmp.path().join("zero"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "scenarios/tutorial.toml:15:9: `site.east-gate.desks`: must be at least 1, found 0 (value given by --set site.east-gate.desks)",
+        ));
+    assert!(
+        !tmp.path().join("zero").exists(),
+        "a refused run writes nothing"
+    );
+    swabsim()
+        .args([
+            "run",
+            "scenarios/tutorial.toml",
+            "--set",
+            "site.west-gate.desks=2",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "--set site.west-gate.desks=2: there is no `west-gate` in `site`",
+        ));
+}
+
+#[test]
+fn validate_reports_each_file() {
+    swabsim()
+        .args([
+            "validate",
+            "scenarios/dongyuegong.toml",
+            "scenarios/tutorial.toml",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "ok: scenarios/dongyuegong.toml (100 areas, 5 sites, 13300 residents, 3 rounds)",
+        ));
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.toml");
+    std::fs::write(&bad, "version = 1\n[scenario]\nname = \"x\"\n").unwrap();
+    swabsim()
+        .arg("validate")
+        .arg(&bad)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "bad.toml:2:1: `scenario`: missing field `start`",
+        ));
+    swabsim()
+        .args(["validate", "no/such/file.toml"])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "no/such/file.toml: cannot read the scenario file",
+        ));
+}
+
+#[test]
+fn usage_errors_exit_with_2_and_help_explains_options() {
+    swabsim().arg("run").assert().code(2);
+    swabsim()
+        .args(["run", "x.toml", "--set", "nonsense"])
+        .assert()
+        .code(2);
+    swabsim()
+        .args(["run", "x.toml", "--replications", "0"])
+        .assert()
+        .code(2);
+    swabsim().args(["run", "--help"]).assert().success().stdout(
+        predicate::str::contains("--set <PATH=VALUE>")
+            .and(predicate::str::contains("--replications")),
+    );
+}
+
+#[test]
+fn trace_has_a_row_per_person_who_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("t");
+    swabsim()
+        .args(["run", "scenarios/tutorial.toml", "-q", "--trace", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (sh, s) = read_csv(&out.join("summary.csv"));
+    let get = |n: &str| {
+        s[0][sh.iter().position(|h| h == n).unwrap()]
+            .parse::<usize>()
+            .unwrap()
+    };
+    let (th, rows) = read_csv(&out.join("trace.csv"));
+    assert_eq!(th.last().unwrap(), "outcome");
+    assert_eq!(rows.len(), get("tested") + get("gave_up"));
+}
