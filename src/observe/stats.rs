@@ -1,7 +1,7 @@
 //! The statistics observer: counters, time-weighted queue and desk figures, wait quantiles,
 //! coverage by round, the time series, and the conservation check.
 
-use hdrhistogram::Histogram;
+use hdrhistogram::{Counter, Histogram};
 
 use super::Row;
 use super::timeweighted::TimeWeighted;
@@ -9,59 +9,67 @@ use crate::engine::{EndState, GiveUp, Observer, Visit, WALK_IN, Who};
 use crate::model::{AreaId, Model, SiteId};
 use crate::time::{HOUR, MINUTE, SimDuration, SimTime};
 
-/// Significant decimal digits kept by the wait histograms: values are exact to within 0.1%
-/// (HdrHistogram's relative error at 3 digits), so a p95 of 30 min is within ±1.8 s.
-pub const SIGNIFICANT_DIGITS: u8 = 3;
+/// Significant decimal digits of the run-wide wait histograms: quantiles are exact to within
+/// 0.1% (HdrHistogram's relative error at 3 digits), so a p95 of 30 min is within ±1.8 s.
+pub const RUN_DIGITS: u8 = 3;
+
+/// Significant decimal digits of the per-site histograms: within 1%, at about a tenth of the
+/// memory, so that a city of 10,000 sites keeps its per-site quantiles in ~170 MB.
+pub const SITE_DIGITS: u8 = 2;
 
 /// Coverage marks reported, as shares of residents.
 pub const COVERAGE_MARKS: [f64; 3] = [0.90, 0.95, 0.99];
 
-fn histogram() -> Histogram<u64> {
-    Histogram::new(SIGNIFICANT_DIGITS).expect("3 significant digits is a valid histogram precision")
-}
-
 /// Wait and time-in-system figures of one group of people.
 #[derive(Debug, Clone)]
-struct Waits {
-    wait: Histogram<u64>,
+struct Waits<T: Counter> {
+    wait: Histogram<T>,
     wait_sum: f64,
     wait_max: u64,
     green_sum: f64,
     green_n: u64,
-    system: Histogram<u64>,
+    system: Histogram<T>,
     system_sum: f64,
 }
 
-impl Default for Waits {
-    fn default() -> Self {
+impl<T: Counter> Waits<T> {
+    fn new(digits: u8) -> Self {
+        // 2 and 3 significant digits are valid HdrHistogram precisions (1 to 5 are).
+        let h = || Histogram::new(digits).expect("valid histogram precision");
         Waits {
-            wait: histogram(),
+            wait: h(),
             wait_sum: 0.0,
             wait_max: 0,
             green_sum: 0.0,
             green_n: 0,
-            system: histogram(),
+            system: h(),
             system_sum: 0.0,
         }
     }
-}
 
-impl Waits {
-    fn add(&mut self, other: &Waits) {
-        // Both histograms auto-resize, so adding cannot fail.
-        let _ = self.wait.add(&other.wait);
-        let _ = self.system.add(&other.system);
-        self.wait_sum += other.wait_sum;
-        self.wait_max = self.wait_max.max(other.wait_max);
-        self.green_sum += other.green_sum;
-        self.green_n += other.green_n;
-        self.system_sum += other.system_sum;
+    #[inline]
+    fn record_wait(&mut self, wait_ms: u64, priority: bool) {
+        // Auto-resizing histograms accept every value; saturating a u32 bucket would take four
+        // billion equal waits at one site.
+        let _ = self.wait.record(wait_ms);
+        self.wait_sum += wait_ms as f64;
+        self.wait_max = self.wait_max.max(wait_ms);
+        if priority {
+            self.green_sum += wait_ms as f64;
+            self.green_n += 1;
+        }
+    }
+
+    #[inline]
+    fn record_system(&mut self, ms: u64) {
+        let _ = self.system.record(ms);
+        self.system_sum += ms as f64;
     }
 
     fn fill(&self, row: &mut Row) {
         let n = self.wait.len();
         let mins = |ms: f64| if n == 0 { f64::NAN } else { ms / MINUTE as f64 };
-        let q = |h: &Histogram<u64>, p: f64| mins(h.value_at_quantile(p) as f64);
+        let q = |h: &Histogram<T>, p: f64| mins(h.value_at_quantile(p) as f64);
         row.real("wait_mean_min", mins(self.wait_sum / n.max(1) as f64))
             .real("wait_p50_min", q(&self.wait, 0.5))
             .real("wait_p95_min", q(&self.wait, 0.95))
@@ -87,7 +95,7 @@ impl Waits {
     }
 }
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct SiteStats {
     arrived: u64,
     tested: u64,
@@ -95,7 +103,7 @@ struct SiteStats {
     queue: TimeWeighted,
     desks: TimeWeighted,
     busy: TimeWeighted,
-    waits: Waits,
+    waits: Waits<u32>,
 }
 
 #[derive(Debug, Clone)]
@@ -137,6 +145,7 @@ pub struct SeriesRow {
 #[derive(Debug, Clone)]
 pub struct Stats {
     sites: Vec<SiteStats>,
+    all: Waits<u64>,
     rounds: Vec<RoundStats>,
     deadline: Option<SimDuration>,
     called: u64,
@@ -184,8 +193,18 @@ impl Stats {
                 by_deadline: 0,
             })
             .collect();
+        let site = SiteStats {
+            arrived: 0,
+            tested: 0,
+            gave_up: [0; 3],
+            queue: TimeWeighted::default(),
+            desks: TimeWeighted::default(),
+            busy: TimeWeighted::default(),
+            waits: Waits::new(SITE_DIGITS),
+        };
         Stats {
-            sites: vec![SiteStats::default(); model.sites.len()],
+            sites: vec![site; model.sites.len()],
+            all: Waits::new(RUN_DIGITS),
             rounds,
             deadline: model.deadline,
             called: 0,
@@ -296,10 +315,6 @@ impl Stats {
             .iter_mut()
             .map(|s| s.busy.integral(horizon))
             .sum();
-        let mut all = Waits::default();
-        for s in &self.sites {
-            all.add(&s.waits);
-        }
         let sum = |f: &dyn Fn(&SiteStats) -> u64| self.sites.iter().map(f).sum::<u64>();
         let residents: u64 = self.rounds.iter().map(|r| r.residents).sum();
         let tested_residents: u64 = self.rounds.iter().map(|r| r.tested).sum();
@@ -333,7 +348,7 @@ impl Stats {
                     None => f64::NAN,
                 },
             );
-        all.fill(&mut row);
+        self.all.fill(&mut row);
         row.count(
             "longest_queue",
             self.sites
@@ -438,23 +453,18 @@ impl Observer for Stats {
         who: Who,
         wait: SimDuration,
     ) {
-        let w = &mut self.sites[site.0 as usize].waits;
-        // Auto-resizing histograms accept every u64.
-        let _ = w.wait.record(wait.0);
-        w.wait_sum += wait.0 as f64;
-        w.wait_max = w.wait_max.max(wait.0);
-        if who.priority {
-            w.green_sum += wait.0 as f64;
-            w.green_n += 1;
-        }
+        self.sites[site.0 as usize]
+            .waits
+            .record_wait(wait.0, who.priority);
+        self.all.record_wait(wait.0, who.priority);
     }
 
     fn tested(&mut self, t: SimTime, site: SiteId, _desk: u32, who: Who, visit: Visit) {
         let st = &mut self.sites[site.0 as usize];
         st.tested += 1;
         let in_system = t.since(visit.first_arrival).0;
-        let _ = st.waits.system.record(in_system);
-        st.waits.system_sum += in_system as f64;
+        st.waits.record_system(in_system);
+        self.all.record_system(in_system);
         if who.round == WALK_IN {
             self.tested_walk_in += 1;
             return;

@@ -4,6 +4,8 @@ mod cli;
 mod conservation;
 mod determinism;
 mod errors;
+mod memory;
+mod scale;
 mod scenarios;
 mod support;
 mod theory;
