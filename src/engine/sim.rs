@@ -278,22 +278,34 @@ impl<'m, O: Observer> Sim<'m, O> {
                 priority,
             };
             let person = self.new_person(who);
-            self.queue
-                .push(self.now.after(delay), Event::SetOff { person });
+            let set_off = self.now.after(delay);
+            if area.choice == Choice::ShortestQueue {
+                // The queues are read when the person sets off, not now.
+                self.queue.push(set_off, Event::SetOff { person });
+            } else {
+                // The choice needs no state of the run: choose and walk now, one event fewer.
+                self.people[person as usize].set_off = set_off;
+                self.go_to_site(person, set_off);
+            }
         }
         self.obs
             .called(self.now, AreaId(a as u32), round, called, coming);
     }
 
     fn set_off(&mut self, person: u32) {
+        self.go_to_site(person, self.now);
+    }
+
+    /// Chooses the site and schedules the arrival after the walk from `set_off`.
+    fn go_to_site(&mut self, person: u32, set_off: SimTime) {
         let a = self.people[person as usize].who.area.0 as usize;
         let site = self.choose_site(a);
         let walk = self.m.areas[a].walk.sample(&mut self.areas[a].people);
         let p = &mut self.people[person as usize];
         p.site = site;
-        p.set_off = self.now;
+        p.set_off = set_off;
         self.queue
-            .push(self.now.after(walk), Event::Arrive { person });
+            .push(set_off.after(walk), Event::Arrive { person });
     }
 
     fn choose_site(&mut self, a: usize) -> u32 {
