@@ -1,5 +1,6 @@
 //! Integration tests of swabsim: one binary, a module per behaviour.
 
+mod behaviour;
 mod cli;
 mod conservation;
 mod determinism;
