@@ -11,7 +11,8 @@ mod sim;
 pub use queue::EventQueue;
 pub use sim::{RunInfo, simulate};
 
-use crate::model::{AreaId, SiteId};
+use crate::model::{AreaId, CrewChange, SiteId, TeamId};
+use crate::scenario::Role;
 use crate::time::{SimDuration, SimTime};
 
 /// Round index given to walk-ins, which belong to no call-up round.
@@ -96,6 +97,19 @@ pub trait Observer {
     fn tested(&mut self, t: SimTime, site: SiteId, desk: u32, who: Who, visit: Visit) {}
     /// A person left untested.
     fn gave_up(&mut self, t: SimTime, site: SiteId, who: Who, why: GiveUp, visit: Visit) {}
+    /// A crew of a team came on or went off duty.
+    fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {}
+    /// The people of a role on duty at a site changed.
+    fn staff_changed(&mut self, t: SimTime, site: SiteId, role: Role, on_duty: u32) {}
+    /// Desks that the opening hours allow but the staff on duty do not (0 when closed).
+    fn unstaffed_changed(&mut self, t: SimTime, site: SiteId, desks: u32) {}
+    /// Desks closed for lack of staff finished their people `length` after the crew's time.
+    fn overtime(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId, length: SimDuration) {
+    }
+    /// A reserve crew was sent to a site.
+    fn dispatched(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {}
+    /// A reserve crew reached the site it was sent to and is on duty there.
+    fn pool_arrived(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {}
     /// A reporting step ends at `t` (called at every step and once at the horizon).
     fn step(&mut self, t: SimTime) {}
     /// The run ended at the horizon.
@@ -145,6 +159,30 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn gave_up(&mut self, t: SimTime, site: SiteId, who: Who, why: GiveUp, visit: Visit) {
         self.0.gave_up(t, site, who, why, visit);
         self.1.gave_up(t, site, who, why, visit);
+    }
+    fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {
+        self.0.crew(t, team, crew, change);
+        self.1.crew(t, team, crew, change);
+    }
+    fn staff_changed(&mut self, t: SimTime, site: SiteId, role: Role, on_duty: u32) {
+        self.0.staff_changed(t, site, role, on_duty);
+        self.1.staff_changed(t, site, role, on_duty);
+    }
+    fn unstaffed_changed(&mut self, t: SimTime, site: SiteId, desks: u32) {
+        self.0.unstaffed_changed(t, site, desks);
+        self.1.unstaffed_changed(t, site, desks);
+    }
+    fn overtime(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId, length: SimDuration) {
+        self.0.overtime(t, team, crew, site, length);
+        self.1.overtime(t, team, crew, site, length);
+    }
+    fn dispatched(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {
+        self.0.dispatched(t, team, crew, site);
+        self.1.dispatched(t, team, crew, site);
+    }
+    fn pool_arrived(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {
+        self.0.pool_arrived(t, team, crew, site);
+        self.1.pool_arrived(t, team, crew, site);
     }
     fn step(&mut self, t: SimTime) {
         self.0.step(t);

@@ -1,5 +1,7 @@
 //! The processes of a round, one short handler per event kind.
 
+mod staffing;
+
 use std::collections::VecDeque;
 
 use rand::Rng;
@@ -16,13 +18,40 @@ const NONE: u32 = u32::MAX;
 
 #[derive(Debug, Clone, Copy)]
 enum Event {
-    CallUp { area: u32, round: u32, wave: u32 },
-    SetOff { person: u32 },
-    Arrive { person: u32 },
-    WalkIn { area: u32 },
-    StageDone { site: u32, slot: u32 },
-    Renege { person: u32, generation: u32 },
-    Hours { site: u32 },
+    CallUp {
+        area: u32,
+        round: u32,
+        wave: u32,
+    },
+    SetOff {
+        person: u32,
+    },
+    Arrive {
+        person: u32,
+    },
+    WalkIn {
+        area: u32,
+    },
+    StageDone {
+        site: u32,
+        slot: u32,
+    },
+    Renege {
+        person: u32,
+        generation: u32,
+    },
+    Hours {
+        site: u32,
+    },
+    Rota {
+        team: u32,
+    },
+    PoolArrive {
+        team: u32,
+        crew: u32,
+        site: u32,
+        generation: u32,
+    },
     Step,
 }
 
@@ -65,6 +94,8 @@ impl Person {
 
 struct SiteState {
     open: bool,
+    /// Closed, but finishing the people who came before closing.
+    draining: bool,
     closed_at: SimTime,
     green: VecDeque<u32>,
     normal: VecDeque<u32>,
@@ -77,9 +108,24 @@ struct SiteState {
     occupied: u32,
     busy: u32,
     desks_open: u32,
+    /// People at each desk (all posts).
+    desk_people: Vec<u32>,
+    /// Desks the staff on duty can open (the site's desks when it needs no staff).
+    staffed: u32,
+    /// Desks short of staff while open, as last reported.
+    unstaffed: u32,
+    /// People on duty by role.
+    on_duty: [u32; ROLES],
+    /// Crews on duty here: (team, crew, on duty since).
+    present: Vec<(u32, u32, SimTime)>,
+    /// Crews that left while their desks were still busy: (team, crew, left at).
+    overtime: Vec<(u32, u32, SimTime)>,
     service: Vec<Stream>,
     behaviour: Stream,
 }
+
+/// Number of roles.
+const ROLES: usize = 6;
 
 struct AreaState {
     arrivals: Stream,
@@ -97,6 +143,9 @@ pub struct RunInfo {
 
 struct Sim<'m, O: Observer> {
     m: &'m Model,
+    teams: Vec<staffing::TeamState>,
+    /// Smallest queue threshold of any reserve, if there are reserves.
+    pool_threshold: Option<u32>,
     obs: O,
     now: SimTime,
     queue: EventQueue<Event>,
@@ -148,6 +197,13 @@ impl<'m, O: Observer> Sim<'m, O> {
                     occupied: 0,
                     busy: 0,
                     desks_open: 0,
+                    desk_people: vec![0; s.desks as usize],
+                    staffed: 0,
+                    unstaffed: 0,
+                    on_duty: [0; ROLES],
+                    present: Vec::new(),
+                    overtime: Vec::new(),
+                    draining: false,
                     service: s
                         .stages
                         .iter()
@@ -169,6 +225,8 @@ impl<'m, O: Observer> Sim<'m, O> {
             .collect();
         Sim {
             m,
+            teams: staffing::team_states(m),
+            pool_threshold: staffing::pool_threshold(m),
             obs,
             now: SimTime::ZERO,
             queue: EventQueue::default(),
@@ -182,8 +240,10 @@ impl<'m, O: Observer> Sim<'m, O> {
 
     fn start(&mut self) {
         for s in 0..self.sites.len() {
+            self.sites[s].staffed = self.staffed(s);
             self.set_hours(s, true);
         }
+        self.start_rotas();
         for (a, area) in self.m.areas.iter().enumerate() {
             match &area.arrivals {
                 Arrivals::CallUp(cu) => {
@@ -218,6 +278,13 @@ impl<'m, O: Observer> Sim<'m, O> {
             Event::StageDone { site, slot } => self.stage_done(site as usize, slot as usize),
             Event::Renege { person, generation } => self.renege(person, generation),
             Event::Hours { site } => self.set_hours(site as usize, false),
+            Event::Rota { team } => self.rota_change(team as usize),
+            Event::PoolArrive {
+                team,
+                crew,
+                site,
+                generation,
+            } => self.pool_arrive(team as usize, crew, site as usize, generation),
             Event::Step => self.step(),
         }
     }
@@ -439,6 +506,12 @@ impl<'m, O: Observer> Sim<'m, O> {
         self.people[person as usize].state = State::Waiting;
         self.obs
             .queue_changed(self.now, SiteId(s as u32), self.sites[s].waiting);
+        if self
+            .pool_threshold
+            .is_some_and(|k| self.sites[s].waiting > k)
+        {
+            self.dispatch_reserves();
+        }
         if let Some(patience) = &self.m.sites[s].patience {
             let limit = patience.sample(&mut self.sites[s].behaviour);
             let generation = self.people[person as usize].generation;
@@ -520,21 +593,21 @@ impl<'m, O: Observer> Sim<'m, O> {
     /// An open site serves everyone waiting; a closed one finishes those who came before closing.
     fn may_serve(&self, s: usize, id: u32) -> bool {
         let st = &self.sites[s];
-        st.open || (st.desks_open > 0 && self.people[id as usize].arrival < st.closed_at)
+        st.open || (st.draining && self.people[id as usize].arrival < st.closed_at)
     }
 
     /// Whether a desk could take a person straight away (no waiting place needed).
     fn desk_free(&self, s: usize) -> bool {
         let st = &self.sites[s];
         let stages = st.stages as usize;
-        let desks = self.m.sites[s].desks as usize;
+        let desks = st.desks_open as usize;
         st.open && st.waiting == 0 && (0..desks).any(|d| st.slots[d * stages] == NONE)
     }
 
     fn try_start(&mut self, s: usize) {
         while self.sites[s].waiting > 0 && self.sites[s].desks_open > 0 {
             let stages = self.sites[s].stages as usize;
-            let Some(desk) = (0..self.m.sites[s].desks as usize)
+            let Some(desk) = (0..self.sites[s].desks_open as usize)
                 .find(|d| self.sites[s].slots[d * stages] == NONE)
             else {
                 return;
@@ -560,6 +633,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         let st = &mut self.sites[s];
         st.busy += 1;
         st.occupied += 1;
+        st.desk_people[desk] += 1;
         self.obs
             .busy_changed(self.now, SiteId(s as u32), self.sites[s].busy);
         let slot = desk * self.sites[s].stages as usize;
@@ -570,9 +644,12 @@ impl<'m, O: Observer> Sim<'m, O> {
         let st = &mut self.sites[s];
         debug_assert_eq!(st.slots[slot], NONE, "post {slot} of site {s} is taken");
         let stage = slot % st.stages as usize;
-        let d = self.m.sites[s].stages[stage]
-            .service
-            .sample(&mut st.service[stage]);
+        let post = &self.m.sites[s].stages[stage];
+        let mut d = post.service.sample(&mut st.service[stage]);
+        if let Some(role) = post.role {
+            d = self.slowed(s, role, d);
+        }
+        let st = &mut self.sites[s];
         st.slots[slot] = person;
         st.blocked[slot] = false;
         let ev = Event::StageDone {
@@ -588,6 +665,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         if slot % stages + 1 == stages {
             self.sites[s].slots[slot] = NONE;
             self.sites[s].occupied -= 1;
+            self.sites[s].desk_people[slot / stages] -= 1;
             let p = self.people[person as usize];
             self.obs.tested(
                 self.now,
@@ -599,6 +677,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             self.release(person);
             self.post_freed(s, slot);
             self.check_drained(s);
+            self.settle_overtime(s);
         } else if self.sites[s].slots[slot + 1] == NONE {
             self.sites[s].slots[slot] = NONE;
             self.start_post(s, slot + 1, person);
@@ -641,41 +720,68 @@ impl<'m, O: Observer> Sim<'m, O> {
                 Event::Hours { site: s as u32 },
             );
         }
-        let st = &mut self.sites[s];
-        if !init && open == st.open {
+        if !init && open == self.sites[s].open {
             return;
         }
-        st.open = open;
+        self.sites[s].open = open;
         if open {
-            st.desks_open = self.m.sites[s].desks;
-            self.obs
-                .desks_changed(self.now, SiteId(s as u32), self.sites[s].desks_open);
-            self.try_start(s);
+            self.sites[s].draining = false;
         } else {
-            st.closed_at = self.now;
-            self.check_drained(s);
-            if init {
-                self.obs.desks_changed(self.now, SiteId(s as u32), 0);
-            }
+            self.sites[s].closed_at = self.now;
+            self.sites[s].draining = self.has_work(s);
         }
+        if init {
+            self.obs.desks_changed(self.now, SiteId(s as u32), 0);
+        }
+        self.update_desks(s);
+    }
+
+    /// Whether people who came before closing are still at the desks or waiting for them.
+    fn has_work(&self, s: usize) -> bool {
+        let st = &self.sites[s];
+        // Lanes are in arrival order, so the first person still waiting in each lane decides.
+        st.occupied > 0
+            || [&st.green, &st.normal].into_iter().any(|q| {
+                q.iter()
+                    .map(|&id| &self.people[id as usize])
+                    .find(|p| p.state == State::Waiting)
+                    .is_some_and(|p| p.arrival < st.closed_at)
+            })
     }
 
     /// After closing, desks stay open until everyone who came before closing is through.
     fn check_drained(&mut self, s: usize) {
-        let st = &self.sites[s];
-        if st.open || st.desks_open == 0 || st.occupied > 0 {
-            return;
+        if self.sites[s].draining && !self.has_work(s) {
+            self.sites[s].draining = false;
+            self.update_desks(s);
         }
-        // Lanes are in arrival order, so the first person still waiting in each lane decides.
-        let waiting_eligible = [&st.green, &st.normal].into_iter().any(|q| {
-            q.iter()
-                .map(|&id| &self.people[id as usize])
-                .find(|p| p.state == State::Waiting)
-                .is_some_and(|p| p.arrival < st.closed_at)
-        });
-        if !waiting_eligible {
-            self.sites[s].desks_open = 0;
-            self.obs.desks_changed(self.now, SiteId(s as u32), 0);
+    }
+
+    /// Sets the desks open from the hours and the staff on duty, then serves whoever it can.
+    fn update_desks(&mut self, s: usize) {
+        let st = &self.sites[s];
+        let want = if st.open || st.draining {
+            st.staffed
+        } else {
+            0
+        };
+        let short = if st.open {
+            self.m.sites[s].desks - st.staffed
+        } else {
+            0
+        };
+        if short != st.unstaffed {
+            self.sites[s].unstaffed = short;
+            self.obs
+                .unstaffed_changed(self.now, SiteId(s as u32), short);
+        }
+        if want != self.sites[s].desks_open {
+            self.sites[s].desks_open = want;
+            self.obs.desks_changed(self.now, SiteId(s as u32), want);
+        }
+        self.settle_overtime(s);
+        if want > 0 {
+            self.try_start(s);
         }
     }
 

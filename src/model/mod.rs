@@ -7,14 +7,17 @@
 
 mod daily;
 mod dist;
+mod staff;
 
 pub use daily::Daily;
 pub use dist::Sampler;
+pub use staff::{Change, CrewChange, Place, Rota, Team, TeamId};
 
 use std::collections::BTreeMap;
 
 use crate::scenario::{
-    AreaFile, Choice, Dist, FullAction, KeyPath, Problem, ScenarioFile, SiteFile, WhenClosed,
+    AreaFile, Choice, Dist, FullAction, KeyPath, Problem, Role, ScenarioFile, SiteFile, SiteKind,
+    WhenClosed,
 };
 use crate::time::{CivilTime, DAY, HOUR, MINUTE, SimDuration, SimTime};
 
@@ -52,6 +55,10 @@ pub struct Model {
     pub sites: Vec<Site>,
     /// Call-up rounds across all areas.
     pub rounds: Vec<Round>,
+    /// Rotas, in file order.
+    pub rotas: Vec<Rota>,
+    /// Teams, in file order (compact blocks expanded in place).
+    pub teams: Vec<Team>,
 }
 
 /// One call-up round across the areas that have it.
@@ -142,6 +149,12 @@ pub struct Site {
     pub come_back: Option<(Sampler, u32)>,
     /// Stages of every desk, in order.
     pub stages: Vec<Stage>,
+    /// Sampling point or checkpoint.
+    pub kind: SiteKind,
+    /// People of each role every open desk needs; `None`: desks are always staffed.
+    pub staff: Option<Vec<(Role, u32)>>,
+    /// Marshals on duty needed to open the desks.
+    pub marshals: u32,
 }
 
 /// One stage of a desk.
@@ -151,6 +164,8 @@ pub struct Stage {
     pub name: String,
     /// Service time.
     pub service: Sampler,
+    /// Who works this post.
+    pub role: Option<Role>,
 }
 
 impl Model {
@@ -165,6 +180,14 @@ impl Model {
             .map(|(i, s)| (s.name.as_str(), SiteId(i as u32)))
             .collect();
         let areas = areas(&mut c, &file.area, &index, header.horizon);
+        let rotas = staff::rotas(&mut c, &file.rota, header.start, header.horizon);
+        let rota_index: BTreeMap<&str, usize> = rotas
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (r.name.as_str(), i))
+            .collect();
+        let teams = staff::teams(&mut c, &file.team, &rota_index, &index);
+        check_staffing(&mut c, file, &sites, &teams);
         if file.area.is_empty() {
             c.push(
                 KeyPath::default(),
@@ -186,6 +209,8 @@ impl Model {
                 areas,
                 sites,
                 rounds,
+                rotas,
+                teams,
             })
         } else {
             Err(c.problems)
@@ -484,6 +509,7 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
             let sk = format!("{key}.stage.{}", s.name);
             c.name(&s.name, sp.key("name"), &format!("{sk}.name"));
             Stage {
+                role: s.role,
                 name: s.name.clone(),
                 service: dist(c, &s.service, sp.key("service"), &format!("{sk}.service")),
             }
@@ -549,6 +575,70 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
             .map(|d| dist(c, d, path.key("patience"), &format!("{key}.patience"))),
         come_back,
         stages,
+        kind: f.kind.unwrap_or(SiteKind::Sampling),
+        staff: f.staff.as_ref().map(|m| {
+            m.iter()
+                .filter(|(_, n)| **n > 0)
+                .map(|(r, n)| (*r, *n))
+                .collect()
+        }),
+        marshals: f.marshals.unwrap_or(0),
+    }
+}
+
+/// A site whose desks need a role that no team can bring there never opens: an input error.
+fn check_staffing(c: &mut Check, file: &ScenarioFile, sites: &[Site], teams: &[Team]) {
+    let pools: Vec<Role> = teams
+        .iter()
+        .filter(|t| matches!(t.place, Place::Pool { .. }))
+        .map(|t| t.role)
+        .collect();
+    let mut site_file = 0;
+    let mut left_in_block = 0;
+    for (s, site) in sites.iter().enumerate() {
+        if left_in_block == 0 {
+            left_in_block = file
+                .site
+                .get(site_file)
+                .and_then(|f| f.count)
+                .unwrap_or(1)
+                .max(1);
+            site_file += 1;
+        }
+        left_in_block -= 1;
+        let path = KeyPath::of(&["site"]).index(site_file - 1);
+        let key = format!("site.{}", file.site[site_file - 1].name);
+        let mut needs: Vec<Role> = site.staff.iter().flatten().map(|(r, _)| *r).collect();
+        if site.marshals > 0 {
+            needs.push(Role::Marshal);
+        }
+        for role in needs {
+            let here = teams.iter().any(|t| {
+                t.role == role
+                    && matches!(&t.place, Place::Sites(ids) if ids.contains(&SiteId(s as u32)))
+            });
+            if !here && !pools.contains(&role) {
+                c.push(
+                    path.key(if role == Role::Marshal { "marshals" } else { "staff" }),
+                    &format!("{key}.staff"),
+                    format!("site `{}` needs {} staff, but no [[team]] of that role works there or in a pool: its desks would never open", site.name, role_name(role)),
+                    format!("add a [[team]] with role = \"{}\" and sites = [\"{}\"], or remove the requirement", role_name(role), site.name),
+                );
+                return;
+            }
+        }
+    }
+}
+
+/// The name of a role as written in a scenario.
+pub fn role_name(role: Role) -> &'static str {
+    match role {
+        Role::Sampler => "sampler",
+        Role::Registrar => "registrar",
+        Role::Marshal => "marshal",
+        Role::Courier => "courier",
+        Role::DoorToDoor => "door-to-door",
+        Role::Lab => "lab",
     }
 }
 

@@ -19,9 +19,144 @@ pub struct ScenarioFile {
     /// Blocks of residents, or walk-in streams.
     #[serde(default)]
     pub area: Vec<AreaFile>,
-    /// Sampling points.
+    /// Sampling points and checkpoints.
     #[serde(default)]
     pub site: Vec<SiteFile>,
+    /// Rotas: shift patterns that teams follow.
+    #[serde(default)]
+    pub rota: Vec<RotaFile>,
+    /// Teams of staff.
+    #[serde(default)]
+    pub team: Vec<TeamFile>,
+}
+
+/// `[[rota]]`: a shift pattern.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RotaFile {
+    /// Name, referred to by teams.
+    pub name: String,
+    /// Length of one shift.
+    pub shift: Duration,
+    /// Number of crews that take turns. Default 1.
+    #[serde(default)]
+    pub crews: Option<u32>,
+    /// Clock time at which crew 1's first shift starts on the start day.
+    pub start: ClockTime,
+    /// Time from one shift of a crew to its next. Default: crews × shift (round the clock).
+    #[serde(default)]
+    pub every: Option<Duration>,
+    /// Time from crew k's shift to crew k+1's. Default: the shift length.
+    #[serde(default)]
+    pub stride: Option<Duration>,
+    /// The incoming crew comes this long before a shift starts (both crews present).
+    #[serde(default)]
+    pub overlap: Option<Duration>,
+    /// The outgoing crew leaves this long before its shift ends (nobody present).
+    #[serde(default)]
+    pub gap: Option<Duration>,
+    /// Daily clock ranges in which the crew on duty takes a break.
+    #[serde(default)]
+    pub breaks: Option<Vec<ClockRange>>,
+    /// A break of `break_length` after every `break_after` on duty.
+    #[serde(default)]
+    pub break_after: Option<Duration>,
+    /// Length of the breaks of `break_after`.
+    #[serde(default)]
+    pub break_length: Option<Duration>,
+    /// Longest continuous time allowed in protective gear.
+    #[serde(default)]
+    pub max_in_ppe: Option<Duration>,
+    /// Service slows by `factor` after `after` of continuous duty.
+    #[serde(default)]
+    pub slowdown: Option<Slowdown>,
+    /// Days of the scenario (1 = the start day) on which shifts start. Default: every day.
+    #[serde(default)]
+    pub days: Option<Vec<u32>>,
+}
+
+/// Slower service late in a stint.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Slowdown {
+    /// Time on duty after which service slows.
+    pub after: Duration,
+    /// Multiplier of service times (above 1 is slower).
+    pub factor: f64,
+}
+
+/// The work of a team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Role {
+    /// Takes swabs.
+    Sampler,
+    /// Scans codes and registers tubes.
+    Registrar,
+    /// Keeps the queue.
+    Marshal,
+    /// Carries samples (sample chain).
+    Courier,
+    /// Samples at home (sample chain).
+    DoorToDoor,
+    /// Runs tests (sample chain).
+    Lab,
+}
+
+/// `[[team]]`: staff of one role following one rota.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TeamFile {
+    /// Name; with `count`, `{i}` is replaced by 1..=count.
+    pub name: String,
+    /// How many teams this block stands for. Default 1.
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// What they do.
+    pub role: Role,
+    /// People of each crew on duty at each of its sites.
+    pub headcount: u32,
+    /// The rota the team follows.
+    pub rota: String,
+    /// Sites where the team works (`headcount` at each).
+    #[serde(default)]
+    pub sites: Option<Vec<String>>,
+    /// A reserve not tied to a site, sent where the queue is longest.
+    #[serde(default)]
+    pub pool: Option<PoolFile>,
+}
+
+/// How a reserve is sent out.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolFile {
+    /// Queue length at a site that calls the reserve.
+    pub threshold: u32,
+    /// Travel time from the base to a site.
+    pub travel: Duration,
+}
+
+/// A clock time "HH:MM".
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ClockTime(pub u64);
+
+impl<'de> Deserialize<'de> for ClockTime {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        let text = String::deserialize(d)?;
+        crate::time::parse_clock(&text)
+            .map(ClockTime)
+            .map_err(serde::de::Error::custom)
+    }
+}
+
+impl Serialize for ClockTime {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&format!(
+            "{:02}:{:02}",
+            self.0 / 3_600_000,
+            self.0 / 60_000 % 60
+        ))
+    }
 }
 
 /// `[scenario]`: name, title, clock and reporting.
@@ -181,6 +316,25 @@ pub struct SiteFile {
     pub on_full: Option<OnFull>,
     /// Stages in order, each at its own post of the desk (pipelined).
     pub stage: Vec<StageFile>,
+    /// A sampling point, or a road checkpoint (vehicles). Default `sampling`.
+    #[serde(default)]
+    pub kind: Option<SiteKind>,
+    /// People of each role that every open desk needs. Default: desks are always staffed.
+    #[serde(default)]
+    pub staff: Option<std::collections::BTreeMap<Role, u32>>,
+    /// Marshals on duty the site needs to open its desks. Default 0.
+    #[serde(default)]
+    pub marshals: Option<u32>,
+}
+
+/// What a site is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum SiteKind {
+    /// Residents are swabbed.
+    Sampling,
+    /// Vehicles are inspected.
+    Checkpoint,
 }
 
 /// What a person does at a closed site.
@@ -227,6 +381,9 @@ pub struct StageFile {
     pub name: String,
     /// Service time per person.
     pub service: Dist,
+    /// Who works this post (for slow-down with hours on duty). Default: nobody in particular.
+    #[serde(default)]
+    pub role: Option<Role>,
 }
 
 /// A distribution of durations, tagged by `dist`.

@@ -1,0 +1,230 @@
+//! Staff on duty: rota changes, desks opened and closed by the people present, overtime of
+//! desks that finish their people after a crew's time, slow-down late in a stint, reserves.
+
+use super::{Event, Observer, Sim};
+use crate::model::{CrewChange, Model, Place, SiteId, TeamId};
+use crate::scenario::Role;
+use crate::time::{SimDuration, SimTime};
+
+/// Where a crew of a team is.
+#[derive(Debug, Clone, Copy, Default)]
+pub(super) struct CrewState {
+    on: bool,
+    since: SimTime,
+    /// Bumped at every change, so a reserve's arrival after its crew went off is ignored.
+    generation: u32,
+    /// A reserve crew's site, once it arrived there.
+    at: Option<u32>,
+    travelling: bool,
+}
+
+/// A team's position in its rota and its crews.
+#[derive(Debug, Clone)]
+pub(super) struct TeamState {
+    cursor: usize,
+    crews: Vec<CrewState>,
+}
+
+pub(super) fn team_states(m: &Model) -> Vec<TeamState> {
+    m.teams
+        .iter()
+        .map(|t| TeamState {
+            cursor: 0,
+            crews: vec![CrewState::default(); m.rotas[t.rota].crews as usize],
+        })
+        .collect()
+}
+
+pub(super) fn pool_threshold(m: &Model) -> Option<u32> {
+    m.teams
+        .iter()
+        .filter_map(|t| match t.place {
+            Place::Pool { threshold, .. } => Some(threshold),
+            Place::Sites(_) => None,
+        })
+        .min()
+}
+
+impl<O: Observer> Sim<'_, O> {
+    /// Desks the people on duty can open at site `s`.
+    pub(super) fn staffed(&self, s: usize) -> u32 {
+        let site = &self.m.sites[s];
+        let st = &self.sites[s];
+        if st.on_duty[Role::Marshal as usize] < site.marshals {
+            return 0;
+        }
+        match &site.staff {
+            None => site.desks,
+            Some(need) => need
+                .iter()
+                .map(|(role, n)| st.on_duty[*role as usize] / n)
+                .min()
+                .unwrap_or(site.desks)
+                .min(site.desks),
+        }
+    }
+
+    pub(super) fn start_rotas(&mut self) {
+        for t in 0..self.teams.len() {
+            self.schedule_rota(t);
+        }
+    }
+
+    fn schedule_rota(&mut self, t: usize) {
+        let rota = &self.m.rotas[self.m.teams[t].rota];
+        if let Some(ch) = rota.changes.get(self.teams[t].cursor) {
+            self.queue.push(ch.t, Event::Rota { team: t as u32 });
+        }
+    }
+
+    pub(super) fn rota_change(&mut self, t: usize) {
+        let rota = &self.m.rotas[self.m.teams[t].rota];
+        let ch = rota.changes[self.teams[t].cursor];
+        self.teams[t].cursor += 1;
+        self.schedule_rota(t);
+        let crew = &mut self.teams[t].crews[ch.crew as usize];
+        crew.on = ch.kind.on();
+        crew.generation = crew.generation.wrapping_add(1);
+        if crew.on {
+            crew.since = self.now;
+        }
+        self.obs.crew(self.now, TeamId(t as u32), ch.crew, ch.kind);
+        let team = &self.m.teams[t];
+        let sites: Vec<usize> = match &team.place {
+            Place::Sites(ids) => ids.iter().map(|s| s.0 as usize).collect(),
+            Place::Pool { .. } => {
+                let crew = &mut self.teams[t].crews[ch.crew as usize];
+                crew.travelling = false;
+                crew.at.take().map(|s| s as usize).into_iter().collect()
+            }
+        };
+        for s in sites {
+            self.set_present(s, t, ch.crew, ch.kind.on());
+        }
+        if ch.kind == CrewChange::ShiftStart || ch.kind == CrewChange::BreakEnd {
+            self.dispatch_reserves();
+        }
+    }
+
+    /// A crew comes on (or goes off) duty at site `s`.
+    fn set_present(&mut self, s: usize, t: usize, crew: u32, on: bool) {
+        let team = &self.m.teams[t];
+        let role = team.role as usize;
+        let st = &mut self.sites[s];
+        if on {
+            st.on_duty[role] += team.headcount;
+            let since = self.teams[t].crews[crew as usize].since;
+            st.present.push((t as u32, crew, since));
+        } else {
+            st.on_duty[role] -= team.headcount;
+            st.present
+                .retain(|&(pt, pc, _)| (pt, pc) != (t as u32, crew));
+            st.overtime.push((t as u32, crew, self.now));
+        }
+        let on_duty = self.sites[s].on_duty[role];
+        self.obs
+            .staff_changed(self.now, SiteId(s as u32), team.role, on_duty);
+        self.sites[s].staffed = self.staffed(s);
+        self.update_desks(s);
+    }
+
+    /// Crews that left while desks closed for lack of staff were busy: once every such desk has
+    /// finished its people, their overtime is over.
+    pub(super) fn settle_overtime(&mut self, s: usize) {
+        let st = &self.sites[s];
+        if st.overtime.is_empty() {
+            return;
+        }
+        let closing_busy = st.desk_people[st.desks_open as usize..]
+            .iter()
+            .any(|&n| n > 0);
+        if closing_busy {
+            return;
+        }
+        let pending = std::mem::take(&mut self.sites[s].overtime);
+        for (t, crew, left) in pending {
+            let length = self.now.since(left);
+            if length > SimDuration::ZERO {
+                self.obs
+                    .overtime(self.now, TeamId(t), crew, SiteId(s as u32), length);
+            }
+        }
+    }
+
+    /// Service time `d` at a post of `role`, slowed if every crew of that role here has been on
+    /// duty longer than its rota's slow-down threshold.
+    pub(super) fn slowed(&self, s: usize, role: Role, d: SimDuration) -> SimDuration {
+        let freshest = self.sites[s]
+            .present
+            .iter()
+            .filter(|(t, _, _)| self.m.teams[*t as usize].role == role)
+            .max_by_key(|(_, _, since)| *since);
+        let Some(&(t, _, since)) = freshest else {
+            return d;
+        };
+        match self.m.rotas[self.m.teams[t as usize].rota].slowdown {
+            Some((after, factor)) if self.now.since(since) > after => {
+                SimDuration::from_millis_f64(d.0 as f64 * factor)
+            }
+            _ => d,
+        }
+    }
+
+    /// Sends every idle reserve crew on duty to the site with the longest queue above its
+    /// threshold, among the sites that need its role.
+    pub(super) fn dispatch_reserves(&mut self) {
+        for t in 0..self.m.teams.len() {
+            let Place::Pool { threshold, travel } = self.m.teams[t].place else {
+                continue;
+            };
+            let role = self.m.teams[t].role;
+            for crew in 0..self.teams[t].crews.len() {
+                let c = self.teams[t].crews[crew];
+                if !c.on || c.travelling || c.at.is_some() {
+                    continue;
+                }
+                let Some(s) = self.longest_queue(role, threshold) else {
+                    return;
+                };
+                let c = &mut self.teams[t].crews[crew];
+                c.travelling = true;
+                let generation = c.generation;
+                self.obs
+                    .dispatched(self.now, TeamId(t as u32), crew as u32, SiteId(s as u32));
+                let ev = Event::PoolArrive {
+                    team: t as u32,
+                    crew: crew as u32,
+                    site: s as u32,
+                    generation,
+                };
+                self.queue.push(self.now.after(travel), ev);
+            }
+        }
+    }
+
+    fn longest_queue(&self, role: Role, threshold: u32) -> Option<usize> {
+        let needs = |s: usize| {
+            let site = &self.m.sites[s];
+            (role == Role::Marshal && site.marshals > 0)
+                || site
+                    .staff
+                    .as_ref()
+                    .is_some_and(|n| n.iter().any(|(r, _)| *r == role))
+        };
+        (0..self.sites.len())
+            .filter(|&s| self.sites[s].waiting > threshold && needs(s))
+            .max_by_key(|&s| (self.sites[s].waiting, std::cmp::Reverse(s)))
+    }
+
+    pub(super) fn pool_arrive(&mut self, t: usize, crew: u32, s: usize, generation: u32) {
+        let c = &mut self.teams[t].crews[crew as usize];
+        if c.generation != generation || !c.on {
+            return;
+        }
+        c.travelling = false;
+        c.at = Some(s as u32);
+        self.obs
+            .pool_arrived(self.now, TeamId(t as u32), crew, SiteId(s as u32));
+        self.set_present(s, t, crew, true);
+    }
+}

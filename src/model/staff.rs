@@ -1,0 +1,482 @@
+//! Rotas and teams, resolved: every crew's on-duty stints over the horizon, as a sorted list of
+//! changes the engine walks through, and the checks a planner needs (the protective-gear limit).
+
+use std::collections::BTreeMap;
+
+use super::{Check, SiteId, expand, expanded_names};
+use crate::scenario::{KeyPath, Role, RotaFile, TeamFile};
+use crate::time::{CivilTime, DAY, SimDuration, SimTime};
+
+/// Index of a team in [`super::Model::teams`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct TeamId(pub u32);
+
+/// What happens to a crew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum CrewChange {
+    /// A shift begins: the crew comes on duty, in fresh protective gear.
+    ShiftStart,
+    /// A break ends: back on duty, in fresh protective gear.
+    BreakEnd,
+    /// A break begins: off duty, out of protective gear.
+    BreakStart,
+    /// The shift ends.
+    ShiftEnd,
+}
+
+impl CrewChange {
+    /// Whether the crew is on duty after this change.
+    pub fn on(self) -> bool {
+        matches!(self, CrewChange::ShiftStart | CrewChange::BreakEnd)
+    }
+}
+
+/// One change of one crew.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Change {
+    /// When.
+    pub t: SimTime,
+    /// Crew index, from 0.
+    pub crew: u32,
+    /// What.
+    pub kind: CrewChange,
+}
+
+/// A resolved rota.
+#[derive(Debug, Clone)]
+pub struct Rota {
+    /// Name.
+    pub name: String,
+    /// Number of crews.
+    pub crews: u32,
+    /// Every change over the horizon, by time (comings before goings at the same time, so a
+    /// handover without overlap or gap leaves no moment without staff).
+    pub changes: Vec<Change>,
+    /// Slower service after this long on duty, by this factor.
+    pub slowdown: Option<(SimDuration, f64)>,
+}
+
+/// Where a team works.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Place {
+    /// At each of these sites, `headcount` per crew.
+    Sites(Vec<SiteId>),
+    /// A reserve at a base, sent to the site with the longest queue once one passes `threshold`.
+    Pool {
+        /// Queue length that calls the reserve.
+        threshold: u32,
+        /// Travel time from the base.
+        travel: SimDuration,
+    },
+}
+
+/// A resolved team.
+#[derive(Debug, Clone)]
+pub struct Team {
+    /// Name (expanded).
+    pub name: String,
+    /// Role.
+    pub role: Role,
+    /// People per crew on duty at each site.
+    pub headcount: u32,
+    /// Index of its rota in [`super::Model::rotas`].
+    pub rota: usize,
+    /// Where it works.
+    pub place: Place,
+}
+
+/// Resolves the rotas; every problem goes to `c`.
+pub(super) fn rotas(
+    c: &mut Check,
+    files: &[RotaFile],
+    start: CivilTime,
+    horizon: SimTime,
+) -> Vec<Rota> {
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| rota(c, f, &KeyPath::of(&["rota"]).index(i), start, horizon))
+        .collect()
+}
+
+fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: SimTime) -> Rota {
+    let key = format!("rota.{}", f.name);
+    c.name(&f.name, path.key("name"), &format!("{key}.name"));
+    let shift = c.duration(
+        f.shift.0,
+        path.key("shift"),
+        &format!("{key}.shift"),
+        "a shift",
+    );
+    let crews = f.crews.unwrap_or(1);
+    if crews == 0 {
+        c.push(
+            path.key("crews"),
+            &format!("{key}.crews"),
+            "must be at least 1, found 0",
+            "give the number of crews that take turns, e.g. crews = 3",
+        );
+    }
+    let every = f
+        .every
+        .map_or(SimDuration(shift.0 * u64::from(crews.max(1))), |d| d.0);
+    let stride = f.stride.map_or(shift, |d| d.0);
+    let overlap = f.overlap.map_or(0, |d| d.0.0);
+    let gap = f.gap.map_or(0, |d| d.0.0);
+    if f.overlap.is_some() && f.gap.is_some() {
+        c.push(
+            path.key("gap"),
+            &format!("{key}.gap"),
+            "a handover has either an overlap or a gap, not both",
+            "keep `overlap` (both crews present) or `gap` (nobody present)",
+        );
+    }
+    if gap >= shift.0 && shift.0 > 0 {
+        c.push(
+            path.key("gap"),
+            &format!("{key}.gap"),
+            format!(
+                "the gap ({}) is as long as the shift ({shift})",
+                SimDuration(gap)
+            ),
+            "make the gap shorter than the shift",
+        );
+    }
+    if every.0 == 0 {
+        c.push(
+            path.key("every"),
+            &format!("{key}.every"),
+            "must be longer than 0",
+            "give the time from one shift of a crew to its next, e.g. every = \"24h\"",
+        );
+    }
+    let break_every = match (f.break_after, f.break_length) {
+        (Some(a), Some(l)) if a.0.0 > 0 => Some((a.0.0, l.0.0)),
+        (None, None) => None,
+        _ => {
+            c.push(path.key("break_after"), &format!("{key}.break_after"), "`break_after` and `break_length` go together, and `break_after` must be longer than 0", "give both, e.g. break_after = \"3h\" and break_length = \"30min\"");
+            None
+        }
+    };
+    if let Some(s) = &f.slowdown
+        && !(s.factor.is_finite() && s.factor > 0.0)
+    {
+        c.push(
+            path.key("slowdown").key("factor"),
+            &format!("{key}.slowdown.factor"),
+            format!("must be above 0, found {}", s.factor),
+            "e.g. factor = 1.2 for service 20% slower",
+        );
+    }
+    if let Some(days) = &f.days
+        && days.contains(&0)
+    {
+        c.push(
+            path.key("days"),
+            &format!("{key}.days"),
+            "days count from 1 (the start day)",
+            "e.g. days = [1, 2] for the first two days",
+        );
+    }
+    if every.0 == 0 || shift.0 == 0 || crews == 0 {
+        return Rota {
+            name: f.name.clone(),
+            crews: crews.max(1),
+            changes: Vec::new(),
+            slowdown: None,
+        };
+    }
+    let plan = Plan {
+        shift: shift.0 as i64,
+        every: every.0 as i64,
+        stride: stride.0 as i64,
+        overlap: overlap as i64,
+        gap: gap as i64,
+        breaks: f
+            .breaks
+            .as_ref()
+            .map(|b| b.iter().map(|r| (r.from, r.to)).collect())
+            .unwrap_or_default(),
+        break_every,
+        days: f.days.clone(),
+        tod0: start.millis_of_day as i64,
+        anchor: f.start.0 as i64 - start.millis_of_day as i64,
+        horizon: horizon.0 as i64,
+    };
+    let mut changes = Vec::new();
+    let mut ppe_reported = false;
+    for crew in 0..crews {
+        for (a, b) in plan.stints(crew) {
+            if let Some(max) = f.max_in_ppe
+                && b - a > max.0.0 as i64
+                && !ppe_reported
+            {
+                ppe_reported = true;
+                let when = |t: i64| start_plus(start, t);
+                c.push(
+                    path.key("max_in_ppe"),
+                    &format!("{key}.max_in_ppe"),
+                    format!(
+                        "crew {} is on duty from {} to {}, {} in protective gear without a break, more than max_in_ppe = {}",
+                        crew + 1,
+                        when(a),
+                        when(b),
+                        SimDuration((b - a) as u64),
+                        max.0
+                    ),
+                    "add breaks (`breaks` or `break_after`), shorten the shift, or add crews",
+                );
+            }
+            if b <= 0 || a >= plan.horizon {
+                continue;
+            }
+            let first = a == plan.shift_start_of(crew, a);
+            let last = b == plan.shift_end_of(crew, b);
+            let on = if first {
+                CrewChange::ShiftStart
+            } else {
+                CrewChange::BreakEnd
+            };
+            let off = if last {
+                CrewChange::ShiftEnd
+            } else {
+                CrewChange::BreakStart
+            };
+            changes.push(Change {
+                t: SimTime(a.max(0) as u64),
+                crew,
+                kind: on,
+            });
+            if b < plan.horizon {
+                changes.push(Change {
+                    t: SimTime(b as u64),
+                    crew,
+                    kind: off,
+                });
+            }
+        }
+    }
+    changes.sort_by_key(|ch| (ch.t, !ch.kind.on(), ch.crew));
+    Rota {
+        name: f.name.clone(),
+        crews,
+        changes,
+        slowdown: f.slowdown.as_ref().map(|s| (s.after.0, s.factor)),
+    }
+}
+
+fn start_plus(start: CivilTime, t: i64) -> String {
+    if t >= 0 {
+        start.plus(SimTime(t as u64)).to_string()
+    } else {
+        let ms = start.day * DAY as i64 + start.millis_of_day as i64 + t;
+        let c = CivilTime {
+            day: ms.div_euclid(DAY as i64),
+            millis_of_day: ms.rem_euclid(DAY as i64) as u64,
+        };
+        c.to_string()
+    }
+}
+
+/// The arithmetic of one rota, in signed milliseconds from the scenario start.
+struct Plan {
+    shift: i64,
+    every: i64,
+    stride: i64,
+    overlap: i64,
+    gap: i64,
+    breaks: Vec<(u64, u64)>,
+    break_every: Option<(u64, u64)>,
+    days: Option<Vec<u32>>,
+    tod0: i64,
+    anchor: i64,
+    horizon: i64,
+}
+
+impl Plan {
+    /// Nominal shift starts of `crew` whose duty may touch [0, horizon).
+    fn shift_starts(&self, crew: u32) -> Vec<i64> {
+        let base = self.anchor + i64::from(crew) * self.stride;
+        let lo = (-(self.shift + self.overlap) - base).div_euclid(self.every);
+        let hi = (self.horizon - base).div_euclid(self.every) + 1;
+        (lo..=hi)
+            .map(|j| base + j * self.every)
+            .filter(|&s| s + self.shift - self.gap > 0 && s - self.overlap < self.horizon)
+            .filter(|&s| {
+                let day = (self.tod0 + s).div_euclid(DAY as i64) + 1;
+                self.days
+                    .as_ref()
+                    .is_none_or(|d| d.iter().any(|&x| i64::from(x) == day))
+            })
+            .collect()
+    }
+
+    /// On-duty intervals of a shift: [start − overlap, start + shift − gap) less the breaks.
+    fn duty(&self, s: i64) -> (i64, i64) {
+        (s - self.overlap, s + self.shift - self.gap)
+    }
+
+    /// The shift start (with overlap) of the shift that contains `t`, for labelling changes.
+    fn shift_start_of(&self, crew: u32, t: i64) -> i64 {
+        self.shift_starts(crew)
+            .into_iter()
+            .map(|s| self.duty(s))
+            .find(|(a, b)| *a <= t && t < *b)
+            .map_or(i64::MIN, |d| d.0)
+    }
+
+    fn shift_end_of(&self, crew: u32, t: i64) -> i64 {
+        self.shift_starts(crew)
+            .into_iter()
+            .map(|s| self.duty(s))
+            .find(|(a, b)| *a < t && t <= *b)
+            .map_or(i64::MIN, |d| d.1)
+    }
+
+    /// Continuous on-duty stints of `crew`, shifts that touch merged, breaks cut out.
+    fn stints(&self, crew: u32) -> Vec<(i64, i64)> {
+        let mut duty: Vec<(i64, i64)> = Vec::new();
+        for s in self.shift_starts(crew) {
+            let (a, b) = self.duty(s);
+            match duty.last_mut() {
+                Some(last) if last.1 >= a => last.1 = last.1.max(b),
+                _ => duty.push((a, b)),
+            }
+        }
+        duty.into_iter()
+            .flat_map(|(a, b)| self.cut_breaks(a, b))
+            .collect()
+    }
+
+    fn cut_breaks(&self, a: i64, b: i64) -> Vec<(i64, i64)> {
+        let mut off: Vec<(i64, i64)> = Vec::new();
+        let day = DAY as i64;
+        for &(from, to) in &self.breaks {
+            let len = if to > from {
+                (to - from) as i64
+            } else {
+                (to + DAY - from) as i64
+            };
+            let first = (a + self.tod0 - from as i64).div_euclid(day) - 1;
+            let last = (b + self.tod0 - from as i64).div_euclid(day) + 1;
+            for k in first..=last {
+                let s = k * day + from as i64 - self.tod0;
+                off.push((s, s + len));
+            }
+        }
+        if let Some((after, length)) = self.break_every {
+            let mut t = a + after as i64;
+            while t < b {
+                off.push((t, t + length as i64));
+                t += (after + length) as i64;
+            }
+        }
+        off.sort_unstable();
+        let mut out = Vec::new();
+        let mut cur = a;
+        for (s, e) in off {
+            if e <= cur || s >= b {
+                continue;
+            }
+            if s > cur {
+                out.push((cur, s));
+            }
+            cur = cur.max(e);
+        }
+        if cur < b {
+            out.push((cur, b));
+        }
+        out
+    }
+}
+
+/// Resolves the teams against the rotas and sites.
+pub(super) fn teams(
+    c: &mut Check,
+    files: &[TeamFile],
+    rotas: &BTreeMap<&str, usize>,
+    sites: &BTreeMap<&str, SiteId>,
+) -> Vec<Team> {
+    let mut out = Vec::new();
+    for (ti, f) in files.iter().enumerate() {
+        let path = KeyPath::of(&["team"]).index(ti);
+        let key = format!("team.{}", f.name);
+        let names = expanded_names(c, &f.name, f.count, &path, &key);
+        let rota = match rotas.get(f.rota.as_str()) {
+            Some(r) => *r,
+            None => {
+                let known: Vec<&str> = rotas.keys().copied().collect();
+                c.push(
+                    path.key("rota"),
+                    &format!("{key}.rota"),
+                    format!("names the rota `{}`, but no [[rota]] has that name", f.rota),
+                    if known.is_empty() {
+                        "add a [[rota]] with this name".to_string()
+                    } else {
+                        format!("use one of: {}", known.join(", "))
+                    },
+                );
+                0
+            }
+        };
+        if f.headcount == 0 {
+            c.push(
+                path.key("headcount"),
+                &format!("{key}.headcount"),
+                "must be at least 1, found 0",
+                "give the people of each crew on duty, e.g. headcount = 4",
+            );
+        }
+        for (i, name) in names.into_iter().enumerate() {
+            let place = match (&f.sites, &f.pool) {
+                (Some(list), None) => {
+                    Place::Sites(team_sites(c, list, i as u32 + 1, sites, &path, &key))
+                }
+                (None, Some(p)) => Place::Pool {
+                    threshold: p.threshold,
+                    travel: p.travel.0,
+                },
+                _ => {
+                    if i == 0 {
+                        c.push(path.clone(), &key, "a team needs either `sites` or `pool`", "list the sites it works at, e.g. sites = [\"east-gate\"], or make it a reserve: pool = { threshold = 50, travel = \"20min\" }");
+                    }
+                    Place::Sites(Vec::new())
+                }
+            };
+            out.push(Team {
+                name,
+                role: f.role,
+                headcount: f.headcount,
+                rota,
+                place,
+            });
+        }
+    }
+    out
+}
+
+fn team_sites(
+    c: &mut Check,
+    list: &[String],
+    i: u32,
+    sites: &BTreeMap<&str, SiteId>,
+    path: &KeyPath,
+    key: &str,
+) -> Vec<SiteId> {
+    list.iter()
+        .enumerate()
+        .filter_map(|(k, template)| {
+            let name = expand(template, i).unwrap_or_else(|_| template.clone());
+            let found = sites.get(name.as_str()).copied();
+            if found.is_none() && i == 1 {
+                c.push(
+                    path.key("sites").index(k),
+                    &format!("{key}.sites"),
+                    format!("names the site `{name}`, but no [[site]] has that name"),
+                    "use the name of a [[site]]",
+                );
+            }
+            found
+        })
+        .collect()
+}
