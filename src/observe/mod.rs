@@ -5,6 +5,7 @@
 //! [`Trace`] keeps one row per person when asked. Conservation is checked here, at the end of
 //! every run. No chart or file code lives here; `report` writes what these compute.
 
+mod staffing;
 mod stats;
 mod timeweighted;
 mod trace;

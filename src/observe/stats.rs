@@ -4,9 +4,11 @@
 use hdrhistogram::{Counter, Histogram};
 
 use super::Row;
+use super::staffing::StaffStats;
 use super::timeweighted::TimeWeighted;
 use crate::engine::{EndState, GiveUp, Observer, Visit, WALK_IN, Who};
-use crate::model::{AreaId, Model, SiteId};
+use crate::model::{AreaId, CrewChange, Model, SiteId, TeamId};
+use crate::scenario::{Role, SiteKind};
 use crate::time::{HOUR, MINUTE, SimDuration, SimTime};
 
 /// Significant decimal digits of the run-wide wait histograms: quantiles are exact to within
@@ -97,6 +99,10 @@ impl<T: Counter> Waits<T> {
 
 #[derive(Debug, Clone)]
 struct SiteStats {
+    checkpoint: bool,
+    unstaffed: TimeWeighted,
+    /// Sampler, registrar and marshal on duty.
+    on_duty: [u32; 3],
     arrived: u64,
     tested: u64,
     gave_up: [u64; 3],
@@ -139,6 +145,10 @@ pub struct SeriesRow {
     pub tested: u64,
     /// People who gave up by the end of the step.
     pub gave_up: u64,
+    /// Desks short of staff (while open) at the end of the step.
+    pub desks_unstaffed: u32,
+    /// Samplers, registrars and marshals on duty at the end of the step.
+    pub on_duty: [u32; 3],
 }
 
 /// Collects the figures of one run.
@@ -146,6 +156,8 @@ pub struct SeriesRow {
 pub struct Stats {
     sites: Vec<SiteStats>,
     all: Waits<u64>,
+    vehicles: Waits<u64>,
+    staff: StaffStats,
     rounds: Vec<RoundStats>,
     deadline: Option<SimDuration>,
     called: u64,
@@ -167,6 +179,8 @@ pub struct RunFigures {
     pub rounds: Vec<Row>,
     /// The time series.
     pub series: Vec<SeriesRow>,
+    /// Per team and crew: (team index, crew index, figures).
+    pub staff: Vec<(usize, u32, Row)>,
     /// Where everyone was at the horizon.
     pub end: EndState,
 }
@@ -194,6 +208,9 @@ impl Stats {
             })
             .collect();
         let site = SiteStats {
+            checkpoint: false,
+            unstaffed: TimeWeighted::default(),
+            on_duty: [0; 3],
             arrived: 0,
             tested: 0,
             gave_up: [0; 3],
@@ -202,9 +219,19 @@ impl Stats {
             busy: TimeWeighted::default(),
             waits: Waits::new(SITE_DIGITS),
         };
+        let sites = model
+            .sites
+            .iter()
+            .map(|m| SiteStats {
+                checkpoint: m.kind == SiteKind::Checkpoint,
+                ..site.clone()
+            })
+            .collect();
         Stats {
-            sites: vec![site; model.sites.len()],
+            sites,
             all: Waits::new(RUN_DIGITS),
+            vehicles: Waits::new(RUN_DIGITS),
+            staff: StaffStats::new(model),
             rounds,
             deadline: model.deadline,
             called: 0,
@@ -232,6 +259,7 @@ impl Stats {
             sites,
             rounds,
             series: self.series,
+            staff: self.staff.rows(),
             end,
         })
     }
@@ -300,22 +328,22 @@ impl Stats {
     }
 
     fn summary_row(&mut self, horizon: SimTime, end: &EndState) -> Row {
-        let queue_ms: f64 = self
-            .sites
-            .iter_mut()
-            .map(|s| s.queue.integral(horizon))
-            .sum();
-        let desk_ms: f64 = self
-            .sites
-            .iter_mut()
-            .map(|s| s.desks.integral(horizon))
-            .sum();
-        let busy_ms: f64 = self
-            .sites
-            .iter_mut()
-            .map(|s| s.busy.integral(horizon))
-            .sum();
-        let sum = |f: &dyn Fn(&SiteStats) -> u64| self.sites.iter().map(f).sum::<u64>();
+        // People figures cover sampling points; checkpoints have their own columns.
+        let mut integral = |pick: fn(&mut SiteStats) -> &mut TimeWeighted, checkpoint: bool| {
+            self.sites
+                .iter_mut()
+                .filter(|s| s.checkpoint == checkpoint)
+                .map(|s| pick(s).integral(horizon))
+                .sum::<f64>()
+        };
+        let queue_ms = integral(|s| &mut s.queue, false);
+        let desk_ms = integral(|s| &mut s.desks, false);
+        let busy_ms = integral(|s| &mut s.busy, false);
+        let unstaffed_ms = integral(|s| &mut s.unstaffed, false);
+        let lanes_uncovered_ms = integral(|s| &mut s.unstaffed, true);
+        let people = |s: &&SiteStats| !s.checkpoint;
+        let sum =
+            |f: &dyn Fn(&SiteStats) -> u64| self.sites.iter().filter(people).map(f).sum::<u64>();
         let residents: u64 = self.rounds.iter().map(|r| r.residents).sum();
         let tested_residents: u64 = self.rounds.iter().map(|r| r.tested).sum();
         let worst = |k: usize| {
@@ -325,55 +353,77 @@ impl Stats {
                 .fold(f64::NAN, f64::max)
         };
         let finite = |x: f64| if x.is_finite() { x } else { f64::NAN };
+        let (arrived, tested) = (sum(&|s| s.arrived), sum(&|s| s.tested));
+        let gave_up = sum(&|s| s.gave_up.iter().sum());
         let mut row = Row::default();
         row.count("residents", self.rounds.first().map_or(0, |r| r.residents))
             .count("rounds", self.rounds.len() as u64)
             .count("called", self.called)
             .count("no_show", self.called - self.coming)
-            .count("arrived", sum(&|s| s.arrived))
-            .count("tested", sum(&|s| s.tested))
+            .count("arrived", arrived)
+            .count("tested", tested)
             .count("tested_walk_in", self.tested_walk_in)
             .real("coverage", share(tested_residents, residents))
             .real("hours_to_90pct", finite(worst(0)))
             .real("hours_to_95pct", finite(worst(1)))
             .real("hours_to_99pct", finite(worst(2)))
-            .real(
-                "coverage_at_deadline",
-                match self.deadline {
-                    Some(_) => self
-                        .rounds
-                        .iter()
-                        .map(|r| share(r.by_deadline, r.residents))
-                        .fold(f64::NAN, f64::min),
-                    None => f64::NAN,
-                },
-            );
+            .real("coverage_at_deadline", self.worst_deadline_coverage());
         self.all.fill(&mut row);
-        row.count(
-            "longest_queue",
-            self.sites
-                .iter()
-                .map(|s| s.queue.max() as u64)
-                .max()
-                .unwrap_or(0),
-        )
-        .real("queue_person_min", queue_ms / MINUTE as f64)
-        .count("gave_up", sum(&|s| s.gave_up.iter().sum()))
-        .count("gave_up_full", sum(&|s| s.gave_up[0]))
-        .count("gave_up_closed", sum(&|s| s.gave_up[1]))
-        .count("reneged", sum(&|s| s.gave_up[2]))
-        .count("en_route_at_end", end.en_route)
-        .count("in_system_at_end", end.away + end.waiting + end.at_desk)
-        .real("desk_hours_open", desk_ms / HOUR as f64)
-        .real(
-            "desk_utilisation",
-            if desk_ms > 0.0 {
-                busy_ms / desk_ms
-            } else {
-                f64::NAN
-            },
-        );
+        let longest = self
+            .sites
+            .iter()
+            .filter(people)
+            .map(|s| s.queue.max() as u64)
+            .max();
+        let (staff_h, stint_h, overtime_h, dispatches) = self.staff.totals();
+        let checked: u64 = self
+            .sites
+            .iter()
+            .filter(|s| s.checkpoint)
+            .map(|s| s.tested)
+            .sum();
+        let vehicle_p95 = if self.vehicles.wait.is_empty() {
+            f64::NAN
+        } else {
+            self.vehicles.wait.value_at_quantile(0.95) as f64 / MINUTE as f64
+        };
+        row.count("longest_queue", longest.unwrap_or(0))
+            .real("queue_person_min", queue_ms / MINUTE as f64)
+            .count("gave_up", gave_up)
+            .count("gave_up_full", sum(&|s| s.gave_up[0]))
+            .count("gave_up_closed", sum(&|s| s.gave_up[1]))
+            .count("reneged", sum(&|s| s.gave_up[2]))
+            .count("en_route_at_end", end.en_route)
+            .count("in_system_at_end", arrived - tested - gave_up)
+            .real("desk_hours_open", desk_ms / HOUR as f64)
+            .real(
+                "desk_utilisation",
+                if desk_ms > 0.0 {
+                    busy_ms / desk_ms
+                } else {
+                    f64::NAN
+                },
+            )
+            .real("desk_hours_unstaffed", unstaffed_ms / HOUR as f64)
+            .real("staff_person_hours", staff_h)
+            .real("longest_stint_h", stint_h)
+            .real("overtime_person_hours", overtime_h)
+            .count("dispatches", dispatches)
+            .count("vehicles_checked", checked)
+            .real("vehicle_wait_p95_min", vehicle_p95)
+            .real("lane_hours_uncovered", lanes_uncovered_ms / HOUR as f64);
         row
+    }
+
+    fn worst_deadline_coverage(&self) -> f64 {
+        match self.deadline {
+            Some(_) => self
+                .rounds
+                .iter()
+                .map(|r| share(r.by_deadline, r.residents))
+                .fold(f64::NAN, f64::min),
+            None => f64::NAN,
+        }
     }
 
     fn site_row(&mut self, model: &Model, s: usize, horizon: SimTime) -> Row {
@@ -381,6 +431,7 @@ impl Stats {
         let queue_ms = st.queue.integral(horizon);
         let desk_ms = st.desks.integral(horizon);
         let busy_ms = st.busy.integral(horizon);
+        let unstaffed_ms = st.unstaffed.integral(horizon);
         let mut row = Row::default();
         row.count("arrived", st.arrived).count("tested", st.tested);
         st.waits.fill(&mut row);
@@ -407,7 +458,8 @@ impl Stats {
                 } else {
                     f64::NAN
                 },
-            );
+            )
+            .real("desk_hours_unstaffed", unstaffed_ms / HOUR as f64);
         row
     }
 }
@@ -439,10 +491,51 @@ impl Observer for Stats {
 
     fn desks_changed(&mut self, t: SimTime, site: SiteId, open: u32) {
         self.sites[site.0 as usize].desks.set(t, f64::from(open));
+        self.staff.desks_changed(t, site.0 as usize, open);
     }
 
     fn busy_changed(&mut self, t: SimTime, site: SiteId, busy: u32) {
         self.sites[site.0 as usize].busy.set(t, f64::from(busy));
+        self.staff.busy_changed(t, site.0 as usize, busy);
+    }
+
+    fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {
+        self.staff.crew(t, team, crew, change);
+    }
+
+    fn staff_changed(&mut self, _t: SimTime, site: SiteId, role: Role, on_duty: u32) {
+        let k = match role {
+            Role::Sampler => 0,
+            Role::Registrar => 1,
+            Role::Marshal => 2,
+            _ => return,
+        };
+        self.sites[site.0 as usize].on_duty[k] = on_duty;
+    }
+
+    fn unstaffed_changed(&mut self, t: SimTime, site: SiteId, desks: u32) {
+        self.sites[site.0 as usize]
+            .unstaffed
+            .set(t, f64::from(desks));
+    }
+
+    fn overtime(
+        &mut self,
+        _t: SimTime,
+        team: TeamId,
+        crew: u32,
+        _site: SiteId,
+        length: SimDuration,
+    ) {
+        self.staff.overtime(team, crew, length);
+    }
+
+    fn dispatched(&mut self, _t: SimTime, team: TeamId, crew: u32, _site: SiteId) {
+        self.staff.dispatched(team, crew);
+    }
+
+    fn pool_arrived(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {
+        self.staff.pool_arrived(t, team, crew, site);
     }
 
     fn service_started(
@@ -453,10 +546,14 @@ impl Observer for Stats {
         who: Who,
         wait: SimDuration,
     ) {
-        self.sites[site.0 as usize]
-            .waits
-            .record_wait(wait.0, who.priority);
-        self.all.record_wait(wait.0, who.priority);
+        let st = &mut self.sites[site.0 as usize];
+        st.waits.record_wait(wait.0, who.priority);
+        let all = if st.checkpoint {
+            &mut self.vehicles
+        } else {
+            &mut self.all
+        };
+        all.record_wait(wait.0, who.priority);
     }
 
     fn tested(&mut self, t: SimTime, site: SiteId, _desk: u32, who: Who, visit: Visit) {
@@ -464,6 +561,10 @@ impl Observer for Stats {
         st.tested += 1;
         let in_system = t.since(visit.first_arrival).0;
         st.waits.record_system(in_system);
+        if st.checkpoint {
+            self.vehicles.record_system(in_system);
+            return;
+        }
         self.all.record_system(in_system);
         if who.round == WALK_IN {
             self.tested_walk_in += 1;
@@ -507,11 +608,14 @@ impl Observer for Stats {
                 arrived: st.arrived,
                 tested: st.tested,
                 gave_up: st.gave_up.iter().sum(),
+                desks_unstaffed: st.unstaffed.close_step(t).end as u32,
+                on_duty: st.on_duty,
             });
         }
     }
 
     fn finished(&mut self, t: SimTime, end: &EndState) {
+        self.staff.finish(t);
         self.end = Some((t, *end));
     }
 }

@@ -3,9 +3,10 @@
 use std::path::Path;
 
 use crate::engine::WALK_IN;
-use crate::model::Model;
+use crate::model::{Model, role_name};
 use crate::observe::{Cell, Outcome};
 use crate::runner::{Replication, mean_and_ci};
+use crate::scenario::SiteKind;
 use crate::time::{MINUTE, SimTime};
 
 /// A real number as CSV text: at most 4 decimals, no trailing zeros; NaN is empty.
@@ -83,11 +84,13 @@ pub fn write_sites(path: &Path, model: &Model, reps: &[Replication]) -> std::io:
     };
     let mut header = vec!["replication".to_string(), "site".to_string()];
     header.extend(first.names().iter().map(|n| n.to_string()));
+    header.push("kind".to_string());
     rec(&mut w, &header)?;
     for r in reps {
         for (s, row) in r.figures.sites.iter().enumerate() {
             let mut out = vec![r.index.to_string(), model.sites[s].name.clone()];
             out.extend(row.0.iter().map(|(_, c)| fmt_cell(*c)));
+            out.push(kind_name(model.sites[s].kind).to_string());
             rec(&mut w, &out)?;
         }
     }
@@ -138,6 +141,10 @@ pub fn write_series(path: &Path, model: &Model, reps: &[Replication]) -> std::io
             "arrived_cum",
             "tested_cum",
             "gave_up_cum",
+            "desks_unstaffed",
+            "on_duty_sampler",
+            "on_duty_registrar",
+            "on_duty_marshal",
         ]
         .map(String::from),
     )?;
@@ -158,8 +165,54 @@ pub fn write_series(path: &Path, model: &Model, reps: &[Replication]) -> std::io
                     row.arrived.to_string(),
                     row.tested.to_string(),
                     row.gave_up.to_string(),
+                    row.desks_unstaffed.to_string(),
+                    row.on_duty[0].to_string(),
+                    row.on_duty[1].to_string(),
+                    row.on_duty[2].to_string(),
                 ],
             )?;
+        }
+    }
+    done(w)
+}
+
+fn kind_name(kind: SiteKind) -> &'static str {
+    match kind {
+        SiteKind::Sampling => "sampling",
+        SiteKind::Checkpoint => "checkpoint",
+    }
+}
+
+/// `staff.csv`: per replication, team and crew.
+pub fn write_staff(path: &Path, model: &Model, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    let names = [
+        "people",
+        "shifts",
+        "person_hours_on_duty",
+        "busy_person_hours",
+        "utilisation",
+        "longest_stint_h",
+        "overtime_person_hours",
+        "dispatches",
+    ];
+    let mut header = ["replication", "team", "crew", "role", "rota"]
+        .map(String::from)
+        .to_vec();
+    header.extend(names.iter().map(|n| n.to_string()));
+    rec(&mut w, &header)?;
+    for r in reps {
+        for (team, crew, row) in &r.figures.staff {
+            let t = &model.teams[*team];
+            let mut out = vec![
+                r.index.to_string(),
+                t.name.clone(),
+                (crew + 1).to_string(),
+                role_name(t.role).to_string(),
+                model.rotas[t.rota].name.clone(),
+            ];
+            out.extend(row.0.iter().map(|(_, c)| fmt_cell(*c)));
+            rec(&mut w, &out)?;
         }
     }
     done(w)

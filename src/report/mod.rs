@@ -7,7 +7,9 @@
 mod csvout;
 mod rundir;
 
-pub use csvout::{fmt_real, write_rounds, write_series, write_sites, write_summary, write_trace};
+pub use csvout::{
+    fmt_real, write_rounds, write_series, write_sites, write_staff, write_summary, write_trace,
+};
 pub use rundir::{RunDir, RunDirError};
 
 use std::path::Path;
@@ -64,6 +66,10 @@ pub fn write_tables(
     write_sites(&dir.join("sites.csv"), model, reps)?;
     write_rounds(&dir.join("rounds.csv"), reps)?;
     write_series(&dir.join("timeseries.csv"), model, reps)?;
+    if !model.teams.is_empty() {
+        write_staff(&dir.join("staff.csv"), model, reps)?;
+        files.push("staff.csv".to_string());
+    }
     if reps.iter().any(|r| r.trace.is_some()) {
         write_trace(&dir.join("trace.csv"), model, reps)?;
         files.push("trace.csv".to_string());

@@ -8,5 +8,6 @@ mod errors;
 mod memory;
 mod scale;
 mod scenarios;
+mod staff;
 mod support;
 mod theory;

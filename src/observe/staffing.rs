@@ -1,0 +1,207 @@
+//! Staff figures: per team and crew, shifts, person-hours on duty and busy, the longest
+//! continuous stint, overtime and dispatches.
+//!
+//! A crew's busy time is the share of its sites' open desks that were occupied while it was on
+//! duty there, times its people: with `b` desks busy of `d` open, each person on duty is counted
+//! busy for `b/d` of the time (capped at 1 while closing desks finish their people).
+
+use super::Row;
+use super::timeweighted::TimeWeighted;
+use crate::model::{CrewChange, Model, Place, SiteId, TeamId};
+use crate::time::{HOUR, SimDuration, SimTime};
+
+#[derive(Debug, Clone, Default)]
+struct CrewStats {
+    on_since: Option<SimTime>,
+    /// (site, busy-share integral when the crew came there).
+    snaps: Vec<(usize, f64)>,
+    shifts: u64,
+    person_ms: f64,
+    busy_person_ms: f64,
+    longest_ms: u64,
+    last_stint_ms: u64,
+    overtime_person_ms: f64,
+    dispatches: u64,
+}
+
+#[derive(Debug, Clone)]
+struct TeamInfo {
+    headcount: f64,
+    /// Fixed sites; empty for a reserve.
+    sites: Vec<usize>,
+}
+
+/// Collects staff figures; fed by [`super::Stats`].
+#[derive(Debug, Clone)]
+pub(super) struct StaffStats {
+    teams: Vec<TeamInfo>,
+    crews: Vec<Vec<CrewStats>>,
+    busy: Vec<u32>,
+    open: Vec<u32>,
+    share: Vec<TimeWeighted>,
+}
+
+impl StaffStats {
+    pub(super) fn new(m: &Model) -> StaffStats {
+        let teams: Vec<TeamInfo> = m
+            .teams
+            .iter()
+            .map(|t| TeamInfo {
+                headcount: f64::from(t.headcount),
+                sites: match &t.place {
+                    Place::Sites(ids) => ids.iter().map(|s| s.0 as usize).collect(),
+                    Place::Pool { .. } => Vec::new(),
+                },
+            })
+            .collect();
+        let crews = m
+            .teams
+            .iter()
+            .map(|t| vec![CrewStats::default(); m.rotas[t.rota].crews as usize])
+            .collect();
+        let n = m.sites.len();
+        StaffStats {
+            teams,
+            crews,
+            busy: vec![0; n],
+            open: vec![0; n],
+            share: vec![TimeWeighted::default(); n],
+        }
+    }
+
+    fn set_share(&mut self, t: SimTime, s: usize) {
+        let open = self.open[s];
+        let v = if open == 0 {
+            0.0
+        } else {
+            (f64::from(self.busy[s]) / f64::from(open)).min(1.0)
+        };
+        self.share[s].set(t, v);
+    }
+
+    pub(super) fn busy_changed(&mut self, t: SimTime, s: usize, busy: u32) {
+        if !self.teams.is_empty() {
+            self.busy[s] = busy;
+            self.set_share(t, s);
+        }
+    }
+
+    pub(super) fn desks_changed(&mut self, t: SimTime, s: usize, open: u32) {
+        if !self.teams.is_empty() {
+            self.open[s] = open;
+            self.set_share(t, s);
+        }
+    }
+
+    pub(super) fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {
+        let ti = team.0 as usize;
+        if change.on() {
+            let snaps: Vec<(usize, f64)> = self.teams[ti]
+                .sites
+                .iter()
+                .map(|&s| (s, self.share[s].integral(t)))
+                .collect();
+            let c = &mut self.crews[ti][crew as usize];
+            c.on_since = Some(t);
+            c.snaps = snaps;
+            if change == CrewChange::ShiftStart {
+                c.shifts += 1;
+            }
+        } else {
+            self.close(t, ti, crew as usize);
+        }
+    }
+
+    /// Ends a crew's stint at `t`.
+    fn close(&mut self, t: SimTime, ti: usize, crew: usize) {
+        let Some(since) = self.crews[ti][crew].on_since.take() else {
+            return;
+        };
+        let info = &self.teams[ti];
+        let places = if info.sites.is_empty() {
+            1.0
+        } else {
+            info.sites.len() as f64
+        };
+        let snaps = std::mem::take(&mut self.crews[ti][crew].snaps);
+        let busy: f64 = snaps
+            .iter()
+            .map(|&(s, j0)| self.share[s].integral(t) - j0)
+            .sum();
+        let c = &mut self.crews[ti][crew];
+        let stint = t.since(since).0;
+        c.last_stint_ms = stint;
+        c.longest_ms = c.longest_ms.max(stint);
+        c.person_ms += info.headcount * places * stint as f64;
+        c.busy_person_ms += info.headcount * busy;
+    }
+
+    pub(super) fn overtime(&mut self, team: TeamId, crew: u32, length: SimDuration) {
+        let head = self.teams[team.0 as usize].headcount;
+        let c = &mut self.crews[team.0 as usize][crew as usize];
+        c.overtime_person_ms += head * length.0 as f64;
+        c.longest_ms = c.longest_ms.max(c.last_stint_ms + length.0);
+    }
+
+    pub(super) fn dispatched(&mut self, team: TeamId, crew: u32) {
+        self.crews[team.0 as usize][crew as usize].dispatches += 1;
+    }
+
+    pub(super) fn pool_arrived(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {
+        let j = self.share[site.0 as usize].integral(t);
+        self.crews[team.0 as usize][crew as usize].snaps = vec![(site.0 as usize, j)];
+    }
+
+    /// Closes the stints still open at the horizon.
+    pub(super) fn finish(&mut self, t: SimTime) {
+        for ti in 0..self.crews.len() {
+            for c in 0..self.crews[ti].len() {
+                self.close(t, ti, c);
+            }
+        }
+    }
+
+    /// One row per team and crew: `(team, crew, row)`.
+    pub(super) fn rows(&self) -> Vec<(usize, u32, Row)> {
+        let mut out = Vec::new();
+        for (ti, crews) in self.crews.iter().enumerate() {
+            let info = &self.teams[ti];
+            let people = info.headcount as u64 * info.sites.len().max(1) as u64;
+            for (ci, c) in crews.iter().enumerate() {
+                let mut row = Row::default();
+                row.count("people", people)
+                    .count("shifts", c.shifts)
+                    .real("person_hours_on_duty", c.person_ms / HOUR as f64)
+                    .real("busy_person_hours", c.busy_person_ms / HOUR as f64)
+                    .real(
+                        "utilisation",
+                        if c.person_ms > 0.0 {
+                            c.busy_person_ms / c.person_ms
+                        } else {
+                            f64::NAN
+                        },
+                    )
+                    .real("longest_stint_h", c.longest_ms as f64 / HOUR as f64)
+                    .real("overtime_person_hours", c.overtime_person_ms / HOUR as f64)
+                    .count("dispatches", c.dispatches);
+                out.push((ti, ci as u32, row));
+            }
+        }
+        out
+    }
+
+    /// Totals for the summary: person-hours, longest stint (h), overtime person-hours, dispatches.
+    pub(super) fn totals(&self) -> (f64, f64, f64, u64) {
+        let all = self.crews.iter().flatten();
+        let person: f64 = all.clone().map(|c| c.person_ms).sum();
+        let longest = all.clone().map(|c| c.longest_ms).max().unwrap_or(0);
+        let overtime: f64 = all.clone().map(|c| c.overtime_person_ms).sum();
+        let dispatches = all.map(|c| c.dispatches).sum();
+        (
+            person / HOUR as f64,
+            longest as f64 / HOUR as f64,
+            overtime / HOUR as f64,
+            dispatches,
+        )
+    }
+}

@@ -1,0 +1,451 @@
+//! Staff and rotas: desks follow the people on duty.
+
+use proptest::prelude::*;
+use swabsim::engine::{Observer, Who, simulate};
+use swabsim::model::{Model, SiteId};
+use swabsim::runner::run_one;
+use swabsim::scenario::Role;
+use swabsim::time::{SimDuration, SimTime};
+
+use crate::support::model;
+
+const TUTORIAL: &str = include_str!("../../scenarios/tutorial.toml");
+
+/// The tutorial's site, staffed: one sampler and one registrar per desk, two marshals, by a day
+/// rota that covers every opening hour (07:00-19:00) with enough people for both desks.
+const STAFFING: &str = r#"
+[[rota]]
+name = "day"
+shift = "12h"
+start = "07:00"
+every = "24h"
+
+[[team]]
+name = "samplers"
+role = "sampler"
+headcount = 2
+rota = "day"
+sites = ["east-gate"]
+
+[[team]]
+name = "registrars"
+role = "registrar"
+headcount = 2
+rota = "day"
+sites = ["east-gate"]
+
+[[team]]
+name = "marshals"
+role = "marshal"
+headcount = 2
+rota = "day"
+sites = ["east-gate"]
+"#;
+
+fn staffed_tutorial() -> String {
+    let site_staff = "desks = 2\nstaff = { sampler = 1, registrar = 1 }\nmarshals = 2\n";
+    TUTORIAL.replacen("desks = 2\n", site_staff, 1) + STAFFING
+}
+
+/// A rota that covers every opening hour gives exactly the results of always-staffed desks.
+#[test]
+fn full_cover_equals_always_staffed() {
+    let plain = run_one(&model(TUTORIAL), 0, false, &|| {}).unwrap();
+    let staffed = run_one(&model(&staffed_tutorial()), 0, false, &|| {}).unwrap();
+    let people = |r: &swabsim::runner::Replication| {
+        let row = r
+            .figures
+            .summary
+            .0
+            .iter()
+            .take_while(|(n, _)| *n != "desk_hours_unstaffed");
+        format!("{:?}", row.collect::<Vec<_>>())
+    };
+    assert_eq!(people(&plain), people(&staffed));
+    assert_eq!(
+        format!("{:?}", plain.figures.rounds),
+        format!("{:?}", staffed.figures.rounds)
+    );
+    let s = &staffed.figures.summary;
+    assert_eq!(s.get("desk_hours_unstaffed"), Some(0.0));
+    assert_eq!(s.get("staff_person_hours"), Some(6.0 * 12.0));
+    assert_eq!(s.get("longest_stint_h"), Some(12.0));
+}
+
+/// A site open round the clock, 2 desks, 2 crews of 12 h with a 30 min gap at each handover:
+/// the desks are closed for lack of staff exactly 30 min at 07:30 and 19:30 each day, and for
+/// nothing else. Over 48 h from 07:00 there are 4 gaps: 4 × 0.5 h × 2 desks = 4 desk-hours.
+#[test]
+fn handover_gap_closes_exactly_its_desks_and_minutes() {
+    let text = r#"version = 1
+[scenario]
+name = "gap"
+start = 2022-11-02T07:00:00
+horizon = "48h"
+report_every = "30min"
+
+[[rota]]
+name = "day-night"
+shift = "12h"
+crews = 2
+start = "08:00"
+gap = "30min"
+
+[[site]]
+name = "s"
+desks = 2
+staff = { sampler = 1 }
+[[site.stage]]
+name = "swab"
+service = { dist = "exponential", mean = "1min" }
+
+[[team]]
+name = "samplers"
+role = "sampler"
+headcount = 2
+rota = "day-night"
+sites = ["s"]
+
+[[area]]
+name = "walk-ins"
+sites = ["s"]
+walkin = { rate = "30/h" }
+"#;
+    let m = model(text);
+    let rep = run_one(&m, 0, true, &|| {}).unwrap();
+    let s = &rep.figures.summary;
+    assert_eq!(s.get("desk_hours_unstaffed"), Some(4.0));
+    assert_eq!(s.get("desk_hours_open"), Some(48.0 * 2.0 - 4.0));
+    let in_gap = |t: SimTime| {
+        let tod_min = (7 * 60 + t.0 / 60_000) % (24 * 60);
+        (7 * 60 + 30..8 * 60).contains(&tod_min) || (19 * 60 + 30..20 * 60).contains(&tod_min)
+    };
+    let rows = rep.trace.unwrap().rows;
+    assert!(rows.len() > 1300, "{} people", rows.len());
+    for r in rows.iter().filter(|r| r.desk.is_some()) {
+        assert!(!in_gap(r.visit.service_start), "served in a gap: {r:?}");
+    }
+    // People who were at a desk when the crew left are finished: overtime, not a gap service.
+    assert!(s.get("overtime_person_hours").unwrap() > 0.0);
+}
+
+/// Checks, at every service start, that the desk is open and that the people on duty cover
+/// every role that desk needs.
+struct RoleCheck<'m> {
+    model: &'m Model,
+    open: Vec<u32>,
+    on_duty: Vec<[u32; 6]>,
+    starts: u64,
+}
+
+impl Observer for RoleCheck<'_> {
+    fn desks_changed(&mut self, _t: SimTime, site: SiteId, open: u32) {
+        self.open[site.0 as usize] = open;
+    }
+    fn staff_changed(&mut self, _t: SimTime, site: SiteId, role: Role, on_duty: u32) {
+        self.on_duty[site.0 as usize][role as usize] = on_duty;
+    }
+    fn service_started(
+        &mut self,
+        t: SimTime,
+        site: SiteId,
+        desk: u32,
+        _who: Who,
+        _wait: SimDuration,
+    ) {
+        let s = site.0 as usize;
+        let m = &self.model.sites[s];
+        assert!(
+            desk < self.open[s],
+            "desk {desk} of {} started a person at {t:?} with {} desks open",
+            m.name,
+            self.open[s]
+        );
+        for (role, need) in m.staff.iter().flatten() {
+            let have = self.on_duty[s][*role as usize];
+            assert!(
+                have >= need * (desk + 1),
+                "desk {desk} of {} lacks {role:?} at {t:?}: {have} on duty",
+                m.name
+            );
+        }
+        assert!(self.on_duty[s][Role::Marshal as usize] >= m.marshals);
+        self.starts += 1;
+    }
+}
+
+prop_compose! {
+    fn rota()(shift in 2u32..9, crews in 1u32..4, start in 0u32..24, handover in 0u32..3,
+              minutes in 5u32..60, brk in any::<bool>()) -> String {
+        let mut r = format!("[[rota]]\nname = \"r\"\nshift = \"{shift}h\"\ncrews = {crews}\nstart = \"{start:02}:00\"\n");
+        match handover {
+            1 => r += &format!("overlap = \"{minutes}min\"\n"),
+            2 => r += &format!("gap = \"{}min\"\n", minutes.min(shift * 60 - 1)),
+            _ => {}
+        }
+        if brk {
+            r += "break_after = \"2h\"\nbreak_length = \"20min\"\nslowdown = { after = \"1h\", factor = 1.3 }\n";
+        }
+        r
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    /// Random rotas, headcounts and needs: no person is ever started at a desk missing a role,
+    /// and every run balances its books.
+    #[test]
+    fn no_service_without_every_role(rota in rota(), samplers in 1u32..5, registrars in 1u32..5,
+                                     marshals in 0u32..2, desks in 1u32..4, seed in 0u64..500) {
+        let text = format!(r#"version = 1
+[scenario]
+name = "roles"
+start = 2022-11-02T06:00:00
+horizon = "30h"
+seed = {seed}
+report_every = "1h"
+
+{rota}
+[[site]]
+name = "s"
+desks = {desks}
+hours = ["07:00-12:00", "13:00-22:00"]
+when_closed = "queue"
+staff = {{ sampler = 1, registrar = 1 }}
+marshals = {marshals}
+[[site.stage]]
+name = "register"
+role = "registrar"
+service = {{ dist = "exponential", mean = "40s" }}
+[[site.stage]]
+name = "swab"
+role = "sampler"
+service = {{ dist = "exponential", mean = "20s" }}
+
+[[team]]
+name = "samplers"
+role = "sampler"
+headcount = {samplers}
+rota = "r"
+sites = ["s"]
+
+[[team]]
+name = "registrars"
+role = "registrar"
+headcount = {registrars}
+rota = "r"
+sites = ["s"]
+
+[[team]]
+name = "marshals"
+role = "marshal"
+headcount = 1
+rota = "r"
+sites = ["s"]
+
+[[area]]
+name = "walk-ins"
+sites = ["s"]
+walkin = {{ rate = "90/h" }}
+"#);
+        let m = model(&text);
+        let check = RoleCheck { model: &m, open: vec![0; 1], on_duty: vec![[0; 6]; 1], starts: 0 };
+        let ((stats, check), _) = simulate(&m, 0, (swabsim::observe::Stats::new(&m), check));
+        let figures = stats.finish(&m);
+        prop_assert!(figures.is_ok());
+        let tested = figures.unwrap().summary.get("tested").unwrap();
+        prop_assert!(check.starts as f64 >= tested, "every tested person was started at a checked desk");
+    }
+}
+
+/// A rota that keeps people in protective gear past the limit is refused, naming the crew and
+/// when.
+#[test]
+fn protective_gear_limit_is_enforced() {
+    let text = staffed_tutorial().replace(
+        "every = \"24h\"\n",
+        "every = \"24h\"\nmax_in_ppe = \"6h\"\n",
+    );
+    let err = swabsim::load_str("ppe.toml", &text, &[])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "ppe.toml has 1 problem:\nppe.toml:54:14: `rota.day.max_in_ppe`: crew 1 is on duty from 2022-11-02 07:00 to 2022-11-02 19:00, 12h in protective gear without a break, more than max_in_ppe = 6h\n    fix: add breaks (`breaks` or `break_after`), shorten the shift, or add crews"
+    );
+    let with_break = text.replace(
+        "max_in_ppe = \"6h\"\n",
+        "max_in_ppe = \"6h\"\nbreaks = [\"12:00-13:00\"]\n",
+    );
+    assert!(swabsim::load_str("ppe.toml", &with_break, &[]).is_ok());
+}
+
+/// Reruns of a staffed scenario are identical, reserves and overtime included.
+#[test]
+fn staffed_runs_are_deterministic() {
+    let m = model(&staffed_tutorial());
+    let a = run_one(&m, 3, false, &|| {}).unwrap();
+    let b = run_one(&m, 3, false, &|| {}).unwrap();
+    assert_eq!(format!("{:?}", a.figures), format!("{:?}", b.figures));
+}
+
+/// Service slows by the rota's factor once the crew has been on duty longer than `after`:
+/// a constant 60 s swab takes 120 s from the second hour of a stint, and 60 s again after the
+/// break that starts a new stint.
+#[test]
+fn service_slows_late_in_a_stint() {
+    let text = r#"version = 1
+[scenario]
+name = "slow"
+start = 2022-11-02T08:00:00
+horizon = "4h"
+
+[[rota]]
+name = "r"
+shift = "4h"
+start = "08:00"
+breaks = ["10:00-10:10"]
+slowdown = { after = "1h", factor = 2.0 }
+
+[[site]]
+name = "s"
+desks = 1
+staff = { sampler = 1 }
+[[site.stage]]
+name = "swab"
+role = "sampler"
+service = { dist = "constant", value = "60s" }
+
+[[team]]
+name = "t"
+role = "sampler"
+headcount = 1
+rota = "r"
+sites = ["s"]
+
+[[area]]
+name = "a"
+sites = ["s"]
+walkin = { rate = "120/h" }
+"#;
+    let rep = run_one(&model(text), 0, true, &|| {}).unwrap();
+    let rows = rep.trace.unwrap().rows;
+    let mut seen = [false; 3];
+    for r in rows.iter().filter(|r| r.desk.is_some()) {
+        let start_min = r.visit.service_start.0 / 60_000;
+        let took = r.end.0 - r.visit.service_start.0;
+        let expected = if (60..120).contains(&start_min) || start_min >= 190 {
+            120_000
+        } else {
+            60_000
+        };
+        if start_min < 119 || (130..189).contains(&start_min) {
+            assert_eq!(took, expected, "started at minute {start_min}");
+            seen[usize::from(expected == 120_000)] = true;
+        }
+        if start_min >= 190 {
+            seen[2] = true;
+        }
+    }
+    assert_eq!(seen, [true, true, true]);
+}
+
+/// A reserve is sent only to a site whose queue is above its threshold, and it shortens waits.
+#[test]
+fn reserves_go_where_the_queue_is_long() {
+    struct Dispatches {
+        waiting: Vec<u32>,
+        sent: Vec<(u32, u32)>,
+    }
+    impl Observer for Dispatches {
+        fn queue_changed(&mut self, _t: SimTime, site: SiteId, waiting: u32) {
+            self.waiting[site.0 as usize] = waiting;
+        }
+        fn dispatched(
+            &mut self,
+            _t: SimTime,
+            _team: swabsim::model::TeamId,
+            _crew: u32,
+            site: SiteId,
+        ) {
+            self.sent.push((site.0, self.waiting[site.0 as usize]));
+        }
+    }
+    let base = staffed_tutorial();
+    let with_pool = base.clone()
+        + "\n[[team]]\nname = \"reserve\"\nrole = \"sampler\"\nheadcount = 1\nrota = \"day\"\npool = { threshold = 40, travel = \"15min\" }\n"
+        + "\n[[team]]\nname = \"reserve-registrars\"\nrole = \"registrar\"\nheadcount = 1\nrota = \"day\"\npool = { threshold = 40, travel = \"15min\" }\n";
+    let with_pool = with_pool.replacen("desks = 2\n", "desks = 3\n", 1);
+    let m = model(&with_pool);
+    let obs = Dispatches {
+        waiting: vec![0; m.sites.len()],
+        sent: Vec::new(),
+    };
+    let ((stats, obs), _) = simulate(&m, 0, (swabsim::observe::Stats::new(&m), obs));
+    assert!(!obs.sent.is_empty(), "the tutorial's queue passes 40");
+    assert!(
+        obs.sent.iter().all(|&(_, waiting)| waiting > 40),
+        "{:?}",
+        obs.sent
+    );
+    let helped = stats.finish(&m).unwrap().summary;
+    let plain = run_one(&model(&base), 0, false, &|| {})
+        .unwrap()
+        .figures
+        .summary;
+    assert_eq!(helped.get("dispatches"), Some(2.0));
+    assert!(helped.get("wait_mean_min").unwrap() < plain.get("wait_mean_min").unwrap());
+}
+
+/// A road checkpoint: vehicles by time of day, one inspection stage, lanes staffed round the
+/// clock by 4 crews of 6 h with a 15 min gap: 4 gaps a day × 0.25 h × 2 lanes = 2 lane-hours
+/// uncovered per day. Vehicles do not count as people tested.
+#[test]
+fn checkpoints_count_vehicles_and_uncovered_lanes() {
+    let text = r#"version = 1
+[scenario]
+name = "checkpoint"
+start = 2022-11-02T00:00:00
+horizon = "48h"
+
+[[rota]]
+name = "four-shifts"
+shift = "6h"
+crews = 4
+start = "00:00"
+gap = "15min"
+
+[[site]]
+name = "toll-gate"
+kind = "checkpoint"
+desks = 2
+staff = { marshal = 1 }
+[[site.stage]]
+name = "inspect"
+service = { dist = "uniform", min = "1min", max = "3min" }
+
+[[team]]
+name = "court-volunteers"
+role = "marshal"
+headcount = 2
+rota = "four-shifts"
+sites = ["toll-gate"]
+
+[[area]]
+name = "vehicles"
+sites = ["toll-gate"]
+walkin = { profile = [{ hours = "06:00-22:00", rate = "30/h" }, { hours = "22:00-06:00", rate = "8/h" }] }
+"#;
+    let s = run_one(&model(text), 0, false, &|| {})
+        .unwrap()
+        .figures
+        .summary;
+    assert_eq!(s.get("lane_hours_uncovered"), Some(4.0));
+    assert_eq!(s.get("desk_hours_unstaffed"), Some(0.0));
+    assert_eq!(s.get("tested"), Some(0.0));
+    let checked = s.get("vehicles_checked").unwrap();
+    // 2 days × (16 h × 30 + 8 h × 8) = 1,088 expected; Poisson sd ≈ 33.
+    assert!((950.0..1230.0).contains(&checked), "{checked}");
+    assert!(s.get("vehicle_wait_p95_min").unwrap() > 0.0);
+}
