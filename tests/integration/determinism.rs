@@ -44,7 +44,11 @@ fn reruns_and_thread_counts_give_identical_files() {
     let one = run("one", "1");
     let again = run("again", "1");
     let four = run("four", "4");
-    assert_eq!(one.len(), 5, "summary, sites, rounds, timeseries, manifest");
+    assert_eq!(
+        one.len(),
+        6,
+        "summary, sites, rounds, timeseries, staff, manifest"
+    );
     for (name, bytes) in &one {
         if name == "manifest.json" {
             continue; // holds the wall time and the thread count
