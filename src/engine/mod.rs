@@ -55,6 +55,43 @@ pub enum GiveUp {
     Reneged,
 }
 
+/// A tube with its result, and its way from the desk to the result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TubeRecord<'a> {
+    /// Number of the tube in the run, in order of opening (re-tests numbered after).
+    pub id: u64,
+    /// Where it was filled.
+    pub site: SiteId,
+    /// The lab that tested it.
+    pub lab: u32,
+    /// Swabs in the tube.
+    pub swabs: u32,
+    /// An individual re-test of a member of a positive pool.
+    pub retest: bool,
+    /// Infected people among the swabs.
+    pub infected: u32,
+    /// The test result.
+    pub positive: bool,
+    /// First swab into the tube.
+    pub first_swab: SimTime,
+    /// Closed (full, or its desk closed or handed over).
+    pub closed: SimTime,
+    /// Picked up by a courier.
+    pub picked: SimTime,
+    /// Received at the lab.
+    pub received: SimTime,
+    /// Its plate's run started.
+    pub run_start: SimTime,
+    /// When each member was swabbed.
+    pub swab_times: &'a [SimTime],
+    /// Whether this result is final for its members (negative, or an individual test).
+    pub final_for_members: bool,
+    /// Transit (pickup to lab) over the route's limit.
+    pub transit_over_limit: bool,
+    /// Received later than the lab's hold limit after the first swab.
+    pub over_hold_limit: bool,
+}
+
 /// Where everyone still in the system is when the run ends.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct EndState {
@@ -68,6 +105,16 @@ pub struct EndState {
     pub at_desk: u64,
     /// Events processed in the run.
     pub events: u64,
+    /// Tubes being filled or waiting for pickup at sites.
+    pub tubes_at_sites: u64,
+    /// Tubes on a courier's vehicle.
+    pub tubes_in_transit: u64,
+    /// Tubes at a lab without a result (re-tests included).
+    pub tubes_at_labs: u64,
+    /// Of those, re-tests.
+    pub retests_at_labs: u64,
+    /// Swabs in tubes (not re-tests) without a result yet.
+    pub swabs_without_result: u64,
 }
 
 /// Receives what happens in a run. Every method does nothing by default.
@@ -110,6 +157,18 @@ pub trait Observer {
     fn dispatched(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {}
     /// A reserve crew reached the site it was sent to and is on duty there.
     fn pool_arrived(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {}
+    /// A tube was opened at a desk of `site`.
+    fn tube_opened(&mut self, t: SimTime, site: SiteId) {}
+    /// A tube was closed at `site` with `swabs` swabs (fewer than the pool size: a partial pool).
+    fn tube_closed(&mut self, t: SimTime, site: SiteId, swabs: u32, pool: u32) {}
+    /// A site ran out of tubes or kits (`out`), or was resupplied.
+    fn stockout_changed(&mut self, t: SimTime, site: SiteId, out: bool) {}
+    /// Tubes waiting at a lab (at the door or for a run) changed.
+    fn lab_backlog(&mut self, t: SimTime, lab: u32, waiting: u32) {}
+    /// Machines running at a lab changed.
+    fn lab_busy(&mut self, t: SimTime, lab: u32, running: u32) {}
+    /// A tube has its result.
+    fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {}
     /// A reporting step ends at `t` (called at every step and once at the horizon).
     fn step(&mut self, t: SimTime) {}
     /// The run ended at the horizon.
@@ -183,6 +242,30 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn pool_arrived(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {
         self.0.pool_arrived(t, team, crew, site);
         self.1.pool_arrived(t, team, crew, site);
+    }
+    fn tube_opened(&mut self, t: SimTime, site: SiteId) {
+        self.0.tube_opened(t, site);
+        self.1.tube_opened(t, site);
+    }
+    fn tube_closed(&mut self, t: SimTime, site: SiteId, swabs: u32, pool: u32) {
+        self.0.tube_closed(t, site, swabs, pool);
+        self.1.tube_closed(t, site, swabs, pool);
+    }
+    fn stockout_changed(&mut self, t: SimTime, site: SiteId, out: bool) {
+        self.0.stockout_changed(t, site, out);
+        self.1.stockout_changed(t, site, out);
+    }
+    fn lab_backlog(&mut self, t: SimTime, lab: u32, waiting: u32) {
+        self.0.lab_backlog(t, lab, waiting);
+        self.1.lab_backlog(t, lab, waiting);
+    }
+    fn lab_busy(&mut self, t: SimTime, lab: u32, running: u32) {
+        self.0.lab_busy(t, lab, running);
+        self.1.lab_busy(t, lab, running);
+    }
+    fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {
+        self.0.tube_result(t, tube);
+        self.1.tube_result(t, tube);
     }
     fn step(&mut self, t: SimTime) {
         self.0.step(t);

@@ -1,5 +1,6 @@
 //! The processes of a round, one short handler per event kind.
 
+mod chain;
 mod staffing;
 
 use std::collections::VecDeque;
@@ -52,6 +53,28 @@ enum Event {
         site: u32,
         generation: u32,
     },
+    Resupply {
+        site: u32,
+    },
+    Trip {
+        route: u32,
+    },
+    TripStop {
+        trip: u32,
+    },
+    TripLab {
+        trip: u32,
+    },
+    LabHours {
+        lab: u32,
+    },
+    BatchTimer {
+        lab: u32,
+    },
+    RunDone {
+        lab: u32,
+        run: u32,
+    },
     Step,
 }
 
@@ -78,6 +101,9 @@ struct Person {
     first_arrival: SimTime,
     arrival: SimTime,
     service_start: SimTime,
+    infected: bool,
+    /// The tube this person's swab goes into (assigned at the desk).
+    tube: u32,
 }
 
 impl Person {
@@ -143,6 +169,7 @@ pub struct RunInfo {
 
 struct Sim<'m, O: Observer> {
     m: &'m Model,
+    chain: chain::Chain,
     teams: Vec<staffing::TeamState>,
     /// Smallest queue threshold of any reserve, if there are reserves.
     pool_threshold: Option<u32>,
@@ -225,6 +252,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             .collect();
         Sim {
             m,
+            chain: chain::Chain::new(m, seed, rep),
             teams: staffing::team_states(m),
             pool_threshold: staffing::pool_threshold(m),
             obs,
@@ -244,6 +272,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             self.set_hours(s, true);
         }
         self.start_rotas();
+        self.start_chain();
         for (a, area) in self.m.areas.iter().enumerate() {
             match &area.arrivals {
                 Arrivals::CallUp(cu) => {
@@ -285,6 +314,13 @@ impl<'m, O: Observer> Sim<'m, O> {
                 site,
                 generation,
             } => self.pool_arrive(team as usize, crew, site as usize, generation),
+            Event::Resupply { site } => self.resupply(site as usize),
+            Event::Trip { route } => self.scheduled_trip(route as usize),
+            Event::TripStop { trip } => self.trip_stop(trip as usize),
+            Event::TripLab { trip } => self.trip_lab(trip as usize),
+            Event::LabHours { lab } => self.lab_hours(lab as usize, false),
+            Event::BatchTimer { lab } => self.batch_timer(lab as usize),
+            Event::RunDone { lab, run } => self.run_done(lab as usize, run as usize),
             Event::Step => self.step(),
         }
     }
@@ -303,6 +339,14 @@ impl<'m, O: Observer> Sim<'m, O> {
             first_arrival: self.now,
             arrival: self.now,
             service_start: self.now,
+            infected: false,
+            tube: NONE,
+        };
+        let area = who.area.0 as usize;
+        let prevalence = self.m.areas[area].prevalence;
+        let p = Person {
+            infected: prevalence > 0.0 && self.areas[area].people.random::<f64>() < prevalence,
+            ..p
         };
         match self.free.pop() {
             Some(id) => {
@@ -601,16 +645,19 @@ impl<'m, O: Observer> Sim<'m, O> {
         let st = &self.sites[s];
         let stages = st.stages as usize;
         let desks = st.desks_open as usize;
-        st.open && st.waiting == 0 && (0..desks).any(|d| st.slots[d * stages] == NONE)
+        st.open
+            && st.waiting == 0
+            && (0..desks).any(|d| st.slots[d * stages] == NONE && self.stock_allows(s, d))
     }
 
     fn try_start(&mut self, s: usize) {
         while self.sites[s].waiting > 0 && self.sites[s].desks_open > 0 {
             let stages = self.sites[s].stages as usize;
+            // A free desk that has the kit and tube for its next person.
             let Some(desk) = (0..self.sites[s].desks_open as usize)
-                .find(|d| self.sites[s].slots[d * stages] == NONE)
+                .find(|&d| self.sites[s].slots[d * stages] == NONE && self.stock_allows(s, d))
             else {
-                return;
+                break;
             };
             let Some(person) = self.next_waiting(s) else {
                 break;
@@ -618,6 +665,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             self.sites[s].waiting -= 1;
             self.obs
                 .queue_changed(self.now, SiteId(s as u32), self.sites[s].waiting);
+            self.assign_tube(s, desk, person);
             self.start_service(s, desk, person);
         }
         self.check_drained(s);
@@ -674,6 +722,7 @@ impl<'m, O: Observer> Sim<'m, O> {
                 p.who,
                 p.visit(),
             );
+            self.swabbed(p.tube);
             self.release(person);
             self.post_freed(s, slot);
             self.check_drained(s);
@@ -733,6 +782,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         if init {
             self.obs.desks_changed(self.now, SiteId(s as u32), 0);
         }
+        self.note_stock(s);
         self.update_desks(s);
     }
 
@@ -776,6 +826,9 @@ impl<'m, O: Observer> Sim<'m, O> {
                 .unstaffed_changed(self.now, SiteId(s as u32), short);
         }
         if want != self.sites[s].desks_open {
+            if want < self.sites[s].desks_open {
+                self.seal_tubes(s, want as usize);
+            }
             self.sites[s].desks_open = want;
             self.obs.desks_changed(self.now, SiteId(s as u32), want);
         }
@@ -798,6 +851,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             events: self.events,
             ..EndState::default()
         };
+        self.chain.end_state(&mut end);
         for p in &self.people {
             match p.state {
                 State::EnRoute => end.en_route += 1,

@@ -5,10 +5,12 @@
 //! at once as [`Problem`]s with the key path they come from. Nothing after this module sees a
 //! string id or a TOML value.
 
+mod chain;
 mod daily;
 mod dist;
 mod staff;
 
+pub use chain::{Lab, MAX_POOL, Route};
 pub use daily::Daily;
 pub use dist::Sampler;
 pub use staff::{Change, CrewChange, Place, Rota, Team, TeamId};
@@ -59,6 +61,10 @@ pub struct Model {
     pub rotas: Vec<Rota>,
     /// Teams, in file order (compact blocks expanded in place).
     pub teams: Vec<Team>,
+    /// Courier routes.
+    pub routes: Vec<Route>,
+    /// Laboratories.
+    pub labs: Vec<Lab>,
 }
 
 /// One call-up round across the areas that have it.
@@ -91,6 +97,8 @@ pub struct Area {
     pub turnout: f64,
     /// Delay from call-up to setting off.
     pub response: Sampler,
+    /// Share of people infected.
+    pub prevalence: f64,
     /// How people come.
     pub arrivals: Arrivals,
 }
@@ -155,6 +163,16 @@ pub struct Site {
     pub staff: Option<Vec<(Role, u32)>>,
     /// Marshals on duty needed to open the desks.
     pub marshals: u32,
+    /// Swabs per tube.
+    pub pool: u32,
+    /// Tubes in stock at the start; `None` is unlimited.
+    pub tubes: Option<u32>,
+    /// Swab kits in stock at the start; `None` is unlimited.
+    pub kits: Option<u32>,
+    /// Deliveries: (interval, tubes, kits).
+    pub resupply: Option<(SimDuration, u32, u32)>,
+    /// The courier route that serves the site.
+    pub route: Option<usize>,
 }
 
 /// One stage of a desk.
@@ -188,6 +206,9 @@ impl Model {
             .collect();
         let teams = staff::teams(&mut c, &file.team, &rota_index, &index);
         check_staffing(&mut c, file, &sites, &teams);
+        let labs = chain::labs(&mut c, &file.lab);
+        let routes = chain::routes(&mut c, &file.route, &index, &labs);
+        let site_routes = chain::site_routes(&mut c, &routes, &sites, !labs.is_empty());
         if file.area.is_empty() {
             c.push(
                 KeyPath::default(),
@@ -198,6 +219,10 @@ impl Model {
         }
         if c.problems.is_empty() {
             let rounds = rounds(&areas);
+            let mut sites = sites;
+            for (site, route) in sites.iter_mut().zip(site_routes) {
+                site.route = route;
+            }
             Ok(Model {
                 name: header.name,
                 title: header.title,
@@ -211,6 +236,8 @@ impl Model {
                 rounds,
                 rotas,
                 teams,
+                routes,
+                labs,
             })
         } else {
             Err(c.problems)
@@ -583,7 +610,33 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
                 .collect()
         }),
         marshals: f.marshals.unwrap_or(0),
+        pool: pool(c, f, path, key),
+        tubes: f.tubes,
+        kits: f.kits,
+        resupply: f.resupply.as_ref().map(|r| {
+            let every = c.duration(
+                r.every.0,
+                path.key("resupply").key("every"),
+                &format!("{key}.resupply.every"),
+                "the time between deliveries",
+            );
+            (every, r.tubes.unwrap_or(0), r.kits.unwrap_or(0))
+        }),
+        route: None,
     }
+}
+
+fn pool(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> u32 {
+    let k = f.pool.unwrap_or(1);
+    if k == 0 || k > MAX_POOL {
+        c.push(
+            path.key("pool"),
+            &format!("{key}.pool"),
+            format!("a tube holds from 1 to {MAX_POOL} swabs, found {k}"),
+            "use a validated pool size: 1 (single tube), 5, 10 or 20",
+        );
+    }
+    k.clamp(1, MAX_POOL)
 }
 
 /// A site whose desks need a role that no team can bring there never opens: an input error.
@@ -815,6 +868,12 @@ fn area(c: &mut Check, f: &AreaFile, path: &KeyPath, key: &str, horizon: SimTime
         response: f.response.as_ref().map_or_else(Sampler::zero, |d| {
             dist(c, d, path.key("response"), &format!("{key}.response"))
         }),
+        prevalence: c.share(
+            f.prevalence,
+            0.0,
+            path.key("prevalence"),
+            &format!("{key}.prevalence"),
+        ),
         arrivals,
     }
 }

@@ -5,11 +5,13 @@
 //! [`Trace`] keeps one row per person when asked. Conservation is checked here, at the end of
 //! every run. No chart or file code lives here; `report` writes what these compute.
 
+mod chain;
 mod staffing;
 mod stats;
 mod timeweighted;
 mod trace;
 
+pub use chain::{LabRow, TubeRow};
 pub use stats::{ConservationError, RunFigures, SeriesRow, Stats};
 pub use timeweighted::{StepFigures, TimeWeighted};
 pub use trace::{Outcome, Trace, TraceRow};

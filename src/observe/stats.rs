@@ -4,9 +4,10 @@
 use hdrhistogram::{Counter, Histogram};
 
 use super::Row;
+use super::chain::ChainStats;
 use super::staffing::StaffStats;
 use super::timeweighted::TimeWeighted;
-use crate::engine::{EndState, GiveUp, Observer, Visit, WALK_IN, Who};
+use crate::engine::{EndState, GiveUp, Observer, TubeRecord, Visit, WALK_IN, Who};
 use crate::model::{AreaId, CrewChange, Model, SiteId, TeamId};
 use crate::scenario::{Role, SiteKind};
 use crate::time::{HOUR, MINUTE, SimDuration, SimTime};
@@ -158,6 +159,7 @@ pub struct Stats {
     all: Waits<u64>,
     vehicles: Waits<u64>,
     staff: StaffStats,
+    chain: ChainStats,
     rounds: Vec<RoundStats>,
     deadline: Option<SimDuration>,
     called: u64,
@@ -181,6 +183,10 @@ pub struct RunFigures {
     pub series: Vec<SeriesRow>,
     /// Per team and crew: (team index, crew index, figures).
     pub staff: Vec<(usize, u32, Row)>,
+    /// Every tube with a result.
+    pub tubes: Vec<super::TubeRow>,
+    /// Labs per reporting step.
+    pub labs: Vec<super::LabRow>,
     /// Where everyone was at the horizon.
     pub end: EndState,
 }
@@ -232,6 +238,7 @@ impl Stats {
             all: Waits::new(RUN_DIGITS),
             vehicles: Waits::new(RUN_DIGITS),
             staff: StaffStats::new(model),
+            chain: ChainStats::new(model),
             rounds,
             deadline: model.deadline,
             called: 0,
@@ -260,6 +267,8 @@ impl Stats {
             rounds,
             series: self.series,
             staff: self.staff.rows(),
+            tubes: std::mem::take(&mut self.chain.tubes),
+            labs: std::mem::take(&mut self.chain.lab_rows),
             end,
         })
     }
@@ -292,6 +301,13 @@ impl Stats {
                 end.waiting
             )));
         }
+        let swabbed = self
+            .sites
+            .iter()
+            .filter(|s| !s.checkpoint)
+            .map(|s| s.tested)
+            .sum();
+        self.chain.check(end, swabbed).map_err(ConservationError)?;
         Ok(())
     }
 
@@ -412,6 +428,7 @@ impl Stats {
             .count("vehicles_checked", checked)
             .real("vehicle_wait_p95_min", vehicle_p95)
             .real("lane_hours_uncovered", lanes_uncovered_ms / HOUR as f64);
+        self.chain.fill(&mut row, horizon);
         row
     }
 
@@ -460,6 +477,7 @@ impl Stats {
                 },
             )
             .real("desk_hours_unstaffed", unstaffed_ms / HOUR as f64);
+        row.real("stockout_hours", self.chain.stockout_hours(s, horizon));
         row
     }
 }
@@ -593,6 +611,7 @@ impl Observer for Stats {
     }
 
     fn step(&mut self, t: SimTime) {
+        self.chain.step(t);
         for (s, st) in self.sites.iter_mut().enumerate() {
             let q = st.queue.close_step(t);
             let d = st.desks.close_step(t);
@@ -612,6 +631,30 @@ impl Observer for Stats {
                 on_duty: st.on_duty,
             });
         }
+    }
+
+    fn tube_opened(&mut self, _t: SimTime, _site: SiteId) {
+        self.chain.opened();
+    }
+
+    fn tube_closed(&mut self, _t: SimTime, _site: SiteId, swabs: u32, pool: u32) {
+        self.chain.closed(swabs, pool);
+    }
+
+    fn stockout_changed(&mut self, t: SimTime, site: SiteId, out: bool) {
+        self.chain.stockout(t, site, out);
+    }
+
+    fn lab_backlog(&mut self, t: SimTime, lab: u32, waiting: u32) {
+        self.chain.backlog(t, lab, waiting);
+    }
+
+    fn lab_busy(&mut self, t: SimTime, lab: u32, running: u32) {
+        self.chain.running(t, lab, running);
+    }
+
+    fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {
+        self.chain.result(t, tube);
     }
 
     fn finished(&mut self, t: SimTime, end: &EndState) {

@@ -30,15 +30,15 @@ fn fmt_cell(c: Cell) -> String {
     }
 }
 
-fn writer(path: &Path) -> std::io::Result<csv::Writer<std::fs::File>> {
+pub(super) fn writer(path: &Path) -> std::io::Result<csv::Writer<std::fs::File>> {
     csv::Writer::from_path(path).map_err(std::io::Error::other)
 }
 
-fn done(mut w: csv::Writer<std::fs::File>) -> std::io::Result<()> {
+pub(super) fn done(mut w: csv::Writer<std::fs::File>) -> std::io::Result<()> {
     w.flush()
 }
 
-fn rec(w: &mut csv::Writer<std::fs::File>, fields: &[String]) -> std::io::Result<()> {
+pub(super) fn rec(w: &mut csv::Writer<std::fs::File>, fields: &[String]) -> std::io::Result<()> {
     w.write_record(fields).map_err(std::io::Error::other)
 }
 

@@ -4,9 +4,11 @@
 //! end, so an interrupted run never leaves a directory that looks complete, and an existing
 //! run is never replaced without `--force`.
 
+mod chainout;
 mod csvout;
 mod rundir;
 
+pub use chainout::{write_labs, write_tubes};
 pub use csvout::{
     fmt_real, write_rounds, write_series, write_sites, write_staff, write_summary, write_trace,
 };
@@ -69,6 +71,12 @@ pub fn write_tables(
     if !model.teams.is_empty() {
         write_staff(&dir.join("staff.csv"), model, reps)?;
         files.push("staff.csv".to_string());
+    }
+    if !model.labs.is_empty() {
+        write_tubes(&dir.join("tubes.csv"), model, reps)?;
+        write_labs(&dir.join("labs.csv"), model, reps)?;
+        files.push("tubes.csv".to_string());
+        files.push("labs.csv".to_string());
     }
     if reps.iter().any(|r| r.trace.is_some()) {
         write_trace(&dir.join("trace.csv"), model, reps)?;

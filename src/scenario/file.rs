@@ -28,6 +28,87 @@ pub struct ScenarioFile {
     /// Teams of staff.
     #[serde(default)]
     pub team: Vec<TeamFile>,
+    /// Courier routes from sites to labs.
+    #[serde(default)]
+    pub route: Vec<RouteFile>,
+    /// Laboratories.
+    #[serde(default)]
+    pub lab: Vec<LabFile>,
+}
+
+/// `[[route]]`: couriers that carry closed tubes from sites to a lab.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct RouteFile {
+    /// Name.
+    pub name: String,
+    /// Sites visited on each trip, in order.
+    pub sites: Vec<String>,
+    /// The lab the tubes go to (where the vehicles are based).
+    pub lab: String,
+    /// A round trip leaves the lab this often.
+    #[serde(default)]
+    pub every: Option<Duration>,
+    /// First scheduled departure after the start. Default: `every`.
+    #[serde(default)]
+    pub first: Option<Duration>,
+    /// A vehicle is called to a site once this many closed tubes wait there.
+    #[serde(default)]
+    pub when_waiting: Option<u32>,
+    /// Tubes one vehicle carries (a transport box).
+    #[serde(rename = "box")]
+    pub box_capacity: u32,
+    /// Vehicles on the route. Default 1.
+    #[serde(default)]
+    pub vehicles: Option<u32>,
+    /// Travel time of each leg (lab to first site, site to site, last site to lab).
+    pub travel: Dist,
+    /// Checked figure: longest time from pickup to lab. Default 2 h.
+    #[serde(default)]
+    pub pickup_limit: Option<Duration>,
+}
+
+/// `[[lab]]`: a PCR laboratory.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct LabFile {
+    /// Name.
+    pub name: String,
+    /// PCR machines (each runs one plate at a time).
+    pub machines: u32,
+    /// Tubes per plate after controls. Default 94.
+    #[serde(default)]
+    pub plate: Option<u32>,
+    /// Time of one run, extraction and PCR.
+    pub run: Dist,
+    /// Intake hours: tubes arriving outside them wait at the door. Default: always.
+    #[serde(default)]
+    pub hours: Option<Vec<ClockRange>>,
+    /// A machine starts a partly filled plate once its oldest tube has waited this long.
+    /// Default 30 min.
+    #[serde(default)]
+    pub batch_wait: Option<Duration>,
+    /// Probability that a tube with an infected swab tests positive. Default 1.
+    #[serde(default)]
+    pub sensitivity: Option<f64>,
+    /// A tube received later than this after its first swab is flagged (room temperature
+    /// hold). Default 4 h.
+    #[serde(default)]
+    pub hold_limit: Option<Duration>,
+}
+
+/// Deliveries of tubes and kits to a site.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct Resupply {
+    /// A delivery arrives this often.
+    pub every: Duration,
+    /// Tubes per delivery. Default 0.
+    #[serde(default)]
+    pub tubes: Option<u32>,
+    /// Swab kits per delivery. Default 0.
+    #[serde(default)]
+    pub kits: Option<u32>,
 }
 
 /// `[[rota]]`: a shift pattern.
@@ -233,6 +314,9 @@ pub struct AreaFile {
     /// Walk-ins: a Poisson stream instead of call-ups.
     #[serde(default)]
     pub walkin: Option<WalkIn>,
+    /// Share of people infected (drawn once per person and round). Default 0.
+    #[serde(default)]
+    pub prevalence: Option<f64>,
 }
 
 /// How a resident picks one of the area's sites.
@@ -325,6 +409,18 @@ pub struct SiteFile {
     /// Marshals on duty the site needs to open its desks. Default 0.
     #[serde(default)]
     pub marshals: Option<u32>,
+    /// Swabs per tube (pooling): 1, 5, 10 or 20. Default 1.
+    #[serde(default)]
+    pub pool: Option<u32>,
+    /// Tubes in stock at the start. Default: unlimited.
+    #[serde(default)]
+    pub tubes: Option<u32>,
+    /// Swab kits in stock at the start. Default: unlimited.
+    #[serde(default)]
+    pub kits: Option<u32>,
+    /// Deliveries of tubes and kits.
+    #[serde(default)]
+    pub resupply: Option<Resupply>,
 }
 
 /// What a site is.

@@ -1,0 +1,617 @@
+//! The sample chain: tubes filled at desks (pooling, stock, resupply), couriers carrying closed
+//! tubes to labs, plates run on machines, results, and individual re-tests of positive pools.
+
+use std::collections::VecDeque;
+
+use rand::Rng;
+
+use super::super::rng::{Stream, stream};
+use super::{Event, NONE, Observer, Sim};
+use crate::engine::{EndState, TubeRecord};
+use crate::model::{Model, SiteId};
+use crate::scenario::SiteKind;
+use crate::time::{SimDuration, SimTime};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Place {
+    /// Being filled, or closed and waiting for a courier, at a site.
+    Site,
+    Transit,
+    Lab,
+}
+
+#[derive(Debug, Clone)]
+struct Tube {
+    id: u64,
+    site: u32,
+    pool: u32,
+    assigned: u32,
+    infected: u32,
+    swab_times: Vec<SimTime>,
+    sealed: bool,
+    closed: bool,
+    retest: bool,
+    place: Place,
+    closed_at: SimTime,
+    picked: SimTime,
+    received: SimTime,
+    queued: SimTime,
+    lab: u32,
+    transit_limit: SimDuration,
+}
+
+struct SiteChain {
+    /// The tube each desk is filling.
+    desk_tube: Vec<u32>,
+    tubes: Option<u32>,
+    kits: Option<u32>,
+    out: bool,
+    /// Closed tubes waiting for a courier.
+    outbox: VecDeque<u32>,
+    called: bool,
+}
+
+struct RouteState {
+    idle: u32,
+    /// Scheduled trips waiting for a vehicle.
+    pending_trips: u32,
+    /// Sites that called a vehicle while none was free.
+    pending_calls: VecDeque<u32>,
+}
+
+struct Trip {
+    route: u32,
+    /// Sites still to visit, in order.
+    stops: Vec<u32>,
+    next: usize,
+    load: Vec<u32>,
+}
+
+struct LabState {
+    open: bool,
+    door: Vec<u32>,
+    queue: VecDeque<u32>,
+    running: u32,
+    timer_at: Option<SimTime>,
+    run_rng: Stream,
+    result_rng: Stream,
+}
+
+/// State of the sample chain in one run.
+pub(super) struct Chain {
+    tubes: Vec<Tube>,
+    free: Vec<u32>,
+    next_id: u64,
+    sites: Vec<SiteChain>,
+    routes: Vec<RouteState>,
+    trips: Vec<Option<Trip>>,
+    labs: Vec<LabState>,
+    runs: Vec<Option<Vec<u32>>>,
+    travel: Vec<Stream>,
+}
+
+impl Chain {
+    pub(super) fn new(m: &Model, seed: u64, rep: u32) -> Chain {
+        Chain {
+            tubes: Vec::new(),
+            free: Vec::new(),
+            next_id: 0,
+            sites: m
+                .sites
+                .iter()
+                .map(|s| SiteChain {
+                    desk_tube: vec![NONE; s.desks as usize],
+                    tubes: s.tubes,
+                    kits: s.kits,
+                    out: false,
+                    outbox: VecDeque::new(),
+                    called: false,
+                })
+                .collect(),
+            routes: m
+                .routes
+                .iter()
+                .map(|r| RouteState {
+                    idle: r.vehicles,
+                    pending_trips: 0,
+                    pending_calls: VecDeque::new(),
+                })
+                .collect(),
+            trips: Vec::new(),
+            labs: m
+                .labs
+                .iter()
+                .map(|l| LabState {
+                    open: false,
+                    door: Vec::new(),
+                    queue: VecDeque::new(),
+                    running: 0,
+                    timer_at: None,
+                    run_rng: stream(seed, rep, "lab", &l.name, "runs"),
+                    result_rng: stream(seed, rep, "lab", &l.name, "results"),
+                })
+                .collect(),
+            runs: Vec::new(),
+            travel: m
+                .routes
+                .iter()
+                .map(|r| stream(seed, rep, "route", &r.name, "travel"))
+                .collect(),
+        }
+    }
+
+    /// Where the tubes and swabs without a result are.
+    pub(super) fn end_state(&self, end: &mut EndState) {
+        for t in self.tubes.iter().filter(|t| t.assigned > 0 || t.retest) {
+            match t.place {
+                Place::Site => end.tubes_at_sites += 1,
+                Place::Transit => end.tubes_in_transit += 1,
+                Place::Lab => {
+                    end.tubes_at_labs += 1;
+                    end.retests_at_labs += u64::from(t.retest);
+                }
+            }
+            if !t.retest {
+                end.swabs_without_result += t.swab_times.len() as u64;
+            }
+        }
+    }
+}
+
+impl<O: Observer> Sim<'_, O> {
+    pub(super) fn start_chain(&mut self) {
+        for (s, site) in self.m.sites.iter().enumerate() {
+            if let Some((every, _, _)) = site.resupply {
+                self.queue
+                    .push(SimTime(every.0), Event::Resupply { site: s as u32 });
+            }
+        }
+        for (r, route) in self.m.routes.iter().enumerate() {
+            if let Some((first, _)) = route.schedule {
+                self.queue
+                    .push(SimTime(first.0), Event::Trip { route: r as u32 });
+            }
+        }
+        for l in 0..self.m.labs.len() {
+            self.lab_hours(l, true);
+        }
+    }
+
+    fn tube_sampling(&self, s: usize) -> bool {
+        self.m.sites[s].kind == SiteKind::Sampling
+    }
+
+    /// Whether desk `desk` has the kit and tube its next person needs.
+    pub(super) fn stock_allows(&self, s: usize, desk: usize) -> bool {
+        if !self.tube_sampling(s) {
+            return true;
+        }
+        let c = &self.chain.sites[s];
+        let kit = c.kits.is_none_or(|k| k > 0);
+        let tube_open = c.desk_tube[desk] != NONE;
+        let tube = tube_open || c.tubes.is_none_or(|t| t > 0);
+        kit && tube
+    }
+
+    /// Reports a stock-out: the site is open and no desk has the kit and tube to start anyone.
+    pub(super) fn note_stock(&mut self, s: usize) {
+        let c = &self.chain.sites[s];
+        let desks = self.m.sites[s].desks as usize;
+        let empty = c.kits == Some(0) || c.tubes == Some(0);
+        let out = self.sites[s].open && empty && (0..desks).all(|d| !self.stock_allows(s, d));
+        if out != self.chain.sites[s].out {
+            self.chain.sites[s].out = out;
+            self.obs.stockout_changed(self.now, SiteId(s as u32), out);
+        }
+    }
+
+    /// Puts the person's coming swab into the desk's tube, opening one if needed.
+    pub(super) fn assign_tube(&mut self, s: usize, desk: usize, person: u32) {
+        if !self.tube_sampling(s) {
+            return;
+        }
+        let pool = self.m.sites[s].pool;
+        if self.chain.sites[s].desk_tube[desk] == NONE {
+            let id = self.open_tube(s, pool, false);
+            self.chain.sites[s].desk_tube[desk] = id;
+            self.obs.tube_opened(self.now, SiteId(s as u32));
+        }
+        let c = &mut self.chain.sites[s];
+        if let Some(k) = c.kits.as_mut() {
+            *k -= 1;
+        }
+        let id = c.desk_tube[desk];
+        let tube = &mut self.chain.tubes[id as usize];
+        tube.assigned += 1;
+        tube.infected += u32::from(self.people[person as usize].infected);
+        self.people[person as usize].tube = id;
+        if tube.assigned == tube.pool {
+            tube.sealed = true;
+            self.chain.sites[s].desk_tube[desk] = NONE;
+        }
+        self.note_stock(s);
+    }
+
+    fn open_tube(&mut self, s: usize, pool: u32, retest: bool) -> u32 {
+        if !retest && let Some(t) = self.chain.sites[s].tubes.as_mut() {
+            *t -= 1;
+        }
+        let tube = Tube {
+            id: self.chain.next_id,
+            site: s as u32,
+            pool,
+            assigned: 0,
+            infected: 0,
+            swab_times: Vec::new(),
+            sealed: false,
+            closed: false,
+            retest,
+            place: Place::Site,
+            closed_at: self.now,
+            picked: self.now,
+            received: self.now,
+            queued: self.now,
+            lab: 0,
+            transit_limit: SimDuration::ZERO,
+        };
+        self.chain.next_id += 1;
+        match self.chain.free.pop() {
+            Some(id) => {
+                self.chain.tubes[id as usize] = tube;
+                id
+            }
+            None => {
+                self.chain.tubes.push(tube);
+                (self.chain.tubes.len() - 1) as u32
+            }
+        }
+    }
+
+    /// A person's swab went into their tube.
+    pub(super) fn swabbed(&mut self, id: u32) {
+        if id == NONE {
+            return;
+        }
+        let tube = &mut self.chain.tubes[id as usize];
+        tube.swab_times.push(self.now);
+        if tube.sealed && tube.swab_times.len() as u32 == tube.assigned {
+            self.close_tube(id);
+        }
+    }
+
+    /// No more swabs go into the tubes of desks `from..` at site `s` (desk closing, handover).
+    pub(super) fn seal_tubes(&mut self, s: usize, from: usize) {
+        if !self.tube_sampling(s) {
+            return;
+        }
+        for d in from..self.chain.sites[s].desk_tube.len() {
+            let id = std::mem::replace(&mut self.chain.sites[s].desk_tube[d], NONE);
+            if id == NONE {
+                continue;
+            }
+            let tube = &mut self.chain.tubes[id as usize];
+            tube.sealed = true;
+            if tube.swab_times.len() as u32 == tube.assigned {
+                self.close_tube(id);
+            }
+        }
+        self.note_stock(s);
+    }
+
+    fn close_tube(&mut self, id: u32) {
+        let tube = &mut self.chain.tubes[id as usize];
+        tube.closed = true;
+        tube.closed_at = self.now;
+        let s = tube.site as usize;
+        let (swabs, pool) = (tube.swab_times.len() as u32, tube.pool);
+        self.obs
+            .tube_closed(self.now, SiteId(s as u32), swabs, pool);
+        let Some(r) = self.m.sites[s].route else {
+            return;
+        };
+        self.chain.sites[s].outbox.push_back(id);
+        let waiting = self.chain.sites[s].outbox.len() as u32;
+        if self.m.routes[r].when_waiting.is_some_and(|n| waiting >= n)
+            && !self.chain.sites[s].called
+        {
+            self.chain.sites[s].called = true;
+            self.call_vehicle(r, s);
+        }
+    }
+
+    pub(super) fn resupply(&mut self, s: usize) {
+        let Some((every, tubes, kits)) = self.m.sites[s].resupply else {
+            return;
+        };
+        let c = &mut self.chain.sites[s];
+        if let Some(t) = c.tubes.as_mut() {
+            *t += tubes;
+        }
+        if let Some(k) = c.kits.as_mut() {
+            *k += kits;
+        }
+        self.queue
+            .push(self.now.after(every), Event::Resupply { site: s as u32 });
+        self.note_stock(s);
+        self.try_start(s);
+    }
+
+    // ---- couriers -----------------------------------------------------------------------
+
+    pub(super) fn scheduled_trip(&mut self, r: usize) {
+        if let Some((_, every)) = self.m.routes[r].schedule {
+            self.queue
+                .push(self.now.after(every), Event::Trip { route: r as u32 });
+        }
+        if self.chain.routes[r].idle > 0 {
+            let stops = self.m.routes[r].sites.iter().map(|s| s.0).collect();
+            self.start_trip(r, stops);
+        } else {
+            self.chain.routes[r].pending_trips += 1;
+        }
+    }
+
+    fn call_vehicle(&mut self, r: usize, s: usize) {
+        if self.chain.routes[r].idle > 0 {
+            self.start_trip(r, vec![s as u32]);
+        } else {
+            self.chain.routes[r].pending_calls.push_back(s as u32);
+        }
+    }
+
+    fn start_trip(&mut self, r: usize, stops: Vec<u32>) {
+        self.chain.routes[r].idle -= 1;
+        for &s in &stops {
+            self.chain.sites[s as usize].called = false;
+        }
+        let trip = Trip {
+            route: r as u32,
+            stops,
+            next: 0,
+            load: Vec::new(),
+        };
+        let id = match self.chain.trips.iter().position(Option::is_none) {
+            Some(i) => {
+                self.chain.trips[i] = Some(trip);
+                i
+            }
+            None => {
+                self.chain.trips.push(Some(trip));
+                self.chain.trips.len() - 1
+            }
+        };
+        self.next_leg(id);
+    }
+
+    fn next_leg(&mut self, id: usize) {
+        let Some(trip) = self.chain.trips[id].as_ref() else {
+            return;
+        };
+        let r = trip.route as usize;
+        let travel = self.m.routes[r].travel.sample(&mut self.chain.travel[r]);
+        let at = self.now.after(travel);
+        let ev = if trip.next < trip.stops.len() {
+            Event::TripStop { trip: id as u32 }
+        } else {
+            Event::TripLab { trip: id as u32 }
+        };
+        self.queue.push(at, ev);
+    }
+
+    pub(super) fn trip_stop(&mut self, id: usize) {
+        let Some(trip) = self.chain.trips[id].as_mut() else {
+            return;
+        };
+        let r = trip.route as usize;
+        let s = trip.stops[trip.next] as usize;
+        trip.next += 1;
+        let room = self.m.routes[r].box_capacity as usize - trip.load.len();
+        let outbox = &mut self.chain.sites[s].outbox;
+        let take = room.min(outbox.len());
+        for tube in outbox.drain(..take) {
+            let t = &mut self.chain.tubes[tube as usize];
+            t.place = Place::Transit;
+            t.picked = self.now;
+            t.transit_limit = self.m.routes[r].pickup_limit;
+            trip.load.push(tube);
+        }
+        self.next_leg(id);
+    }
+
+    pub(super) fn trip_lab(&mut self, id: usize) {
+        let Some(trip) = self.chain.trips[id].take() else {
+            return;
+        };
+        let r = trip.route as usize;
+        let lab = self.m.routes[r].lab;
+        for tube in trip.load {
+            self.receive(lab, tube);
+        }
+        self.chain.routes[r].idle += 1;
+        if let Some(s) = self.chain.routes[r].pending_calls.pop_front() {
+            self.start_trip(r, vec![s]);
+        } else if self.chain.routes[r].pending_trips > 0 {
+            self.chain.routes[r].pending_trips -= 1;
+            let stops = self.m.routes[r].sites.iter().map(|s| s.0).collect();
+            self.start_trip(r, stops);
+        }
+    }
+
+    // ---- labs ---------------------------------------------------------------------------
+
+    fn receive(&mut self, l: usize, id: u32) {
+        let t = &mut self.chain.tubes[id as usize];
+        t.place = Place::Lab;
+        t.received = self.now;
+        t.lab = l as u32;
+        if self.chain.labs[l].open {
+            self.enqueue(l, id);
+        } else {
+            self.chain.labs[l].door.push(id);
+            self.note_backlog(l);
+        }
+    }
+
+    fn enqueue(&mut self, l: usize, id: u32) {
+        self.chain.tubes[id as usize].queued = self.now;
+        self.chain.labs[l].queue.push_back(id);
+        self.note_backlog(l);
+        self.start_runs(l);
+    }
+
+    fn note_backlog(&mut self, l: usize) {
+        let lab = &self.chain.labs[l];
+        let waiting = (lab.door.len() + lab.queue.len()) as u32;
+        self.obs.lab_backlog(self.now, l as u32, waiting);
+    }
+
+    pub(super) fn lab_hours(&mut self, l: usize, init: bool) {
+        let tod = self.m.time_of_day(self.now);
+        let hours = &self.m.labs[l].hours;
+        let open = hours.value_at(tod) > 0.0;
+        if let Some(until) = hours.until_change(tod) {
+            self.queue.push(
+                self.now.after(SimDuration(until)),
+                Event::LabHours { lab: l as u32 },
+            );
+        }
+        if !init && open == self.chain.labs[l].open {
+            return;
+        }
+        self.chain.labs[l].open = open;
+        if open {
+            let door = std::mem::take(&mut self.chain.labs[l].door);
+            for id in door {
+                self.enqueue(l, id);
+            }
+        }
+    }
+
+    /// Starts plates while machines are free and a plate is full, or the oldest tube has
+    /// waited the batch time; otherwise sets a timer for that moment.
+    fn start_runs(&mut self, l: usize) {
+        let lab = &self.m.labs[l];
+        loop {
+            let st = &self.chain.labs[l];
+            if st.running >= lab.machines || st.queue.is_empty() {
+                return;
+            }
+            let oldest = self.chain.tubes[st.queue[0] as usize].queued;
+            let due = oldest.after(lab.batch_wait);
+            if st.queue.len() < lab.plate as usize && self.now < due {
+                if st.timer_at.is_none_or(|t| t > due || t < self.now) {
+                    self.chain.labs[l].timer_at = Some(due);
+                    self.queue.push(due, Event::BatchTimer { lab: l as u32 });
+                }
+                return;
+            }
+            let n = (lab.plate as usize).min(st.queue.len());
+            let plate: Vec<u32> = self.chain.labs[l].queue.drain(..n).collect();
+            for &id in &plate {
+                self.chain.tubes[id as usize].queued = self.now;
+            }
+            self.chain.labs[l].running += 1;
+            let run_time = lab.run.sample(&mut self.chain.labs[l].run_rng);
+            let run = match self.chain.runs.iter().position(Option::is_none) {
+                Some(i) => {
+                    self.chain.runs[i] = Some(plate);
+                    i
+                }
+                None => {
+                    self.chain.runs.push(Some(plate));
+                    self.chain.runs.len() - 1
+                }
+            };
+            self.queue.push(
+                self.now.after(run_time),
+                Event::RunDone {
+                    lab: l as u32,
+                    run: run as u32,
+                },
+            );
+            self.obs
+                .lab_busy(self.now, l as u32, self.chain.labs[l].running);
+            self.note_backlog(l);
+        }
+    }
+
+    pub(super) fn batch_timer(&mut self, l: usize) {
+        if self.chain.labs[l].timer_at == Some(self.now) {
+            self.chain.labs[l].timer_at = None;
+        }
+        self.start_runs(l);
+    }
+
+    pub(super) fn run_done(&mut self, l: usize, run: usize) {
+        let Some(plate) = self.chain.runs[run].take() else {
+            return;
+        };
+        self.chain.labs[l].running -= 1;
+        self.obs
+            .lab_busy(self.now, l as u32, self.chain.labs[l].running);
+        let sensitivity = self.m.labs[l].sensitivity;
+        for id in plate {
+            let infected = self.chain.tubes[id as usize].infected > 0;
+            let positive = infected && self.chain.labs[l].result_rng.random::<f64>() < sensitivity;
+            self.report(l, id, positive);
+            if positive && self.chain.tubes[id as usize].swab_times.len() > 1 {
+                self.retest_members(l, id);
+            }
+            self.chain.free.push(id);
+        }
+        self.start_runs(l);
+    }
+
+    fn report(&mut self, l: usize, id: u32, positive: bool) {
+        let t = &self.chain.tubes[id as usize];
+        let lab = &self.m.labs[l];
+        let record = TubeRecord {
+            id: t.id,
+            site: SiteId(t.site),
+            lab: l as u32,
+            swabs: t.swab_times.len() as u32,
+            retest: t.retest,
+            infected: t.infected,
+            positive,
+            first_swab: t.swab_times.first().copied().unwrap_or(t.closed_at),
+            closed: t.closed_at,
+            picked: t.picked,
+            received: t.received,
+            run_start: t.queued,
+            swab_times: &t.swab_times,
+            final_for_members: !positive || t.swab_times.len() == 1,
+            transit_over_limit: !t.retest && t.received.since(t.picked) > t.transit_limit,
+            over_hold_limit: !t.retest
+                && t.received
+                    .since(t.swab_times.first().copied().unwrap_or(t.closed_at))
+                    > lab.hold_limit,
+        };
+        self.obs.tube_result(self.now, &record);
+        self.chain.tubes[id as usize].place = Place::Site;
+        self.chain.tubes[id as usize].assigned = 0;
+        self.chain.tubes[id as usize].retest = false;
+    }
+
+    /// Each member of a positive pool is tested on their own (from the stored sample).
+    fn retest_members(&mut self, l: usize, pool: u32) {
+        let (site, infected, times) = {
+            let t = &self.chain.tubes[pool as usize];
+            (t.site as usize, t.infected, t.swab_times.clone())
+        };
+        for (k, swab) in times.into_iter().enumerate() {
+            let id = self.open_tube(site, 1, true);
+            let t = &mut self.chain.tubes[id as usize];
+            t.assigned = 1;
+            t.infected = u32::from((k as u32) < infected);
+            t.swab_times.push(swab);
+            t.sealed = true;
+            t.closed = true;
+            t.closed_at = self.now;
+            t.picked = self.now;
+            t.received = self.now;
+            t.place = Place::Lab;
+            t.lab = l as u32;
+            self.enqueue(l, id);
+        }
+    }
+}

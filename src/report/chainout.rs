@@ -1,0 +1,82 @@
+//! The sample chain's tables: `tubes.csv` and `labs.csv`.
+
+use std::path::Path;
+
+use super::csvout::{done, fmt_real, rec, writer};
+use crate::model::Model;
+use crate::runner::Replication;
+
+/// `tubes.csv`: one row per replication and tube with a result.
+pub fn write_tubes(path: &Path, model: &Model, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    let header = [
+        "replication",
+        "tube",
+        "site",
+        "lab",
+        "swabs",
+        "retest",
+        "infected",
+        "positive",
+        "first_swab_h",
+        "closed_h",
+        "picked_up_h",
+        "received_h",
+        "run_start_h",
+        "result_h",
+        "over_hold_limit",
+    ];
+    rec(&mut w, &header.map(String::from))?;
+    for r in reps {
+        for t in &r.figures.tubes {
+            let mut out = vec![
+                r.index.to_string(),
+                t.id.to_string(),
+                model.sites[t.site.0 as usize].name.clone(),
+                model.labs[t.lab as usize].name.clone(),
+                t.swabs.to_string(),
+                t.retest.to_string(),
+                t.infected.to_string(),
+                t.positive.to_string(),
+            ];
+            out.extend(t.times.iter().map(|x| fmt_real(x.hours())));
+            out.push(t.over_hold_limit.to_string());
+            rec(&mut w, &out)?;
+        }
+    }
+    done(w)
+}
+
+/// `labs.csv`: per replication, lab and reporting step.
+pub fn write_labs(path: &Path, model: &Model, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    let header = [
+        "replication",
+        "time_h",
+        "clock",
+        "lab",
+        "backlog",
+        "backlog_mean",
+        "utilisation",
+        "results_cum",
+    ];
+    rec(&mut w, &header.map(String::from))?;
+    for r in reps {
+        for row in &r.figures.labs {
+            rec(
+                &mut w,
+                &[
+                    r.index.to_string(),
+                    fmt_real(row.t.hours()),
+                    model.start.plus(row.t).to_string(),
+                    model.labs[row.lab as usize].name.clone(),
+                    row.backlog.to_string(),
+                    fmt_real(row.backlog_mean),
+                    fmt_real(row.utilisation),
+                    row.results.to_string(),
+                ],
+            )?;
+        }
+    }
+    done(w)
+}
