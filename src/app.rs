@@ -237,5 +237,13 @@ fn print_summary(model: &Model, reps: &[Replication], target: &Path) {
     println!("  wait p95         {}", show("wait_p95_min", " min", 1));
     println!("  longest queue    {}", show("longest_queue", " people", 0));
     println!("  gave up          {}", show("gave_up", "", 0));
+    if !model.labs.is_empty() {
+        println!("  tubes            {}", show("tubes", "", 0));
+        println!(
+            "  result p95       {}",
+            show("turnaround_p95_h", " h after the swab", 1)
+        );
+        println!("  positives found  {}", show("positives_found", "", 0));
+    }
     println!("  results          {}", target.display());
 }
