@@ -115,6 +115,8 @@ pub struct EndState {
     pub retests_at_labs: u64,
     /// Swabs in tubes (not re-tests) without a result yet.
     pub swabs_without_result: u64,
+    /// People waiting for, or in, a home visit.
+    pub home_waiting: u64,
 }
 
 /// Receives what happens in a run. Every method does nothing by default.
@@ -157,6 +159,12 @@ pub trait Observer {
     fn dispatched(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {}
     /// A reserve crew reached the site it was sent to and is on duty there.
     fn pool_arrived(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {}
+    /// `people` residents of `area` in `round` are to be sampled at home.
+    fn home_called(&mut self, t: SimTime, area: AreaId, round: u32, people: u32) {}
+    /// A household of `people` was swabbed at home.
+    fn home_tested(&mut self, t: SimTime, area: AreaId, round: u32, people: u32) {}
+    /// A door-to-door unit of a crew finished a visit that kept it busy for `busy`.
+    fn home_visited(&mut self, t: SimTime, team: TeamId, crew: u32, busy: SimDuration) {}
     /// A tube was opened at a desk of `site`.
     fn tube_opened(&mut self, t: SimTime, site: SiteId) {}
     /// A tube was closed at `site` with `swabs` swabs (fewer than the pool size: a partial pool).
@@ -242,6 +250,18 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn pool_arrived(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {
         self.0.pool_arrived(t, team, crew, site);
         self.1.pool_arrived(t, team, crew, site);
+    }
+    fn home_called(&mut self, t: SimTime, area: AreaId, round: u32, people: u32) {
+        self.0.home_called(t, area, round, people);
+        self.1.home_called(t, area, round, people);
+    }
+    fn home_tested(&mut self, t: SimTime, area: AreaId, round: u32, people: u32) {
+        self.0.home_tested(t, area, round, people);
+        self.1.home_tested(t, area, round, people);
+    }
+    fn home_visited(&mut self, t: SimTime, team: TeamId, crew: u32, busy: SimDuration) {
+        self.0.home_visited(t, team, crew, busy);
+        self.1.home_visited(t, team, crew, busy);
     }
     fn tube_opened(&mut self, t: SimTime, site: SiteId) {
         self.0.tube_opened(t, site);

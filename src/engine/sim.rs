@@ -1,6 +1,7 @@
 //! The processes of a round, one short handler per event kind.
 
 mod chain;
+mod home;
 mod staffing;
 
 use std::collections::VecDeque;
@@ -74,6 +75,10 @@ enum Event {
     RunDone {
         lab: u32,
         run: u32,
+    },
+    HomeVisit {
+        team: u32,
+        unit: u32,
     },
     Step,
 }
@@ -170,6 +175,7 @@ pub struct RunInfo {
 struct Sim<'m, O: Observer> {
     m: &'m Model,
     chain: chain::Chain,
+    homes: home::Homes,
     teams: Vec<staffing::TeamState>,
     /// Smallest queue threshold of any reserve, if there are reserves.
     pool_threshold: Option<u32>,
@@ -253,6 +259,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         Sim {
             m,
             chain: chain::Chain::new(m, seed, rep),
+            homes: home::Homes::new(m),
             teams: staffing::team_states(m),
             pool_threshold: staffing::pool_threshold(m),
             obs,
@@ -321,6 +328,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             Event::LabHours { lab } => self.lab_hours(lab as usize, false),
             Event::BatchTimer { lab } => self.batch_timer(lab as usize),
             Event::RunDone { lab, run } => self.run_done(lab as usize, run as usize),
+            Event::HomeVisit { team, unit } => self.home_visit(team as usize, unit as usize),
             Event::Step => self.step(),
         }
     }
@@ -374,8 +382,18 @@ impl<'m, O: Observer> Sim<'m, O> {
             return;
         };
         let called = cu.waves[wave].1;
+        if area.sealed_from.is_some_and(|r| round >= r) {
+            self.call_households(a, round, called);
+            return;
+        }
         let mut coming = 0;
+        let mut at_home = 0;
         for _ in 0..called {
+            let rng = &mut self.areas[a].people;
+            if area.homebound > 0.0 && rng.random::<f64>() < area.homebound {
+                at_home += 1;
+                continue;
+            }
             let rng = &mut self.areas[a].people;
             if rng.random::<f64>() >= area.turnout {
                 continue;
@@ -400,7 +418,10 @@ impl<'m, O: Observer> Sim<'m, O> {
             }
         }
         self.obs
-            .called(self.now, AreaId(a as u32), round, called, coming);
+            .called(self.now, AreaId(a as u32), round, called - at_home, coming);
+        for _ in 0..at_home {
+            self.home_job(a, round, 1);
+        }
     }
 
     fn set_off(&mut self, person: u32) {
@@ -852,6 +873,7 @@ impl<'m, O: Observer> Sim<'m, O> {
             ..EndState::default()
         };
         self.chain.end_state(&mut end);
+        end.home_waiting = self.homes.waiting();
         for p in &self.people {
             match p.state {
                 State::EnRoute => end.en_route += 1,

@@ -13,7 +13,7 @@ mod staff;
 pub use chain::{Lab, MAX_POOL, Route};
 pub use daily::Daily;
 pub use dist::Sampler;
-pub use staff::{Change, CrewChange, Place, Rota, Team, TeamId};
+pub use staff::{Change, CrewChange, HomeVisit, Place, Rota, Team, TeamId};
 
 use std::collections::BTreeMap;
 
@@ -99,6 +99,12 @@ pub struct Area {
     pub response: Sampler,
     /// Share of people infected.
     pub prevalence: f64,
+    /// First round (from 0) in which the area is sealed: door-to-door only.
+    pub sealed_from: Option<u32>,
+    /// Share of called residents sampled at home.
+    pub homebound: f64,
+    /// The door-to-door team that serves the area.
+    pub home_team: Option<usize>,
     /// How people come.
     pub arrivals: Arrivals,
 }
@@ -204,7 +210,13 @@ impl Model {
             .enumerate()
             .map(|(i, r)| (r.name.as_str(), i))
             .collect();
-        let teams = staff::teams(&mut c, &file.team, &rota_index, &index);
+        let area_index: BTreeMap<&str, AreaId> = areas
+            .iter()
+            .enumerate()
+            .map(|(i, a)| (a.name.as_str(), AreaId(i as u32)))
+            .collect();
+        let teams = staff::teams(&mut c, &file.team, &rota_index, &index, &area_index);
+        let home_teams = home_teams(&mut c, &areas, &teams);
         check_staffing(&mut c, file, &sites, &teams);
         let labs = chain::labs(&mut c, &file.lab);
         let routes = chain::routes(&mut c, &file.route, &index, &labs);
@@ -222,6 +234,10 @@ impl Model {
             let mut sites = sites;
             for (site, route) in sites.iter_mut().zip(site_routes) {
                 site.route = route;
+            }
+            let mut areas = areas;
+            for (area, team) in areas.iter_mut().zip(home_teams) {
+                area.home_team = team;
             }
             Ok(Model {
                 name: header.name,
@@ -874,8 +890,51 @@ fn area(c: &mut Check, f: &AreaFile, path: &KeyPath, key: &str, horizon: SimTime
             path.key("prevalence"),
             &format!("{key}.prevalence"),
         ),
+        sealed_from: match f.sealed_from_round {
+            Some(0) => {
+                c.push(
+                    path.key("sealed_from_round"),
+                    &format!("{key}.sealed_from_round"),
+                    "rounds count from 1",
+                    "e.g. sealed_from_round = 3 to seal the area from the third round",
+                );
+                None
+            }
+            r => r.map(|r| r - 1),
+        },
+        homebound: c.share(
+            f.homebound,
+            0.0,
+            path.key("homebound"),
+            &format!("{key}.homebound"),
+        ),
+        home_team: None,
         arrivals,
     }
+}
+
+/// The door-to-door team of each area; an area sealed or with homebound residents needs one.
+fn home_teams(c: &mut Check, areas: &[Area], teams: &[Team]) -> Vec<Option<usize>> {
+    let mut reported = false;
+    areas
+        .iter()
+        .enumerate()
+        .map(|(a, area)| {
+            let team = teams.iter().position(|t| {
+                matches!(&t.place, Place::Homes(h) if h.areas.contains(&AreaId(a as u32)))
+            });
+            if team.is_none() && (area.sealed_from.is_some() || area.homebound > 0.0) && !reported {
+                reported = true;
+                c.push(
+                    KeyPath::of(&["area"]),
+                    &format!("area.{}", area.name),
+                    format!("area `{}` is sealed or has homebound residents, but no door-to-door team serves it", area.name),
+                    format!("add a [[team]] with role = \"door-to-door\" and areas = [\"{}\"]", area.name),
+                );
+            }
+            team
+        })
+        .collect()
 }
 
 fn callup(

@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Check, SiteId, expand, expanded_names};
+use super::{AreaId, Check, Sampler, SiteId, dist, expand, expanded_names};
 use crate::scenario::{KeyPath, Role, RotaFile, TeamFile};
 use crate::time::{CivilTime, DAY, SimDuration, SimTime};
 
@@ -68,6 +68,30 @@ pub enum Place {
         /// Travel time from the base.
         travel: SimDuration,
     },
+    /// Door-to-door: each person of a crew on duty is a sampling unit visiting homes.
+    Homes(HomeVisit),
+}
+
+/// How a door-to-door team works.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HomeVisit {
+    /// Areas it serves, in order.
+    pub areas: Vec<AreaId>,
+    /// Time at one household.
+    pub household: Sampler,
+    /// Time to move to another area.
+    pub travel: Sampler,
+    /// Swabs per tube across households; `None`: one tube per household.
+    pub pool: Option<u32>,
+    /// Where its tubes are dropped for the courier.
+    pub drop: SiteId,
+}
+
+impl PartialEq for Sampler {
+    /// Samplers compare by their printed parameters (for model comparisons in tests).
+    fn eq(&self, other: &Self) -> bool {
+        format!("{self:?}") == format!("{other:?}")
+    }
 }
 
 /// A resolved team.
@@ -396,6 +420,7 @@ pub(super) fn teams(
     files: &[TeamFile],
     rotas: &BTreeMap<&str, usize>,
     sites: &BTreeMap<&str, SiteId>,
+    areas: &BTreeMap<&str, AreaId>,
 ) -> Vec<Team> {
     let mut out = Vec::new();
     for (ti, f) in files.iter().enumerate() {
@@ -428,21 +453,28 @@ pub(super) fn teams(
             );
         }
         for (i, name) in names.into_iter().enumerate() {
-            let place = match (&f.sites, &f.pool) {
-                (Some(list), None) => {
-                    Place::Sites(team_sites(c, list, i as u32 + 1, sites, &path, &key))
+            let n = i as u32 + 1;
+            let place = match (&f.sites, &f.pool, &f.areas) {
+                (Some(list), None, None) => {
+                    Place::Sites(team_sites(c, list, n, sites, &path, &key))
                 }
-                (None, Some(p)) => Place::Pool {
+                (None, Some(p), None) => Place::Pool {
                     threshold: p.threshold,
                     travel: p.travel.0,
                 },
+                (None, None, Some(list)) => {
+                    Place::Homes(home_visit(c, f, list, n, sites, areas, &path, &key))
+                }
                 _ => {
                     if i == 0 {
-                        c.push(path.clone(), &key, "a team needs either `sites` or `pool`", "list the sites it works at, e.g. sites = [\"east-gate\"], or make it a reserve: pool = { threshold = 50, travel = \"20min\" }");
+                        c.push(path.clone(), &key, "a team needs one of `sites`, `pool` (a reserve) or `areas` (door-to-door)", "list the sites it works at, e.g. sites = [\"east-gate\"]; or make it a reserve: pool = { threshold = 50, travel = \"20min\" }; or a door-to-door team: areas = [...] with a `visit`");
                     }
                     Place::Sites(Vec::new())
                 }
             };
+            if matches!(place, Place::Homes(_)) != (f.role == Role::DoorToDoor) && i == 0 {
+                c.push(path.key("role"), &format!("{key}.role"), "door-to-door teams (role = \"door-to-door\") and only they have `areas` and a `visit`", "give a door-to-door team role = \"door-to-door\", areas and a visit; other teams work at sites");
+            }
             out.push(Team {
                 name,
                 role: f.role,
@@ -453,6 +485,82 @@ pub(super) fn teams(
         }
     }
     out
+}
+
+#[allow(clippy::too_many_arguments)]
+fn home_visit(
+    c: &mut Check,
+    f: &TeamFile,
+    list: &[String],
+    i: u32,
+    sites: &BTreeMap<&str, SiteId>,
+    areas: &BTreeMap<&str, AreaId>,
+    path: &KeyPath,
+    key: &str,
+) -> HomeVisit {
+    let ids = list
+        .iter()
+        .enumerate()
+        .filter_map(|(k, template)| {
+            let name = expand(template, i).unwrap_or_else(|_| template.clone());
+            let found = areas.get(name.as_str()).copied();
+            if found.is_none() && i == 1 {
+                c.push(
+                    path.key("areas").index(k),
+                    &format!("{key}.areas"),
+                    format!("names the area `{name}`, but no [[area]] has that name"),
+                    "use the name of an [[area]] (expanded, e.g. \"building-3\")",
+                );
+            }
+            found
+        })
+        .collect();
+    let Some(v) = &f.visit else {
+        c.push(path.clone(), &format!("{key}.visit"), "a door-to-door team needs a `visit`", "add visit = { household = { dist = \"uniform\", min = \"2min\", max = \"4min\" }, travel = { dist = \"constant\", value = \"5min\" }, drop = \"point-1\" }");
+        return HomeVisit {
+            areas: ids,
+            household: Sampler::zero(),
+            travel: Sampler::zero(),
+            pool: None,
+            drop: SiteId(0),
+        };
+    };
+    let vp = path.key("visit");
+    let drop = expand(&v.drop, i).unwrap_or_else(|_| v.drop.clone());
+    let drop_id = sites.get(drop.as_str()).copied().unwrap_or_else(|| {
+        c.push(
+            vp.key("drop"),
+            &format!("{key}.visit.drop"),
+            format!("names the site `{drop}`, but no [[site]] has that name"),
+            "name the site where the team leaves its tubes for the courier",
+        );
+        SiteId(0)
+    });
+    if v.pool.is_some_and(|k| k == 0 || k > super::MAX_POOL) {
+        c.push(
+            vp.key("pool"),
+            &format!("{key}.visit.pool"),
+            format!("a tube holds from 1 to {} swabs", super::MAX_POOL),
+            "leave `pool` out for one tube per household, or give e.g. pool = 10",
+        );
+    }
+    HomeVisit {
+        areas: ids,
+        household: dist(
+            c,
+            &v.household,
+            vp.key("household"),
+            &format!("{key}.visit.household"),
+        ),
+        travel: dist(
+            c,
+            &v.travel,
+            vp.key("travel"),
+            &format!("{key}.visit.travel"),
+        ),
+        pool: v.pool.map(|k| k.clamp(1, super::MAX_POOL)),
+        drop: drop_id,
+    }
 }
 
 fn team_sites(

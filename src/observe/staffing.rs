@@ -50,7 +50,7 @@ impl StaffStats {
                 headcount: f64::from(t.headcount),
                 sites: match &t.place {
                     Place::Sites(ids) => ids.iter().map(|s| s.0 as usize).collect(),
-                    Place::Pool { .. } => Vec::new(),
+                    Place::Pool { .. } | Place::Homes(_) => Vec::new(),
                 },
             })
             .collect();
@@ -141,6 +141,11 @@ impl StaffStats {
         let c = &mut self.crews[team.0 as usize][crew as usize];
         c.overtime_person_ms += head * length.0 as f64;
         c.longest_ms = c.longest_ms.max(c.last_stint_ms + length.0);
+    }
+
+    /// A door-to-door unit's visit kept one person busy for `busy`.
+    pub(super) fn home_visited(&mut self, team: TeamId, crew: u32, busy: SimDuration) {
+        self.crews[team.0 as usize][crew as usize].busy_person_ms += busy.0 as f64;
     }
 
     pub(super) fn dispatched(&mut self, team: TeamId, crew: u32) {

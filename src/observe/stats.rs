@@ -166,6 +166,8 @@ pub struct Stats {
     coming: u64,
     arrived_called: u64,
     tested_walk_in: u64,
+    home_called: u64,
+    home_tested: u64,
     series: Vec<SeriesRow>,
     end: Option<(SimTime, EndState)>,
 }
@@ -245,6 +247,8 @@ impl Stats {
             coming: 0,
             arrived_called: 0,
             tested_walk_in: 0,
+            home_called: 0,
+            home_tested: 0,
             series: Vec::new(),
             end: None,
         }
@@ -301,12 +305,19 @@ impl Stats {
                 end.waiting
             )));
         }
-        let swabbed = self
+        if self.home_called != self.home_tested + end.home_waiting {
+            return Err(ConservationError(format!(
+                "{} residents to be sampled at home, but {} were and {} are waiting",
+                self.home_called, self.home_tested, end.home_waiting
+            )));
+        }
+        let at_sites: u64 = self
             .sites
             .iter()
             .filter(|s| !s.checkpoint)
             .map(|s| s.tested)
             .sum();
+        let swabbed = at_sites + self.home_tested;
         self.chain.check(end, swabbed).map_err(ConservationError)?;
         Ok(())
     }
@@ -429,6 +440,8 @@ impl Stats {
             .real("vehicle_wait_p95_min", vehicle_p95)
             .real("lane_hours_uncovered", lanes_uncovered_ms / HOUR as f64);
         self.chain.fill(&mut row, horizon);
+        row.count("called_at_home", self.home_called)
+            .count("tested_at_home", self.home_tested);
         row
     }
 
@@ -487,6 +500,23 @@ fn share(part: u64, whole: u64) -> f64 {
         f64::NAN
     } else {
         part as f64 / whole as f64
+    }
+}
+
+impl Stats {
+    /// `n` residents of `round` tested at `t`: coverage marks and the deadline.
+    fn count_round(&mut self, t: SimTime, round: u32, n: u64) {
+        let deadline = self.deadline;
+        let r = &mut self.rounds[round as usize];
+        r.tested += n;
+        for k in 0..COVERAGE_MARKS.len() {
+            if r.reached[k].is_none() && r.tested >= r.marks[k] && r.marks[k] > 0 {
+                r.reached[k] = Some(t);
+            }
+        }
+        if deadline.is_some_and(|d| t <= r.start.after(d)) {
+            r.by_deadline += n;
+        }
     }
 }
 
@@ -588,17 +618,20 @@ impl Observer for Stats {
             self.tested_walk_in += 1;
             return;
         }
-        let deadline = self.deadline;
-        let r = &mut self.rounds[who.round as usize];
-        r.tested += 1;
-        for k in 0..COVERAGE_MARKS.len() {
-            if r.reached[k].is_none() && r.tested >= r.marks[k] && r.marks[k] > 0 {
-                r.reached[k] = Some(t);
-            }
-        }
-        if deadline.is_some_and(|d| t <= r.start.after(d)) {
-            r.by_deadline += 1;
-        }
+        self.count_round(t, who.round, 1);
+    }
+
+    fn home_called(&mut self, _t: SimTime, _area: AreaId, _round: u32, people: u32) {
+        self.home_called += u64::from(people);
+    }
+
+    fn home_tested(&mut self, t: SimTime, _area: AreaId, round: u32, people: u32) {
+        self.home_tested += u64::from(people);
+        self.count_round(t, round, u64::from(people));
+    }
+
+    fn home_visited(&mut self, _t: SimTime, team: TeamId, crew: u32, busy: SimDuration) {
+        self.staff.home_visited(team, crew, busy);
     }
 
     fn gave_up(&mut self, _t: SimTime, site: SiteId, _who: Who, why: GiveUp, _visit: Visit) {

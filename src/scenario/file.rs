@@ -205,6 +205,27 @@ pub struct TeamFile {
     /// A reserve not tied to a site, sent where the queue is longest.
     #[serde(default)]
     pub pool: Option<PoolFile>,
+    /// Door-to-door teams: the areas whose sealed households and homebound residents they visit.
+    #[serde(default)]
+    pub areas: Option<Vec<String>>,
+    /// Door-to-door teams: how a visit goes.
+    #[serde(default)]
+    pub visit: Option<VisitFile>,
+}
+
+/// How a door-to-door team samples at home.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitFile {
+    /// Time at one household (knock, swab everyone, record).
+    pub household: Dist,
+    /// Time to move to another building (area).
+    pub travel: Dist,
+    /// Swabs per tube across households; default: one tube per household.
+    #[serde(default)]
+    pub pool: Option<u32>,
+    /// The site where the team's closed tubes wait for the courier.
+    pub drop: String,
 }
 
 /// How a reserve is sent out.
@@ -317,6 +338,12 @@ pub struct AreaFile {
     /// Share of people infected (drawn once per person and round). Default 0.
     #[serde(default)]
     pub prevalence: Option<f64>,
+    /// From this round on (1 = the first), the area is sealed: door-to-door only.
+    #[serde(default)]
+    pub sealed_from_round: Option<u32>,
+    /// Share of called residents who are homebound and sampled at home. Default 0.
+    #[serde(default)]
+    pub homebound: Option<f64>,
 }
 
 /// How a resident picks one of the area's sites.

@@ -6,6 +6,7 @@ mod cli;
 mod conservation;
 mod determinism;
 mod errors;
+mod home;
 mod memory;
 mod scale;
 mod scenarios;

@@ -205,6 +205,45 @@ impl<O: Observer> Sim<'_, O> {
         }
     }
 
+    /// Opens a tube for a door-to-door team at its drop site (the team brings its own tubes).
+    pub(super) fn home_tube(&mut self, drop: usize, pool: u32) -> u32 {
+        let id = self.open_tube(drop, pool, true);
+        self.chain.tubes[id as usize].retest = false;
+        self.obs.tube_opened(self.now, SiteId(drop as u32));
+        id
+    }
+
+    /// Room left in a tube.
+    pub(super) fn chain_room(&self, id: u32) -> u32 {
+        let t = &self.chain.tubes[id as usize];
+        t.pool - t.assigned
+    }
+
+    /// Swabs `n` people (of whom `infected`) into a home tube; closes it when full.
+    /// Returns whether it closed.
+    pub(super) fn fill_home_tube(&mut self, id: u32, n: u32, infected: u32) -> bool {
+        let t = &mut self.chain.tubes[id as usize];
+        t.assigned += n;
+        t.infected += infected;
+        t.swab_times
+            .extend(std::iter::repeat_n(self.now, n as usize));
+        let full = t.assigned >= t.pool;
+        if full {
+            t.sealed = true;
+            self.close_tube(id);
+        }
+        full
+    }
+
+    /// Closes a partly filled home tube (end of the crew's shift).
+    pub(super) fn seal_home_tube(&mut self, id: u32) {
+        let t = &mut self.chain.tubes[id as usize];
+        t.sealed = true;
+        if t.assigned > 0 {
+            self.close_tube(id);
+        }
+    }
+
     /// Puts the person's coming swab into the desk's tube, opening one if needed.
     pub(super) fn assign_tube(&mut self, s: usize, desk: usize, person: u32) {
         if !self.tube_sampling(s) {

@@ -40,7 +40,7 @@ pub(super) fn pool_threshold(m: &Model) -> Option<u32> {
         .iter()
         .filter_map(|t| match t.place {
             Place::Pool { threshold, .. } => Some(threshold),
-            Place::Sites(_) => None,
+            Place::Sites(_) | Place::Homes(_) => None,
         })
         .min()
 }
@@ -92,6 +92,10 @@ impl<O: Observer> Sim<'_, O> {
         let team = &self.m.teams[t];
         let sites: Vec<usize> = match &team.place {
             Place::Sites(ids) => ids.iter().map(|s| s.0 as usize).collect(),
+            Place::Homes(_) => {
+                self.home_crew(t, ch.crew, ch.kind.on());
+                Vec::new()
+            }
             Place::Pool { .. } => {
                 let crew = &mut self.teams[t].crews[ch.crew as usize];
                 crew.travelling = false;
