@@ -109,10 +109,12 @@ pub struct EndState {
     pub tubes_at_sites: u64,
     /// Tubes on a courier's vehicle.
     pub tubes_in_transit: u64,
-    /// Tubes at a lab without a result (re-tests included).
+    /// Tubes (not re-tests) at a lab without a result.
     pub tubes_at_labs: u64,
-    /// Of those, re-tests.
+    /// Re-tests at a lab without a result.
     pub retests_at_labs: u64,
+    /// Re-swabs still to be taken at home, or on their way to a lab.
+    pub retests_on_the_way: u64,
     /// Swabs in tubes (not re-tests) without a result yet.
     pub swabs_without_result: u64,
     /// People waiting for, or in, a home visit.
@@ -163,6 +165,8 @@ pub trait Observer {
     fn home_called(&mut self, t: SimTime, area: AreaId, round: u32, people: u32) {}
     /// A household of `people` was swabbed at home.
     fn home_tested(&mut self, t: SimTime, area: AreaId, round: u32, people: u32) {}
+    /// A positive pool's member of `area` was swabbed again at home, `wait` after the result.
+    fn reswabbed(&mut self, t: SimTime, area: AreaId, wait: SimDuration) {}
     /// A door-to-door unit of a crew finished a visit that kept it busy for `busy`.
     fn home_visited(&mut self, t: SimTime, team: TeamId, crew: u32, busy: SimDuration) {}
     /// A tube was opened at a desk of `site`.
@@ -258,6 +262,10 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn home_tested(&mut self, t: SimTime, area: AreaId, round: u32, people: u32) {
         self.0.home_tested(t, area, round, people);
         self.1.home_tested(t, area, round, people);
+    }
+    fn reswabbed(&mut self, t: SimTime, area: AreaId, wait: SimDuration) {
+        self.0.reswabbed(t, area, wait);
+        self.1.reswabbed(t, area, wait);
     }
     fn home_visited(&mut self, t: SimTime, team: TeamId, crew: u32, busy: SimDuration) {
         self.0.home_visited(t, team, crew, busy);

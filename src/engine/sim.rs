@@ -873,7 +873,9 @@ impl<'m, O: Observer> Sim<'m, O> {
             ..EndState::default()
         };
         self.chain.end_state(&mut end);
-        end.home_waiting = self.homes.waiting();
+        let (first, reswabs) = self.homes.waiting();
+        end.home_waiting = first;
+        end.retests_on_the_way += reswabs;
         for p in &self.people {
             match p.state {
                 State::EnRoute => end.en_route += 1,

@@ -51,6 +51,8 @@ pub struct Lab {
     pub sensitivity: f64,
     /// Room-temperature hold limit from first swab to receipt.
     pub hold_limit: SimDuration,
+    /// Whether positive pools' members are swabbed again at home (else re-tested at the lab).
+    pub reswab_at_home: bool,
 }
 
 pub(super) fn labs(c: &mut Check, files: &[LabFile]) -> Vec<Lab> {
@@ -91,6 +93,7 @@ pub(super) fn labs(c: &mut Check, files: &[LabFile]) -> Vec<Lab> {
                     &format!("{key}.sensitivity"),
                 ),
                 hold_limit: f.hold_limit.map_or(SimDuration(4 * HOUR), |d| d.0),
+                reswab_at_home: f.retest == Some(crate::scenario::Retest::Home),
             }
         })
         .collect()

@@ -217,6 +217,23 @@ impl Model {
             .collect();
         let teams = staff::teams(&mut c, &file.team, &rota_index, &index, &area_index);
         let home_teams = home_teams(&mut c, &areas, &teams);
+        let reswab_lab = file
+            .lab
+            .iter()
+            .position(|l| l.retest == Some(crate::scenario::Retest::Home));
+        if let Some(l) = reswab_lab
+            && let Some(a) = areas
+                .iter()
+                .zip(&home_teams)
+                .position(|(a, t)| a.prevalence > 0.0 && t.is_none())
+        {
+            c.push(
+                KeyPath::of(&["lab"]).index(l).key("retest"),
+                &format!("lab.{}.retest", file.lab[l].name),
+                format!("positive pools are re-swabbed at home, but no door-to-door team serves area `{}`", areas[a].name),
+                format!("add `{}` to the `areas` of a door-to-door [[team]], or set retest = \"lab\"", areas[a].name),
+            );
+        }
         check_staffing(&mut c, file, &sites, &teams);
         let labs = chain::labs(&mut c, &file.lab);
         let routes = chain::routes(&mut c, &file.route, &index, &labs);

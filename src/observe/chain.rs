@@ -7,7 +7,7 @@ use super::Row;
 use super::timeweighted::TimeWeighted;
 use crate::engine::{EndState, TubeRecord};
 use crate::model::{Model, SiteId};
-use crate::time::{HOUR, SimTime};
+use crate::time::{HOUR, SimDuration, SimTime};
 
 /// One tube's way, for `tubes.csv`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -70,6 +70,9 @@ pub(super) struct ChainStats {
     positives: u64,
     over_hold: u64,
     over_transit: u64,
+    reswabs: u64,
+    reswab_wait_ms: f64,
+    reswab_wait_max: u64,
     last_result: Option<SimTime>,
     turnaround: Histogram<u64>,
     turnaround_sum_ms: f64,
@@ -94,6 +97,9 @@ impl ChainStats {
             positives: 0,
             over_hold: 0,
             over_transit: 0,
+            reswabs: 0,
+            reswab_wait_ms: 0.0,
+            reswab_wait_max: 0,
             last_result: None,
             // Turnarounds kept to 3 significant digits (0.1%).
             turnaround: Histogram::new(3).expect("valid histogram precision"),
@@ -104,6 +110,12 @@ impl ChainStats {
             tubes: Vec::new(),
             lab_rows: Vec::new(),
         }
+    }
+
+    pub(super) fn reswabbed(&mut self, wait: SimDuration) {
+        self.reswabs += 1;
+        self.reswab_wait_ms += wait.0 as f64;
+        self.reswab_wait_max = self.reswab_wait_max.max(wait.0);
     }
 
     pub(super) fn opened(&mut self) {
@@ -183,8 +195,7 @@ impl ChainStats {
 
     /// Every tube in exactly one place, every swab in exactly one tube.
     pub(super) fn check(&self, end: &EndState, swabbed: u64) -> Result<(), String> {
-        let pools_without =
-            end.tubes_at_sites + end.tubes_in_transit + end.tubes_at_labs - end.retests_at_labs;
+        let pools_without = end.tubes_at_sites + end.tubes_in_transit + end.tubes_at_labs;
         if self.opened != self.pools + pools_without {
             return Err(format!(
                 "{} tubes opened, but {} have results, {} are at sites, {} in transit and {} at labs",
@@ -192,7 +203,7 @@ impl ChainStats {
                 self.pools,
                 end.tubes_at_sites,
                 end.tubes_in_transit,
-                end.tubes_at_labs - end.retests_at_labs
+                end.tubes_at_labs
             ));
         }
         if swabbed != self.persons + end.swabs_without_result {
@@ -201,10 +212,10 @@ impl ChainStats {
                 self.persons, end.swabs_without_result
             ));
         }
-        if self.retests_made != self.retests + end.retests_at_labs {
+        if self.retests_made != self.retests + end.retests_at_labs + end.retests_on_the_way {
             return Err(format!(
-                "{} re-tests made, {} with results, {} at labs",
-                self.retests_made, self.retests, end.retests_at_labs
+                "{} re-tests made, {} with results, {} at labs, {} on the way",
+                self.retests_made, self.retests, end.retests_at_labs, end.retests_on_the_way
             ));
         }
         Ok(())
@@ -250,6 +261,19 @@ impl ChainStats {
             .count("tubes_over_hold_limit", self.over_hold)
             .count("transits_over_limit", self.over_transit)
             .real("stockout_hours", hours(stockout_ms));
+        let reswab = |x: f64| {
+            if self.reswabs == 0 {
+                f64::NAN
+            } else {
+                hours(x)
+            }
+        };
+        row.count("reswabs_at_home", self.reswabs)
+            .real(
+                "reswab_wait_mean_h",
+                reswab(self.reswab_wait_ms / self.reswabs.max(1) as f64),
+            )
+            .real("reswab_wait_max_h", reswab(self.reswab_wait_max as f64));
     }
 
     /// Stock-out hours of one site.

@@ -630,6 +630,10 @@ impl Observer for Stats {
         self.count_round(t, round, u64::from(people));
     }
 
+    fn reswabbed(&mut self, _t: SimTime, _area: AreaId, wait: SimDuration) {
+        self.chain.reswabbed(wait);
+    }
+
     fn home_visited(&mut self, _t: SimTime, team: TeamId, crew: u32, busy: SimDuration) {
         self.staff.home_visited(team, crew, busy);
     }

@@ -95,6 +95,19 @@ pub struct LabFile {
     /// hold). Default 4 h.
     #[serde(default)]
     pub hold_limit: Option<Duration>,
+    /// How the members of a positive pool are tested again. Default `lab`.
+    #[serde(default)]
+    pub retest: Option<Retest>,
+}
+
+/// Second stage of pooled testing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Retest {
+    /// Each member's stored sample is tested alone at the lab.
+    Lab,
+    /// Each member is swabbed again at home by the door-to-door team of their area.
+    Home,
 }
 
 /// Deliveries of tubes and kits to a site.

@@ -8,7 +8,7 @@ use crate::support::{assert_in_ci, figure, model, run};
 /// A site open round the clock with Poisson walk-ins, pool size `k`, prevalence `p`, a courier
 /// every hour and a lab large enough never to be the bottleneck; arrivals stop at 40 h and the
 /// run goes on to 60 h so that every closed tube has its result.
-fn chain_text(k: u32, p: f64, sensitivity: f64, rate: &str) -> String {
+pub fn chain_text(k: u32, p: f64, sensitivity: f64, rate: &str) -> String {
     format!(
         r#"version = 1
 [scenario]

@@ -129,3 +129,103 @@ proptest! {
         prop_assert!(rep.is_ok(), "{}", rep.err().map(|e| e.to_string()).unwrap_or_default());
     }
 }
+
+/// With `retest = "home"`, every member of a positive pool is swabbed again at home by the
+/// door-to-door team of their area, before any other visit; each re-swab is a single tube, and
+/// with a perfect test every infected person tested is found.
+#[test]
+fn positive_pools_are_reswabbed_at_home() {
+    let text = r#"version = 1
+[scenario]
+name = "reswab"
+start = 2022-11-02T06:00:00
+horizon = "60h"
+seed = 9
+
+[[site]]
+name = "point"
+desks = 3
+pool = 10
+[[site.stage]]
+name = "swab"
+service = { dist = "exponential", mean = "30s" }
+
+[[route]]
+name = "van"
+sites = ["point"]
+lab = "lab"
+every = "1h"
+box = 1000
+travel = { dist = "constant", value = "20min" }
+
+[[lab]]
+name = "lab"
+machines = 4
+run = { dist = "constant", value = "3h" }
+retest = "home"
+
+[[rota]]
+name = "round-the-clock"
+shift = "12h"
+crews = 2
+start = "06:00"
+
+[[team]]
+name = "reswab-pairs"
+role = "door-to-door"
+headcount = 3
+rota = "round-the-clock"
+areas = ["street"]
+visit = { household = { dist = "uniform", min = "5min", max = "10min" }, travel = { dist = "constant", value = "10min" }, drop = "point" }
+
+[[area]]
+name = "street"
+sites = ["point"]
+prevalence = 0.02
+walkin = { rate = "120/h", end = "24h" }
+"#;
+    let rep = run_one(&model(text), 0, false, &|| {}).unwrap();
+    let s = &rep.figures.summary;
+    let positive_pools: Vec<_> = rep
+        .figures
+        .tubes
+        .iter()
+        .filter(|t| !t.retest && t.positive)
+        .collect();
+    assert!(
+        positive_pools.len() > 20,
+        "{} positive pools",
+        positive_pools.len()
+    );
+    let members: f64 = positive_pools.iter().map(|t| f64::from(t.swabs)).sum();
+    assert_eq!(s.get("reswabs_at_home"), Some(members));
+    assert_eq!(s.get("positives_found"), s.get("infected_tested"));
+    assert!(s.get("reswab_wait_mean_h").unwrap() > 0.0);
+    assert!(s.get("reswab_wait_max_h").unwrap() >= s.get("reswab_wait_mean_h").unwrap());
+    assert_eq!(
+        s.get("called_at_home"),
+        Some(0.0),
+        "re-swabs are not first visits"
+    );
+    for t in rep.figures.tubes.iter().filter(|t| t.retest) {
+        assert_eq!(t.swabs, 1);
+        assert!(
+            t.times[0] >= positive_pools[0].times[5],
+            "re-swabbed after a pool result"
+        );
+    }
+}
+
+/// Re-swabs at home need a door-to-door team for every area that can have positives.
+#[test]
+fn reswab_at_home_needs_a_team() {
+    let text = crate::chain::chain_text(10, 0.02, 1.0, "100/h")
+        .replace("sensitivity = 1", "sensitivity = 1\nretest = \"home\"");
+    let err = swabsim::load_str("r.toml", &text, &[])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "r.toml has 1 problem:\nr.toml:31:10: `lab.lab.retest`: positive pools are re-swabbed at home, but no door-to-door team serves area `walk-ins`\n    fix: add `walk-ins` to the `areas` of a door-to-door [[team]], or set retest = \"lab\""
+    );
+}

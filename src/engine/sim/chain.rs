@@ -28,6 +28,10 @@ struct Tube {
     assigned: u32,
     infected: u32,
     swab_times: Vec<SimTime>,
+    /// Area and infection of each member, in the order of `swab_times`' assignments.
+    members: Vec<(u32, bool)>,
+    /// For a re-swab: the member's first swab, from which the turnaround counts.
+    origin: Option<SimTime>,
     sealed: bool,
     closed: bool,
     retest: bool,
@@ -143,13 +147,12 @@ impl Chain {
     /// Where the tubes and swabs without a result are.
     pub(super) fn end_state(&self, end: &mut EndState) {
         for t in self.tubes.iter().filter(|t| t.assigned > 0 || t.retest) {
-            match t.place {
-                Place::Site => end.tubes_at_sites += 1,
-                Place::Transit => end.tubes_in_transit += 1,
-                Place::Lab => {
-                    end.tubes_at_labs += 1;
-                    end.retests_at_labs += u64::from(t.retest);
-                }
+            match (t.retest, &t.place) {
+                (true, Place::Lab) => end.retests_at_labs += 1,
+                (true, _) => end.retests_on_the_way += 1,
+                (false, Place::Site) => end.tubes_at_sites += 1,
+                (false, Place::Transit) => end.tubes_in_transit += 1,
+                (false, Place::Lab) => end.tubes_at_labs += 1,
             }
             if !t.retest {
                 end.swabs_without_result += t.swab_times.len() as u64;
@@ -221,10 +224,11 @@ impl<O: Observer> Sim<'_, O> {
 
     /// Swabs `n` people (of whom `infected`) into a home tube; closes it when full.
     /// Returns whether it closed.
-    pub(super) fn fill_home_tube(&mut self, id: u32, n: u32, infected: u32) -> bool {
+    pub(super) fn fill_home_tube(&mut self, id: u32, area: u32, n: u32, infected: u32) -> bool {
         let t = &mut self.chain.tubes[id as usize];
         t.assigned += n;
         t.infected += infected;
+        t.members.extend((0..n).map(|k| (area, k < infected)));
         t.swab_times
             .extend(std::iter::repeat_n(self.now, n as usize));
         let full = t.assigned >= t.pool;
@@ -233,6 +237,20 @@ impl<O: Observer> Sim<'_, O> {
             self.close_tube(id);
         }
         full
+    }
+
+    /// A member of a positive pool was swabbed again at home: a single tube, counted as a
+    /// re-test, dropped at `drop` for the courier.
+    pub(super) fn reswab_tube(&mut self, drop: usize, area: u32, infected: bool, origin: SimTime) {
+        let id = self.open_tube(drop, 1, true);
+        let t = &mut self.chain.tubes[id as usize];
+        t.assigned = 1;
+        t.infected = u32::from(infected);
+        t.members.push((area, infected));
+        t.swab_times.push(self.now);
+        t.origin = Some(origin);
+        t.sealed = true;
+        self.close_tube(id);
     }
 
     /// Closes a partly filled home tube (end of the crew's shift).
@@ -262,7 +280,9 @@ impl<O: Observer> Sim<'_, O> {
         let id = c.desk_tube[desk];
         let tube = &mut self.chain.tubes[id as usize];
         tube.assigned += 1;
-        tube.infected += u32::from(self.people[person as usize].infected);
+        let p = &self.people[person as usize];
+        tube.infected += u32::from(p.infected);
+        tube.members.push((p.who.area.0, p.infected));
         self.people[person as usize].tube = id;
         if tube.assigned == tube.pool {
             tube.sealed = true;
@@ -282,6 +302,8 @@ impl<O: Observer> Sim<'_, O> {
             assigned: 0,
             infected: 0,
             swab_times: Vec::new(),
+            members: Vec::new(),
+            origin: None,
             sealed: false,
             closed: false,
             retest,
@@ -592,10 +614,10 @@ impl<O: Observer> Sim<'_, O> {
         for id in plate {
             let infected = self.chain.tubes[id as usize].infected > 0;
             let positive = infected && self.chain.labs[l].result_rng.random::<f64>() < sensitivity;
-            self.report(l, id, positive);
             if positive && self.chain.tubes[id as usize].swab_times.len() > 1 {
                 self.retest_members(l, id);
             }
+            self.report(l, id, positive);
             self.chain.free.push(id);
         }
         self.start_runs(l);
@@ -617,7 +639,10 @@ impl<O: Observer> Sim<'_, O> {
             picked: t.picked,
             received: t.received,
             run_start: t.queued,
-            swab_times: &t.swab_times,
+            swab_times: match &t.origin {
+                Some(origin) => std::slice::from_ref(origin),
+                None => &t.swab_times,
+            },
             final_for_members: !positive || t.swab_times.len() == 1,
             transit_over_limit: !t.retest && t.received.since(t.picked) > t.transit_limit,
             over_hold_limit: !t.retest
@@ -626,22 +651,32 @@ impl<O: Observer> Sim<'_, O> {
                     > lab.hold_limit,
         };
         self.obs.tube_result(self.now, &record);
-        self.chain.tubes[id as usize].place = Place::Site;
-        self.chain.tubes[id as usize].assigned = 0;
-        self.chain.tubes[id as usize].retest = false;
+        let t = &mut self.chain.tubes[id as usize];
+        t.place = Place::Site;
+        t.assigned = 0;
+        t.retest = false;
+        t.origin = None;
+        t.members.clear();
     }
 
     /// Each member of a positive pool is tested on their own (from the stored sample).
     fn retest_members(&mut self, l: usize, pool: u32) {
-        let (site, infected, times) = {
+        let (site, members, times) = {
             let t = &self.chain.tubes[pool as usize];
-            (t.site as usize, t.infected, t.swab_times.clone())
+            (t.site as usize, t.members.clone(), t.swab_times.clone())
         };
-        for (k, swab) in times.into_iter().enumerate() {
+        if self.m.labs[l].reswab_at_home {
+            for ((area, infected), swab) in members.into_iter().zip(times) {
+                self.reswab_job(area as usize, infected, swab);
+            }
+            return;
+        }
+        for ((area, infected), swab) in members.into_iter().zip(times) {
             let id = self.open_tube(site, 1, true);
             let t = &mut self.chain.tubes[id as usize];
             t.assigned = 1;
-            t.infected = u32::from((k as u32) < infected);
+            t.infected = u32::from(infected);
+            t.members.push((area, infected));
             t.swab_times.push(swab);
             t.sealed = true;
             t.closed = true;

@@ -1,5 +1,6 @@
 //! Door-to-door sampling: households of sealed areas and homebound residents are visited by the
-//! sampling units (people on duty) of the door-to-door team serving their area.
+//! sampling units (people on duty) of the door-to-door team serving their area, and, when labs
+//! ask for it, positive pools' members are swabbed again at home before any household.
 
 use std::collections::VecDeque;
 
@@ -7,7 +8,7 @@ use rand::Rng;
 
 use super::{Event, NONE, Observer, Sim};
 use crate::model::{AreaId, Model, Place, TeamId};
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 
 #[derive(Debug, Clone, Copy)]
 struct Job {
@@ -15,6 +16,8 @@ struct Job {
     round: u32,
     size: u32,
     infected: u32,
+    /// A re-swab of a positive pool's member: (their first swab, when the job was made).
+    reswab: Option<(SimTime, SimTime)>,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -26,13 +29,21 @@ struct Unit {
     area: u32,
     /// The tube the unit is filling (k-in-1), or `NONE`.
     tube: u32,
-    started: crate::time::SimTime,
+    started: SimTime,
 }
 
 #[derive(Debug, Clone, Default)]
 struct HomeTeam {
+    /// Re-swabs, served before households.
+    reswabs: VecDeque<Job>,
     jobs: VecDeque<Job>,
     units: Vec<Unit>,
+}
+
+impl HomeTeam {
+    fn has_work(&self) -> bool {
+        !self.jobs.is_empty() || !self.reswabs.is_empty()
+    }
 }
 
 /// Door-to-door state of a run: one entry per team (empty for other teams).
@@ -48,21 +59,20 @@ impl Homes {
             .map(|t| match &t.place {
                 Place::Homes(_) => {
                     let crews = m.rotas[t.rota].crews;
+                    let unit = |crew| Unit {
+                        crew,
+                        on: false,
+                        job: None,
+                        area: NONE,
+                        tube: NONE,
+                        started: SimTime::ZERO,
+                    };
                     let units = (0..crews)
-                        .flat_map(|crew| {
-                            (0..t.headcount).map(move |_| Unit {
-                                crew,
-                                on: false,
-                                job: None,
-                                area: NONE,
-                                tube: NONE,
-                                started: crate::time::SimTime::ZERO,
-                            })
-                        })
+                        .flat_map(|crew| (0..t.headcount).map(move |_| unit(crew)))
                         .collect();
                     HomeTeam {
-                        jobs: VecDeque::new(),
                         units,
+                        ..HomeTeam::default()
                     }
                 }
                 _ => HomeTeam::default(),
@@ -71,21 +81,20 @@ impl Homes {
         Homes { teams }
     }
 
-    /// People waiting for, or in, a home visit.
-    pub(super) fn waiting(&self) -> u64 {
-        self.teams
-            .iter()
-            .map(|t| {
-                let queued: u64 = t.jobs.iter().map(|j| u64::from(j.size)).sum();
-                let visiting: u64 = t
-                    .units
-                    .iter()
-                    .filter_map(|u| u.job)
-                    .map(|j| u64::from(j.size))
-                    .sum();
-                queued + visiting
-            })
-            .sum()
+    /// People waiting for, or in, a home visit: (first visits, re-swabs).
+    pub(super) fn waiting(&self) -> (u64, u64) {
+        let mut out = (0, 0);
+        for t in &self.teams {
+            let visiting = t.units.iter().filter_map(|u| u.job.as_ref());
+            for j in t.jobs.iter().chain(&t.reswabs).chain(visiting) {
+                if j.reswab.is_some() {
+                    out.1 += u64::from(j.size);
+                } else {
+                    out.0 += u64::from(j.size);
+                }
+            }
+        }
+        out
     }
 }
 
@@ -124,19 +133,37 @@ impl<O: Observer> Sim<'_, O> {
         };
         self.obs
             .home_called(self.now, AreaId(a as u32), round, size);
-        self.homes.teams[t].jobs.push_back(Job {
+        let job = Job {
             area: a as u32,
             round,
             size,
             infected,
-        });
+            reswab: None,
+        };
+        self.homes.teams[t].jobs.push_back(job);
+        self.dispatch_units(t);
+    }
+
+    /// A member of a positive pool is to be swabbed again at home, before any household.
+    pub(super) fn reswab_job(&mut self, a: usize, infected: bool, first_swab: SimTime) {
+        let Some(t) = self.m.areas[a].home_team else {
+            return;
+        };
+        let job = Job {
+            area: a as u32,
+            round: 0,
+            size: 1,
+            infected: u32::from(infected),
+            reswab: Some((first_swab, self.now)),
+        };
+        self.homes.teams[t].reswabs.push_back(job);
         self.dispatch_units(t);
     }
 
     fn dispatch_units(&mut self, t: usize) {
         for u in 0..self.homes.teams[t].units.len() {
             let unit = self.homes.teams[t].units[u];
-            if unit.on && unit.job.is_none() && !self.homes.teams[t].jobs.is_empty() {
+            if unit.on && unit.job.is_none() && self.homes.teams[t].has_work() {
                 self.start_visit(t, u);
             }
         }
@@ -146,12 +173,13 @@ impl<O: Observer> Sim<'_, O> {
         let Place::Homes(visit) = &self.m.teams[t].place else {
             return;
         };
-        let Some(job) = self.homes.teams[t].jobs.pop_front() else {
+        let team = &mut self.homes.teams[t];
+        let Some(job) = team.reswabs.pop_front().or_else(|| team.jobs.pop_front()) else {
             return;
         };
         let rng = &mut self.areas[job.area as usize].people;
-        let unit = self.homes.teams[t].units[u];
-        let travel = if unit.area == job.area {
+        let here = self.homes.teams[t].units[u].area == job.area;
+        let travel = if here {
             SimDuration::ZERO
         } else {
             visit.travel.sample(rng)
@@ -170,7 +198,7 @@ impl<O: Observer> Sim<'_, O> {
         );
     }
 
-    /// A visit ended: the household is swabbed, its swabs go into tubes for the courier.
+    /// A visit ended: swabs go into tubes for the courier; the unit goes on if on duty.
     pub(super) fn home_visit(&mut self, t: usize, u: usize) {
         let Some(job) = self.homes.teams[t].units[u].job.take() else {
             return;
@@ -184,39 +212,43 @@ impl<O: Observer> Sim<'_, O> {
         let busy = self.now.since(unit.started);
         self.obs
             .home_visited(self.now, TeamId(t as u32), unit.crew, busy);
+        if let Some((first_swab, made)) = job.reswab {
+            self.obs
+                .reswabbed(self.now, AreaId(job.area), self.now.since(made));
+            self.reswab_tube(drop, job.area, job.infected > 0, first_swab);
+        } else {
+            self.household_swabbed(t, u, job, drop, pool);
+        }
+        if !self.homes.teams[t].units[u].on {
+            self.close_unit_tube(t, u);
+        } else if self.homes.teams[t].has_work() {
+            self.start_visit(t, u);
+        }
+    }
+
+    /// A household's first visit: its swabs go into a tube of its own, or the unit's k-in-1 tube.
+    fn household_swabbed(&mut self, t: usize, u: usize, job: Job, drop: usize, pool: Option<u32>) {
         self.obs
             .home_tested(self.now, AreaId(job.area), job.round, job.size);
-        let mut infected = job.infected;
-        match pool {
-            None => {
-                let id = self.home_tube(drop, job.size);
-                self.fill_home_tube(id, job.size, infected);
+        let Some(k) = pool else {
+            let id = self.home_tube(drop, job.size);
+            self.fill_home_tube(id, job.area, job.size, job.infected);
+            return;
+        };
+        let (mut left, mut infected) = (job.size, job.infected);
+        while left > 0 {
+            let mut id = self.homes.teams[t].units[u].tube;
+            if id == NONE {
+                id = self.home_tube(drop, k);
+                self.homes.teams[t].units[u].tube = id;
             }
-            Some(k) => {
-                let mut left = job.size;
-                while left > 0 {
-                    let mut id = self.homes.teams[t].units[u].tube;
-                    if id == NONE {
-                        id = self.home_tube(drop, k);
-                        self.homes.teams[t].units[u].tube = id;
-                    }
-                    let room = self.chain_room(id);
-                    let n = room.min(left);
-                    let sick = infected.min(n);
-                    infected -= sick;
-                    left -= n;
-                    if self.fill_home_tube(id, n, sick) {
-                        self.homes.teams[t].units[u].tube = NONE;
-                    }
-                }
+            let n = self.chain_room(id).min(left);
+            let sick = infected.min(n);
+            infected -= sick;
+            left -= n;
+            if self.fill_home_tube(id, job.area, n, sick) {
+                self.homes.teams[t].units[u].tube = NONE;
             }
-        }
-        if self.homes.teams[t].units[u].on {
-            if !self.homes.teams[t].jobs.is_empty() {
-                self.start_visit(t, u);
-            }
-        } else {
-            self.close_unit_tube(t, u);
         }
     }
 
@@ -228,8 +260,7 @@ impl<O: Observer> Sim<'_, O> {
                 continue;
             }
             unit.on = on;
-            let idle = unit.job.is_none();
-            if !on && idle {
+            if !on && unit.job.is_none() {
                 self.close_unit_tube(t, u);
             }
         }
