@@ -228,7 +228,17 @@ fn print_summary(model: &Model, reps: &[Replication], target: &Path) {
         model.residents(),
         model.rounds.len()
     );
-    println!("  tested           {}", show("tested", "", 0));
+    println!("  tested           {}", show("tested", " at sites", 0));
+    let homes = model
+        .teams
+        .iter()
+        .any(|t| matches!(t.place, swabsim::model::Place::Homes(_)));
+    if homes {
+        println!(
+            "                   {}",
+            show("tested_at_home", " at home", 0)
+        );
+    }
     println!("  coverage         {}", show("coverage", "", 4));
     println!(
         "  hours to 95%     {}",

@@ -103,8 +103,9 @@ pub struct Area {
     pub sealed_from: Option<u32>,
     /// Share of called residents sampled at home.
     pub homebound: f64,
-    /// The door-to-door team that serves the area.
-    pub home_team: Option<usize>,
+    /// The door-to-door teams that serve the area; a visit goes to the first with people on
+    /// duty, or else the first.
+    pub home_teams: Vec<usize>,
     /// How people come.
     pub arrivals: Arrivals,
 }
@@ -225,7 +226,7 @@ impl Model {
             && let Some(a) = areas
                 .iter()
                 .zip(&home_teams)
-                .position(|(a, t)| a.prevalence > 0.0 && t.is_none())
+                .position(|(a, t)| a.prevalence > 0.0 && t.is_empty())
         {
             c.push(
                 KeyPath::of(&["lab"]).index(l).key("retest"),
@@ -253,8 +254,8 @@ impl Model {
                 site.route = route;
             }
             let mut areas = areas;
-            for (area, team) in areas.iter_mut().zip(home_teams) {
-                area.home_team = team;
+            for (area, teams) in areas.iter_mut().zip(home_teams) {
+                area.home_teams = teams;
             }
             Ok(Model {
                 name: header.name,
@@ -925,33 +926,35 @@ fn area(c: &mut Check, f: &AreaFile, path: &KeyPath, key: &str, horizon: SimTime
             path.key("homebound"),
             &format!("{key}.homebound"),
         ),
-        home_team: None,
+        home_teams: Vec::new(),
         arrivals,
     }
 }
 
-/// The door-to-door team of each area; an area sealed or with homebound residents needs one.
-fn home_teams(c: &mut Check, areas: &[Area], teams: &[Team]) -> Vec<Option<usize>> {
-    let mut reported = false;
-    areas
-        .iter()
-        .enumerate()
-        .map(|(a, area)| {
-            let team = teams.iter().position(|t| {
-                matches!(&t.place, Place::Homes(h) if h.areas.contains(&AreaId(a as u32)))
-            });
-            if team.is_none() && (area.sealed_from.is_some() || area.homebound > 0.0) && !reported {
-                reported = true;
-                c.push(
-                    KeyPath::of(&["area"]),
-                    &format!("area.{}", area.name),
-                    format!("area `{}` is sealed or has homebound residents, but no door-to-door team serves it", area.name),
-                    format!("add a [[team]] with role = \"door-to-door\" and areas = [\"{}\"]", area.name),
-                );
+/// The door-to-door teams of each area, in file order; an area sealed or with homebound
+/// residents needs one.
+fn home_teams(c: &mut Check, areas: &[Area], teams: &[Team]) -> Vec<Vec<usize>> {
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); areas.len()];
+    for (t, team) in teams.iter().enumerate() {
+        if let Place::Homes(h) = &team.place {
+            for a in &h.areas {
+                out[a.0 as usize].push(t);
             }
-            team
-        })
-        .collect()
+        }
+    }
+    let unserved = areas
+        .iter()
+        .zip(&out)
+        .find(|(a, t)| t.is_empty() && (a.sealed_from.is_some() || a.homebound > 0.0));
+    if let Some((area, _)) = unserved {
+        c.push(
+            KeyPath::of(&["area"]),
+            &format!("area.{}", area.name),
+            format!("area `{}` is sealed or has homebound residents, but no door-to-door team serves it", area.name),
+            format!("add a [[team]] with role = \"door-to-door\" and areas = [\"{}\"]", area.name),
+        );
+    }
+    out
 }
 
 fn callup(

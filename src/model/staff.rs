@@ -498,23 +498,33 @@ fn home_visit(
     path: &KeyPath,
     key: &str,
 ) -> HomeVisit {
-    let ids = list
-        .iter()
-        .enumerate()
-        .filter_map(|(k, template)| {
-            let name = expand(template, i).unwrap_or_else(|_| template.clone());
-            let found = areas.get(name.as_str()).copied();
-            if found.is_none() && i == 1 {
-                c.push(
-                    path.key("areas").index(k),
-                    &format!("{key}.areas"),
-                    format!("names the area `{name}`, but no [[area]] has that name"),
-                    "use the name of an [[area]] (expanded, e.g. \"building-3\")",
-                );
+    let mut ids: Vec<AreaId> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (k, template) in list.iter().enumerate() {
+        let name = expand(template, i).unwrap_or_else(|_| template.clone());
+        // `prefix*` names every area whose name starts with `prefix`, in file order.
+        let found: Vec<AreaId> = match name.strip_suffix('*') {
+            Some(prefix) => {
+                let mut v: Vec<AreaId> = areas
+                    .iter()
+                    .filter(|(n, _)| n.starts_with(prefix))
+                    .map(|(_, id)| *id)
+                    .collect();
+                v.sort();
+                v
             }
-            found
-        })
-        .collect();
+            None => areas.get(name.as_str()).copied().into_iter().collect(),
+        };
+        if found.is_empty() && i == 1 {
+            c.push(
+                path.key("areas").index(k),
+                &format!("{key}.areas"),
+                format!("names the area `{name}`, but no [[area]] has that name"),
+                "use the name of an [[area]] (expanded, e.g. \"building-3\"), or a prefix with `*`, e.g. \"building-*\"",
+            );
+        }
+        ids.extend(found.into_iter().filter(|id| seen.insert(*id)));
+    }
     let Some(v) = &f.visit else {
         c.push(path.clone(), &format!("{key}.visit"), "a door-to-door team needs a `visit`", "add visit = { household = { dist = \"uniform\", min = \"2min\", max = \"4min\" }, travel = { dist = \"constant\", value = \"5min\" }, drop = \"point-1\" }");
         return HomeVisit {

@@ -2,7 +2,7 @@
 //! sampling units (people on duty) of the door-to-door team serving their area, and, when labs
 //! ask for it, positive pools' members are swabbed again at home before any household.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeMap, VecDeque};
 
 use rand::Rng;
 
@@ -36,13 +36,48 @@ struct Unit {
 struct HomeTeam {
     /// Re-swabs, served before households.
     reswabs: VecDeque<Job>,
-    jobs: VecDeque<Job>,
+    /// Households waiting, by area (building).
+    jobs: BTreeMap<u32, VecDeque<Job>>,
+    /// Areas with households waiting, in the order they first had one.
+    areas: VecDeque<u32>,
     units: Vec<Unit>,
 }
 
 impl HomeTeam {
     fn has_work(&self) -> bool {
-        !self.jobs.is_empty() || !self.reswabs.is_empty()
+        !self.areas.is_empty() || !self.reswabs.is_empty()
+    }
+
+    fn push(&mut self, job: Job) {
+        let queue = self.jobs.entry(job.area).or_default();
+        if queue.is_empty() {
+            self.areas.push_back(job.area);
+        }
+        queue.push_back(job);
+    }
+
+    /// The next job of a unit at `here`: a re-swab first, then a household in the same
+    /// building, then the first household of the building waiting longest. A building taken up
+    /// by a unit goes to the back of the line, so units spread over buildings instead of all
+    /// crowding into one and walking to the next together.
+    fn next(&mut self, here: u32) -> Option<Job> {
+        if let Some(job) = self.reswabs.pop_front() {
+            return Some(job);
+        }
+        let area = if self.jobs.contains_key(&here) {
+            here
+        } else {
+            let a = self.areas.pop_front()?;
+            self.areas.push_back(a);
+            a
+        };
+        let queue = self.jobs.get_mut(&area)?;
+        let job = queue.pop_front();
+        if queue.is_empty() {
+            self.jobs.remove(&area);
+            self.areas.retain(|&a| a != area);
+        }
+        job
     }
 }
 
@@ -86,7 +121,7 @@ impl Homes {
         let mut out = (0, 0);
         for t in &self.teams {
             let visiting = t.units.iter().filter_map(|u| u.job.as_ref());
-            for j in t.jobs.iter().chain(&t.reswabs).chain(visiting) {
+            for j in t.jobs.values().flatten().chain(&t.reswabs).chain(visiting) {
                 if j.reswab.is_some() {
                     out.1 += u64::from(j.size);
                 } else {
@@ -120,8 +155,8 @@ impl<O: Observer> Sim<'_, O> {
         if size == 0 {
             return;
         }
+        let Some(t) = self.home_team(a) else { return };
         let area = &self.m.areas[a];
-        let Some(t) = area.home_team else { return };
         let prevalence = area.prevalence;
         let rng = &mut self.areas[a].people;
         let infected = if prevalence > 0.0 {
@@ -140,15 +175,13 @@ impl<O: Observer> Sim<'_, O> {
             infected,
             reswab: None,
         };
-        self.homes.teams[t].jobs.push_back(job);
+        self.homes.teams[t].push(job);
         self.dispatch_units(t);
     }
 
     /// A member of a positive pool is to be swabbed again at home, before any household.
     pub(super) fn reswab_job(&mut self, a: usize, infected: bool, first_swab: SimTime) {
-        let Some(t) = self.m.areas[a].home_team else {
-            return;
-        };
+        let Some(t) = self.home_team(a) else { return };
         let job = Job {
             area: a as u32,
             round: 0,
@@ -158,6 +191,14 @@ impl<O: Observer> Sim<'_, O> {
         };
         self.homes.teams[t].reswabs.push_back(job);
         self.dispatch_units(t);
+    }
+
+    /// The team that takes a new visit in area `a`: the first of its teams with people on duty,
+    /// or else the first.
+    fn home_team(&self, a: usize) -> Option<usize> {
+        let teams = &self.m.areas[a].home_teams;
+        let on = |&&t: &&usize| self.homes.teams[t].units.iter().any(|u| u.on);
+        teams.iter().find(on).or(teams.first()).copied()
     }
 
     fn dispatch_units(&mut self, t: usize) {
@@ -173,8 +214,8 @@ impl<O: Observer> Sim<'_, O> {
         let Place::Homes(visit) = &self.m.teams[t].place else {
             return;
         };
-        let team = &mut self.homes.teams[t];
-        let Some(job) = team.reswabs.pop_front().or_else(|| team.jobs.pop_front()) else {
+        let here = self.homes.teams[t].units[u].area;
+        let Some(job) = self.homes.teams[t].next(here) else {
             return;
         };
         let rng = &mut self.areas[job.area as usize].people;
