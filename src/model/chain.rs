@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use super::{Check, Daily, Sampler, SiteId, dist};
-use crate::scenario::{KeyPath, LabFile, RouteFile, SiteKind};
+use crate::scenario::{KeyPath, LabFile, Role, RouteFile, SiteKind};
 use crate::time::{HOUR, MINUTE, SimDuration};
 
 /// Largest pool allowed (NHC validated 5, 10 and 20; larger pools lose sensitivity).
@@ -30,6 +30,8 @@ pub struct Route {
     pub travel: Sampler,
     /// Checked figure: longest time from pickup to lab.
     pub pickup_limit: SimDuration,
+    /// The courier team whose people on duty drive (index in `teams`); `None`: always driven.
+    pub drivers: Option<usize>,
 }
 
 /// A laboratory.
@@ -53,6 +55,8 @@ pub struct Lab {
     pub hold_limit: SimDuration,
     /// Whether positive pools' members are swabbed again at home (else re-tested at the lab).
     pub reswab_at_home: bool,
+    /// The team of technicians (index in `teams`) and how many a running machine needs.
+    pub technicians: Option<(usize, u32)>,
 }
 
 pub(super) fn labs(c: &mut Check, files: &[LabFile]) -> Vec<Lab> {
@@ -94,6 +98,7 @@ pub(super) fn labs(c: &mut Check, files: &[LabFile]) -> Vec<Lab> {
                 ),
                 hold_limit: f.hold_limit.map_or(SimDuration(4 * HOUR), |d| d.0),
                 reswab_at_home: f.retest == Some(crate::scenario::Retest::Home),
+                technicians: None,
             }
         })
         .collect()
@@ -154,6 +159,7 @@ pub(super) fn routes(
                 vehicles: f.vehicles.unwrap_or(1),
                 travel: dist(c, &f.travel, path.key("travel"), &format!("{key}.travel")),
                 pickup_limit: f.pickup_limit.map_or(SimDuration(2 * HOUR), |d| d.0),
+                drivers: None,
             }
         })
         .collect()
@@ -200,4 +206,43 @@ pub(super) fn site_routes(
         );
     }
     out
+}
+
+/// Resolves `drivers` and `technicians` against the teams, which must have the right role.
+pub(super) fn chain_staff(
+    c: &mut Check,
+    routes_file: &[RouteFile],
+    labs_file: &[LabFile],
+    routes: &mut [Route],
+    labs: &mut [Lab],
+    teams: &[super::Team],
+) {
+    let find = |name: &str, role: Role| teams.iter().position(|t| t.name == name && t.role == role);
+    for (i, (f, r)) in routes_file.iter().zip(routes.iter_mut()).enumerate() {
+        if let Some(name) = &f.drivers {
+            r.drivers = find(name, Role::Courier);
+            if r.drivers.is_none() {
+                c.push(
+                    KeyPath::of(&["route"]).index(i).key("drivers"),
+                    &format!("route.{}.drivers", f.name),
+                    format!("names `{name}`, but no [[team]] of couriers has that name"),
+                    "name a [[team]] with role = \"courier\"",
+                );
+            }
+        }
+    }
+    for (i, (f, l)) in labs_file.iter().zip(labs.iter_mut()).enumerate() {
+        if let Some(name) = &f.technicians {
+            let per = f.per_machine.unwrap_or(1).max(1);
+            l.technicians = find(name, Role::Lab).map(|t| (t, per));
+            if l.technicians.is_none() {
+                c.push(
+                    KeyPath::of(&["lab"]).index(i).key("technicians"),
+                    &format!("lab.{}.technicians", f.name),
+                    format!("names `{name}`, but no [[team]] of lab staff has that name"),
+                    "name a [[team]] with role = \"lab\"",
+                );
+            }
+        }
+    }
 }

@@ -236,8 +236,16 @@ impl Model {
             );
         }
         check_staffing(&mut c, file, &sites, &teams);
-        let labs = chain::labs(&mut c, &file.lab);
-        let routes = chain::routes(&mut c, &file.route, &index, &labs);
+        let mut labs = chain::labs(&mut c, &file.lab);
+        let mut routes = chain::routes(&mut c, &file.route, &index, &labs);
+        chain::chain_staff(
+            &mut c,
+            &file.route,
+            &file.lab,
+            &mut routes,
+            &mut labs,
+            &teams,
+        );
         let site_routes = chain::site_routes(&mut c, &routes, &sites, !labs.is_empty());
         if file.area.is_empty() {
             c.push(

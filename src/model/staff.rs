@@ -465,6 +465,10 @@ pub(super) fn teams(
                 (None, None, Some(list)) => {
                     Place::Homes(home_visit(c, f, list, n, sites, areas, &path, &key))
                 }
+                // Couriers and lab staff are named by routes and labs; they need no place.
+                (None, None, None) if matches!(f.role, Role::Courier | Role::Lab) => {
+                    Place::Sites(Vec::new())
+                }
                 _ => {
                     if i == 0 {
                         c.push(path.clone(), &key, "a team needs one of `sites`, `pool` (a reserve) or `areas` (door-to-door)", "list the sites it works at, e.g. sites = [\"east-gate\"]; or make it a reserve: pool = { threshold = 50, travel = \"20min\" }; or a door-to-door team: areas = [...] with a `visit`");

@@ -47,6 +47,8 @@ pub struct LabRow {
     pub utilisation: f64,
     /// Results reported by the end of the step.
     pub results: u64,
+    /// Plates started by the end of the step.
+    pub runs: u64,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -54,6 +56,7 @@ struct LabStats {
     backlog: TimeWeighted,
     running: TimeWeighted,
     results: u64,
+    runs: u64,
 }
 
 /// Collects sample-chain figures; fed by [`super::Stats`].
@@ -118,6 +121,11 @@ impl ChainStats {
         self.reswab_wait_max = self.reswab_wait_max.max(wait.0);
     }
 
+    /// Results (pools and re-tests) and cases found so far.
+    pub(super) fn results_so_far(&self) -> (u64, u64) {
+        (self.pools + self.retests, self.positives)
+    }
+
     pub(super) fn opened(&mut self) {
         self.opened += 1;
     }
@@ -136,7 +144,11 @@ impl ChainStats {
     }
 
     pub(super) fn running(&mut self, t: SimTime, lab: u32, running: u32) {
-        self.labs[lab as usize].running.set(t, f64::from(running));
+        let lab = &mut self.labs[lab as usize];
+        if f64::from(running) > lab.running.value() {
+            lab.runs += 1;
+        }
+        lab.running.set(t, f64::from(running));
     }
 
     pub(super) fn result(&mut self, t: SimTime, r: &TubeRecord<'_>) {
@@ -189,6 +201,7 @@ impl ChainStats {
                 backlog_mean: b.mean,
                 utilisation: r.mean / machines,
                 results: lab.results,
+                runs: lab.runs,
             });
         }
     }

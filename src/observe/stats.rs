@@ -152,6 +152,25 @@ pub struct SeriesRow {
     pub on_duty: [u32; 3],
 }
 
+/// The whole round at the end of a reporting step: everyone, every site, every lab.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProgressRow {
+    /// End of the step.
+    pub t: SimTime,
+    /// Residents called to sites so far.
+    pub called: u64,
+    /// Residents to be sampled at home so far.
+    pub called_at_home: u64,
+    /// People swabbed at sites so far (checkpoints excluded).
+    pub tested_at_sites: u64,
+    /// People swabbed at home so far.
+    pub tested_at_home: u64,
+    /// Lab results so far (pools and re-tests).
+    pub results: u64,
+    /// Cases found so far.
+    pub positives: u64,
+}
+
 /// Collects the figures of one run.
 #[derive(Debug, Clone)]
 pub struct Stats {
@@ -169,6 +188,7 @@ pub struct Stats {
     home_called: u64,
     home_tested: u64,
     series: Vec<SeriesRow>,
+    progress: Vec<ProgressRow>,
     end: Option<(SimTime, EndState)>,
 }
 
@@ -185,6 +205,8 @@ pub struct RunFigures {
     pub series: Vec<SeriesRow>,
     /// Per team and crew: (team index, crew index, figures).
     pub staff: Vec<(usize, u32, Row)>,
+    /// The whole round per reporting step.
+    pub progress: Vec<ProgressRow>,
     /// Every tube with a result.
     pub tubes: Vec<super::TubeRow>,
     /// Labs per reporting step.
@@ -250,6 +272,7 @@ impl Stats {
             home_called: 0,
             home_tested: 0,
             series: Vec::new(),
+            progress: Vec::new(),
             end: None,
         }
     }
@@ -271,6 +294,7 @@ impl Stats {
             rounds,
             series: self.series,
             staff: self.staff.rows(),
+            progress: std::mem::take(&mut self.progress),
             tubes: std::mem::take(&mut self.chain.tubes),
             labs: std::mem::take(&mut self.chain.lab_rows),
             end,
@@ -649,6 +673,21 @@ impl Observer for Stats {
 
     fn step(&mut self, t: SimTime) {
         self.chain.step(t);
+        let (results, positives) = self.chain.results_so_far();
+        self.progress.push(ProgressRow {
+            t,
+            called: self.called,
+            called_at_home: self.home_called,
+            tested_at_sites: self
+                .sites
+                .iter()
+                .filter(|s| !s.checkpoint)
+                .map(|s| s.tested)
+                .sum(),
+            tested_at_home: self.home_tested,
+            results,
+            positives,
+        });
         for (s, st) in self.sites.iter_mut().enumerate() {
             let q = st.queue.close_step(t);
             let d = st.desks.close_step(t);

@@ -59,6 +59,7 @@ pub fn write_labs(path: &Path, model: &Model, reps: &[Replication]) -> std::io::
         "backlog_mean",
         "utilisation",
         "results_cum",
+        "runs_cum",
     ];
     rec(&mut w, &header.map(String::from))?;
     for r in reps {
@@ -74,6 +75,43 @@ pub fn write_labs(path: &Path, model: &Model, reps: &[Replication]) -> std::io::
                     fmt_real(row.backlog_mean),
                     fmt_real(row.utilisation),
                     row.results.to_string(),
+                    row.runs.to_string(),
+                ],
+            )?;
+        }
+    }
+    done(w)
+}
+
+/// `progress.csv`: the whole round per replication and reporting step.
+pub fn write_progress(path: &Path, model: &Model, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    let header = [
+        "replication",
+        "time_h",
+        "clock",
+        "called_cum",
+        "called_at_home_cum",
+        "tested_at_sites_cum",
+        "tested_at_home_cum",
+        "results_cum",
+        "positives_cum",
+    ];
+    rec(&mut w, &header.map(String::from))?;
+    for r in reps {
+        for p in &r.figures.progress {
+            rec(
+                &mut w,
+                &[
+                    r.index.to_string(),
+                    fmt_real(p.t.hours()),
+                    model.start.plus(p.t).to_string(),
+                    p.called.to_string(),
+                    p.called_at_home.to_string(),
+                    p.tested_at_sites.to_string(),
+                    p.tested_at_home.to_string(),
+                    p.results.to_string(),
+                    p.positives.to_string(),
                 ],
             )?;
         }

@@ -8,7 +8,7 @@ mod chainout;
 mod csvout;
 mod rundir;
 
-pub use chainout::{write_labs, write_tubes};
+pub use chainout::{write_labs, write_progress, write_tubes};
 pub use csvout::{
     fmt_real, write_rounds, write_series, write_sites, write_staff, write_summary, write_trace,
 };
@@ -68,6 +68,8 @@ pub fn write_tables(
     write_sites(&dir.join("sites.csv"), model, reps)?;
     write_rounds(&dir.join("rounds.csv"), reps)?;
     write_series(&dir.join("timeseries.csv"), model, reps)?;
+    write_progress(&dir.join("progress.csv"), model, reps)?;
+    files.push("progress.csv".to_string());
     if !model.teams.is_empty() {
         write_staff(&dir.join("staff.csv"), model, reps)?;
         files.push("staff.csv".to_string());

@@ -66,6 +66,9 @@ pub struct RouteFile {
     /// Checked figure: longest time from pickup to lab. Default 2 h.
     #[serde(default)]
     pub pickup_limit: Option<Duration>,
+    /// A team of couriers whose people on duty drive the vehicles. Default: always driven.
+    #[serde(default)]
+    pub drivers: Option<String>,
 }
 
 /// `[[lab]]`: a PCR laboratory.
@@ -98,6 +101,12 @@ pub struct LabFile {
     /// How the members of a positive pool are tested again. Default `lab`.
     #[serde(default)]
     pub retest: Option<Retest>,
+    /// A team of lab staff whose people on duty run the machines. Default: always staffed.
+    #[serde(default)]
+    pub technicians: Option<String>,
+    /// Technicians one running machine needs. Default 1.
+    #[serde(default)]
+    pub per_machine: Option<u32>,
 }
 
 /// Second stage of pooled testing.

@@ -313,3 +313,57 @@ chain.toml:17:1: `route`: site `s` is on no courier route: its tubes would never
         assert_eq!(err, expected, "\n--- got:\n{err}\n");
     }
 }
+
+/// Drivers and technicians on rotas: vans leave only with a courier on duty, and a lab runs
+/// only as many machines as its technicians on duty can tend (two per machine here).
+#[test]
+fn couriers_and_technicians_follow_their_rotas() {
+    let staff = r#"
+[[rota]]
+name = "day"
+shift = "10h"
+start = "08:00"
+every = "24h"
+
+[[team]]
+name = "drivers"
+role = "courier"
+headcount = 1
+rota = "day"
+
+[[team]]
+name = "technicians"
+role = "lab"
+headcount = 4
+rota = "day"
+"#;
+    let text = chain_text(1, 0.0, 1.0, "60/h")
+        .replace("box = 5000", "box = 5000\ndrivers = \"drivers\"")
+        .replace(
+            "sensitivity = 1",
+            "sensitivity = 1\ntechnicians = \"technicians\"\nper_machine = 2",
+        )
+        + staff;
+    let rep = run_one(&model(&text), 0, false, &|| {}).unwrap();
+    let on_duty = |t: u64| {
+        let tod_h = (t / 60_000) % (24 * 60);
+        (8 * 60..18 * 60).contains(&tod_h)
+    };
+    let tubes = &rep.figures.tubes;
+    assert!(tubes.len() > 500);
+    for t in tubes {
+        let departed = t.times[2].0 - 15 * 60_000; // the one leg to the only stop
+        assert!(on_duty(departed), "van left without a driver: {t:?}");
+        assert!(
+            on_duty(t.times[4].0),
+            "plate started without technicians: {t:?}"
+        );
+    }
+    assert!(
+        rep.figures
+            .labs
+            .iter()
+            .all(|r| r.utilisation <= 2.0 / 20.0 + 1e-12),
+        "4 technicians run 2 of 20 machines"
+    );
+}

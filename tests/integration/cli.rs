@@ -61,6 +61,14 @@ fn run_writes_a_complete_run_directory() {
     assert_eq!(th[..4], ["replication", "time_h", "clock", "site"]);
     assert_eq!(trows.len(), 14 * 4, "one row per 15 min over 14 h");
     assert_eq!(trows[0][2], "2022-11-02 07:15");
+    let (ph, prows) = read_csv(&out.join("progress.csv"));
+    assert_eq!(ph[3], "called_cum");
+    let last = prows.last().unwrap();
+    assert_eq!(last[1], "14", "the last row is at the horizon");
+    assert_eq!(
+        last[5],
+        rows[0][header.iter().position(|h| h == "tested").unwrap()]
+    );
     let manifest: serde_json::Value =
         serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
     assert_eq!(manifest["name"], "tutorial");

@@ -46,8 +46,8 @@ fn reruns_and_thread_counts_give_identical_files() {
     let four = run("four", "4");
     assert_eq!(
         one.len(),
-        8,
-        "summary, sites, rounds, timeseries, staff, tubes, labs, manifest"
+        9,
+        "summary, sites, rounds, timeseries, progress, staff, tubes, labs, manifest"
     );
     for (name, bytes) in &one {
         if name == "manifest.json" {

@@ -56,7 +56,8 @@ struct SiteChain {
 }
 
 struct RouteState {
-    idle: u32,
+    /// Vehicles on a trip.
+    out: u32,
     /// Scheduled trips waiting for a vehicle.
     pending_trips: u32,
     /// Sites that called a vehicle while none was free.
@@ -115,8 +116,8 @@ impl Chain {
             routes: m
                 .routes
                 .iter()
-                .map(|r| RouteState {
-                    idle: r.vehicles,
+                .map(|_| RouteState {
+                    out: 0,
                     pending_trips: 0,
                     pending_calls: VecDeque::new(),
                 })
@@ -404,7 +405,7 @@ impl<O: Observer> Sim<'_, O> {
             self.queue
                 .push(self.now.after(every), Event::Trip { route: r as u32 });
         }
-        if self.chain.routes[r].idle > 0 {
+        if self.vehicle_free(r) {
             let stops = self.m.routes[r].sites.iter().map(|s| s.0).collect();
             self.start_trip(r, stops);
         } else {
@@ -413,7 +414,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     fn call_vehicle(&mut self, r: usize, s: usize) {
-        if self.chain.routes[r].idle > 0 {
+        if self.vehicle_free(r) {
             self.start_trip(r, vec![s as u32]);
         } else {
             self.chain.routes[r].pending_calls.push_back(s as u32);
@@ -421,7 +422,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     fn start_trip(&mut self, r: usize, stops: Vec<u32>) {
-        self.chain.routes[r].idle -= 1;
+        self.chain.routes[r].out += 1;
         for &s in &stops {
             self.chain.sites[s as usize].called = false;
         }
@@ -488,13 +489,56 @@ impl<O: Observer> Sim<'_, O> {
         for tube in trip.load {
             self.receive(lab, tube);
         }
-        self.chain.routes[r].idle += 1;
-        if let Some(s) = self.chain.routes[r].pending_calls.pop_front() {
-            self.start_trip(r, vec![s]);
-        } else if self.chain.routes[r].pending_trips > 0 {
-            self.chain.routes[r].pending_trips -= 1;
-            let stops = self.m.routes[r].sites.iter().map(|s| s.0).collect();
-            self.start_trip(r, stops);
+        self.chain.routes[r].out -= 1;
+        self.start_waiting_trips(r);
+    }
+
+    /// Whether a vehicle of route `r` is at the lab with a driver on duty.
+    fn vehicle_free(&self, r: usize) -> bool {
+        let route = &self.m.routes[r];
+        let drivable = route
+            .drivers
+            .map_or(route.vehicles, |t| route.vehicles.min(self.team_on_duty(t)));
+        self.chain.routes[r].out < drivable
+    }
+
+    /// Trips that waited for a vehicle or a driver leave now, calls first.
+    pub(super) fn start_waiting_trips(&mut self, r: usize) {
+        while self.vehicle_free(r) {
+            if let Some(s) = self.chain.routes[r].pending_calls.pop_front() {
+                self.start_trip(r, vec![s]);
+            } else if self.chain.routes[r].pending_trips > 0 {
+                self.chain.routes[r].pending_trips -= 1;
+                let stops = self.m.routes[r].sites.iter().map(|s| s.0).collect();
+                self.start_trip(r, stops);
+            } else {
+                return;
+            }
+        }
+    }
+
+    /// Machines of lab `l` that the technicians on duty can run.
+    fn machines_staffed(&self, l: usize) -> u32 {
+        let lab = &self.m.labs[l];
+        lab.technicians.map_or(lab.machines, |(t, per)| {
+            lab.machines.min(self.team_on_duty(t) / per)
+        })
+    }
+
+    /// A courier or lab crew changed: trips and runs that waited for them may start.
+    pub(super) fn chain_staff_changed(&mut self, t: usize) {
+        for r in 0..self.m.routes.len() {
+            if self.m.routes[r].drivers == Some(t) {
+                self.start_waiting_trips(r);
+            }
+        }
+        for l in 0..self.m.labs.len() {
+            if self.m.labs[l]
+                .technicians
+                .is_some_and(|(team, _)| team == t)
+            {
+                self.start_runs(l);
+            }
         }
     }
 
@@ -554,7 +598,7 @@ impl<O: Observer> Sim<'_, O> {
         let lab = &self.m.labs[l];
         loop {
             let st = &self.chain.labs[l];
-            if st.running >= lab.machines || st.queue.is_empty() {
+            if st.running >= self.machines_staffed(l) || st.queue.is_empty() {
                 return;
             }
             let oldest = self.chain.tubes[st.queue[0] as usize].queued;

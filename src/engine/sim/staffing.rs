@@ -64,6 +64,12 @@ impl<O: Observer> Sim<'_, O> {
         }
     }
 
+    /// People of team `t` on duty now (all its crews on duty × headcount).
+    pub(super) fn team_on_duty(&self, t: usize) -> u32 {
+        let on = self.teams[t].crews.iter().filter(|c| c.on).count() as u32;
+        on * self.m.teams[t].headcount
+    }
+
     pub(super) fn start_rotas(&mut self) {
         for t in 0..self.teams.len() {
             self.schedule_rota(t);
@@ -107,6 +113,9 @@ impl<O: Observer> Sim<'_, O> {
         }
         if ch.kind == CrewChange::ShiftStart || ch.kind == CrewChange::BreakEnd {
             self.dispatch_reserves();
+        }
+        if matches!(team.role, Role::Courier | Role::Lab) {
+            self.chain_staff_changed(t);
         }
     }
 
