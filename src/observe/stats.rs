@@ -447,14 +447,7 @@ impl Stats {
             .count("en_route_at_end", end.en_route)
             .count("in_system_at_end", arrived - tested - gave_up)
             .real("desk_hours_open", desk_ms / HOUR as f64)
-            .real(
-                "desk_utilisation",
-                if desk_ms > 0.0 {
-                    busy_ms / desk_ms
-                } else {
-                    f64::NAN
-                },
-            )
+            .real("desk_utilisation", ratio(busy_ms, desk_ms))
             .real("desk_hours_unstaffed", unstaffed_ms / HOUR as f64)
             .real("staff_person_hours", staff_h)
             .real("longest_stint_h", stint_h)
@@ -505,18 +498,16 @@ impl Stats {
             .count("reneged", st.gave_up[2])
             .count("desks", u64::from(model.sites[s].desks))
             .real("desk_hours_open", desk_ms / HOUR as f64)
-            .real(
-                "desk_utilisation",
-                if desk_ms > 0.0 {
-                    busy_ms / desk_ms
-                } else {
-                    f64::NAN
-                },
-            )
+            .real("desk_utilisation", ratio(busy_ms, desk_ms))
             .real("desk_hours_unstaffed", unstaffed_ms / HOUR as f64);
         row.real("stockout_hours", self.chain.stockout_hours(s, horizon));
         row
     }
+}
+
+/// `num / den`, or NaN (an empty cell) when there is nothing to divide by.
+fn ratio(num: f64, den: f64) -> f64 {
+    if den > 0.0 { num / den } else { f64::NAN }
 }
 
 fn share(part: u64, whole: u64) -> f64 {
