@@ -536,7 +536,7 @@ impl<'m, O: Observer> Sim<'m, O> {
         let full = site
             .queue_capacity
             .is_some_and(|cap| self.sites[s].waiting >= cap);
-        if full && !self.desk_free(s) {
+        if full && !self.desk_free(s, person) {
             self.queue_full(person);
             return;
         }
@@ -646,6 +646,17 @@ impl<'m, O: Observer> Sim<'m, O> {
         }
     }
 
+    /// Puts a person taken from the queue back at the head of their lane.
+    fn unpop(&mut self, s: usize, person: u32) {
+        let green = self.m.sites[s].green_lane && self.people[person as usize].who.priority;
+        let st = &mut self.sites[s];
+        if green {
+            st.green.push_front(person);
+        } else {
+            st.normal.push_front(person);
+        }
+    }
+
     fn pop_lane(&mut self, s: usize, green: bool) {
         let st = &mut self.sites[s];
         if green {
@@ -662,25 +673,34 @@ impl<'m, O: Observer> Sim<'m, O> {
     }
 
     /// Whether a desk could take a person straight away (no waiting place needed).
-    fn desk_free(&self, s: usize) -> bool {
+    fn desk_free(&self, s: usize, person: u32) -> bool {
+        let pool = self.pool_of(s, person);
         let st = &self.sites[s];
         let stages = st.stages as usize;
         let desks = st.desks_open as usize;
         st.open
             && st.waiting == 0
-            && (0..desks).any(|d| st.slots[d * stages] == NONE && self.stock_allows(s, d))
+            && (0..desks).any(|d| st.slots[d * stages] == NONE && self.stock_allows(s, d, pool))
     }
 
     fn try_start(&mut self, s: usize) {
         while self.sites[s].waiting > 0 && self.sites[s].desks_open > 0 {
             let stages = self.sites[s].stages as usize;
-            // A free desk that has the kit and tube for its next person.
-            let Some(desk) = (0..self.sites[s].desks_open as usize)
-                .find(|&d| self.sites[s].slots[d * stages] == NONE && self.stock_allows(s, d))
-            else {
+            if !(0..self.sites[s].desks_open as usize)
+                .any(|d| self.sites[s].slots[d * stages] == NONE)
+            {
+                break;
+            }
+            let Some(person) = self.next_waiting(s) else {
                 break;
             };
-            let Some(person) = self.next_waiting(s) else {
+            // A free desk that has the kit and tube for this person's pool; if none, the person
+            // goes back to the head of their lane and the desks wait for stock.
+            let pool = self.pool_of(s, person);
+            let Some(desk) = (0..self.sites[s].desks_open as usize).find(|&d| {
+                self.sites[s].slots[d * stages] == NONE && self.stock_allows(s, d, pool)
+            }) else {
+                self.unpop(s, person);
                 break;
             };
             self.sites[s].waiting -= 1;

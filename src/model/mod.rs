@@ -103,6 +103,8 @@ pub struct Area {
     pub sealed_from: Option<u32>,
     /// Share of called residents sampled at home.
     pub homebound: f64,
+    /// Swabs per tube for this area's people at sites; `None`: the site's.
+    pub pool: Option<u32>,
     /// The door-to-door teams that serve the area; a visit goes to the first with people on
     /// duty, or else the first.
     pub home_teams: Vec<usize>,
@@ -935,6 +937,17 @@ fn area(c: &mut Check, f: &AreaFile, path: &KeyPath, key: &str, horizon: SimTime
             &format!("{key}.homebound"),
         ),
         home_teams: Vec::new(),
+        pool: f.pool.map(|k| {
+            if k == 0 || k > MAX_POOL {
+                c.push(
+                    path.key("pool"),
+                    &format!("{key}.pool"),
+                    format!("a tube holds from 1 to {MAX_POOL} swabs, found {k}"),
+                    "use a validated pool size: 1 (single tube), 5, 10 or 20",
+                );
+            }
+            k.clamp(1, MAX_POOL)
+        }),
         arrivals,
     }
 }

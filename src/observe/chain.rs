@@ -80,6 +80,9 @@ pub(super) struct ChainStats {
     turnaround: Histogram<u64>,
     turnaround_sum_ms: f64,
     stockout: Vec<TimeWeighted>,
+    /// Per site: tubes closed, and (sum, count) of members' turnarounds.
+    site_tubes: Vec<u64>,
+    site_turnaround: Vec<(f64, u64)>,
     labs: Vec<LabStats>,
     machines: Vec<u32>,
     pub(super) tubes: Vec<TubeRow>,
@@ -108,6 +111,8 @@ impl ChainStats {
             turnaround: Histogram::new(3).expect("valid histogram precision"),
             turnaround_sum_ms: 0.0,
             stockout: vec![TimeWeighted::default(); m.sites.len()],
+            site_tubes: vec![0; m.sites.len()],
+            site_turnaround: vec![(0.0, 0); m.sites.len()],
             labs: vec![LabStats::default(); m.labs.len()],
             machines: m.labs.iter().map(|l| l.machines).collect(),
             tubes: Vec::new(),
@@ -130,8 +135,9 @@ impl ChainStats {
         self.opened += 1;
     }
 
-    pub(super) fn closed(&mut self, swabs: u32, pool: u32) {
+    pub(super) fn closed(&mut self, site: SiteId, swabs: u32, pool: u32) {
         self.closed += 1;
+        self.site_tubes[site.0 as usize] += 1;
         self.partial += u64::from(swabs < pool);
     }
 
@@ -174,6 +180,9 @@ impl ChainStats {
                 let ms = t.since(s).0;
                 let _ = self.turnaround.record(ms);
                 self.turnaround_sum_ms += ms as f64;
+                let site = &mut self.site_turnaround[r.site.0 as usize];
+                site.0 += ms as f64;
+                site.1 += 1;
             }
         }
         self.tubes.push(TubeRow {
@@ -289,8 +298,21 @@ impl ChainStats {
             .real("reswab_wait_max_h", reswab(self.reswab_wait_max as f64));
     }
 
-    /// Stock-out hours of one site.
-    pub(super) fn stockout_hours(&mut self, s: usize, horizon: SimTime) -> f64 {
-        self.stockout[s].integral(horizon) / HOUR as f64
+    /// Columns of one site: stock-out hours, tubes closed, mean turnaround of its people.
+    pub(super) fn fill_site(&mut self, row: &mut Row, s: usize, horizon: SimTime) {
+        let (sum, n) = self.site_turnaround[s];
+        row.real(
+            "stockout_hours",
+            self.stockout[s].integral(horizon) / HOUR as f64,
+        )
+        .count("tubes", self.site_tubes[s])
+        .real(
+            "turnaround_mean_h",
+            if n == 0 {
+                f64::NAN
+            } else {
+                sum / n as f64 / HOUR as f64
+            },
+        );
     }
 }

@@ -500,7 +500,7 @@ impl Stats {
             .real("desk_hours_open", desk_ms / HOUR as f64)
             .real("desk_utilisation", ratio(busy_ms, desk_ms))
             .real("desk_hours_unstaffed", unstaffed_ms / HOUR as f64);
-        row.real("stockout_hours", self.chain.stockout_hours(s, horizon));
+        self.chain.fill_site(&mut row, s, horizon);
         row
     }
 }
@@ -704,8 +704,8 @@ impl Observer for Stats {
         self.chain.opened();
     }
 
-    fn tube_closed(&mut self, _t: SimTime, _site: SiteId, swabs: u32, pool: u32) {
-        self.chain.closed(swabs, pool);
+    fn tube_closed(&mut self, _t: SimTime, site: SiteId, swabs: u32, pool: u32) {
+        self.chain.closed(site, swabs, pool);
     }
 
     fn stockout_changed(&mut self, t: SimTime, site: SiteId, out: bool) {

@@ -366,6 +366,9 @@ pub struct AreaFile {
     /// Share of called residents who are homebound and sampled at home. Default 0.
     #[serde(default)]
     pub homebound: Option<f64>,
+    /// Swabs per tube for this area's people at sampling points. Default: the site's `pool`.
+    #[serde(default)]
+    pub pool: Option<u32>,
 }
 
 /// How a resident picks one of the area's sites.

@@ -367,3 +367,29 @@ rota = "day"
         "4 technicians run 2 of 20 machines"
     );
 }
+
+/// An area's own pool size overrides its site's: the isolation group's people get a tube each
+/// while everyone else at the same desks shares tubes of 10.
+#[test]
+fn areas_can_have_their_own_pool_size() {
+    let text = chain_text(10, 0.0, 1.0, "300/h")
+        + "\n[[area]]\nname = \"isolation-group\"\nsites = [\"s\"]\npool = 1\nwalkin = { rate = \"30/h\", end = \"40h\" }\n";
+    let rep = run_one(&model(&text), 0, false, &|| {}).unwrap();
+    let singles = rep.figures.tubes.iter().filter(|t| t.swabs == 1).count() as f64;
+    let tens = rep.figures.tubes.iter().filter(|t| t.swabs == 10).count() as f64;
+    let sites = &rep.figures.sites[0];
+    let tested = sites.get("tested").unwrap();
+    // About 1 in 11 people is from the isolation group. The site never closes, so each of the 8
+    // desks ends with a tube of 10 still open, holding at most 9 swabs without a result.
+    assert!(
+        singles > 0.07 * tested && singles < 0.11 * tested,
+        "{singles} single tubes of {tested}"
+    );
+    let open = tested - (singles + 10.0 * tens);
+    assert!(
+        (0.0..=8.0 * 9.0).contains(&open),
+        "{singles} + 10 × {tens} vs {tested}"
+    );
+    assert_eq!(sites.get("tubes"), rep.figures.summary.get("tubes"));
+    assert!(sites.get("turnaround_mean_h").unwrap() > 2.25);
+}

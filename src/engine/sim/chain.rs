@@ -46,7 +46,8 @@ struct Tube {
 
 struct SiteChain {
     /// The tube each desk is filling.
-    desk_tube: Vec<u32>,
+    /// The tubes each desk is filling, one per pool size in use: (pool, tube).
+    desk_tubes: Vec<Vec<(u32, u32)>>,
     tubes: Option<u32>,
     kits: Option<u32>,
     out: bool,
@@ -105,7 +106,7 @@ impl Chain {
                 .sites
                 .iter()
                 .map(|s| SiteChain {
-                    desk_tube: vec![NONE; s.desks as usize],
+                    desk_tubes: vec![Vec::new(); s.desks as usize],
                     tubes: s.tubes,
                     kits: s.kits,
                     out: false,
@@ -186,15 +187,21 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// Whether desk `desk` has the kit and tube its next person needs.
-    pub(super) fn stock_allows(&self, s: usize, desk: usize) -> bool {
+    pub(super) fn stock_allows(&self, s: usize, desk: usize, pool: u32) -> bool {
         if !self.tube_sampling(s) {
             return true;
         }
         let c = &self.chain.sites[s];
         let kit = c.kits.is_none_or(|k| k > 0);
-        let tube_open = c.desk_tube[desk] != NONE;
+        let tube_open = c.desk_tubes[desk].iter().any(|&(k, _)| k == pool);
         let tube = tube_open || c.tubes.is_none_or(|t| t > 0);
         kit && tube
+    }
+
+    /// The pool size of a person's tube: their area's, or else the site's.
+    pub(super) fn pool_of(&self, s: usize, person: u32) -> u32 {
+        let area = self.people[person as usize].who.area.0 as usize;
+        self.m.areas[area].pool.unwrap_or(self.m.sites[s].pool)
     }
 
     /// Reports a stock-out: the site is open and no desk has the kit and tube to start anyone.
@@ -202,7 +209,8 @@ impl<O: Observer> Sim<'_, O> {
         let c = &self.chain.sites[s];
         let desks = self.m.sites[s].desks as usize;
         let empty = c.kits == Some(0) || c.tubes == Some(0);
-        let out = self.sites[s].open && empty && (0..desks).all(|d| !self.stock_allows(s, d));
+        let pool = self.m.sites[s].pool;
+        let out = self.sites[s].open && empty && (0..desks).all(|d| !self.stock_allows(s, d, pool));
         if out != self.chain.sites[s].out {
             self.chain.sites[s].out = out;
             self.obs.stockout_changed(self.now, SiteId(s as u32), out);
@@ -268,17 +276,24 @@ impl<O: Observer> Sim<'_, O> {
         if !self.tube_sampling(s) {
             return;
         }
-        let pool = self.m.sites[s].pool;
-        if self.chain.sites[s].desk_tube[desk] == NONE {
-            let id = self.open_tube(s, pool, false);
-            self.chain.sites[s].desk_tube[desk] = id;
-            self.obs.tube_opened(self.now, SiteId(s as u32));
-        }
+        let pool = self.pool_of(s, person);
+        let open = self.chain.sites[s].desk_tubes[desk]
+            .iter()
+            .find(|&&(k, _)| k == pool)
+            .map(|&(_, id)| id);
+        let id = match open {
+            Some(id) => id,
+            None => {
+                let id = self.open_tube(s, pool, false);
+                self.chain.sites[s].desk_tubes[desk].push((pool, id));
+                self.obs.tube_opened(self.now, SiteId(s as u32));
+                id
+            }
+        };
         let c = &mut self.chain.sites[s];
         if let Some(k) = c.kits.as_mut() {
             *k -= 1;
         }
-        let id = c.desk_tube[desk];
         let tube = &mut self.chain.tubes[id as usize];
         tube.assigned += 1;
         let p = &self.people[person as usize];
@@ -287,7 +302,7 @@ impl<O: Observer> Sim<'_, O> {
         self.people[person as usize].tube = id;
         if tube.assigned == tube.pool {
             tube.sealed = true;
-            self.chain.sites[s].desk_tube[desk] = NONE;
+            self.chain.sites[s].desk_tubes[desk].retain(|&(_, t)| t != id);
         }
         self.note_stock(s);
     }
@@ -346,15 +361,13 @@ impl<O: Observer> Sim<'_, O> {
         if !self.tube_sampling(s) {
             return;
         }
-        for d in from..self.chain.sites[s].desk_tube.len() {
-            let id = std::mem::replace(&mut self.chain.sites[s].desk_tube[d], NONE);
-            if id == NONE {
-                continue;
-            }
-            let tube = &mut self.chain.tubes[id as usize];
-            tube.sealed = true;
-            if tube.swab_times.len() as u32 == tube.assigned {
-                self.close_tube(id);
+        for d in from..self.chain.sites[s].desk_tubes.len() {
+            for (_, id) in std::mem::take(&mut self.chain.sites[s].desk_tubes[d]) {
+                let tube = &mut self.chain.tubes[id as usize];
+                tube.sealed = true;
+                if tube.swab_times.len() as u32 == tube.assigned {
+                    self.close_tube(id);
+                }
             }
         }
         self.note_stock(s);
