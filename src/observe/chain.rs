@@ -126,6 +126,11 @@ impl ChainStats {
         self.reswab_wait_max = self.reswab_wait_max.max(wait.0);
     }
 
+    /// Distribution of swab-to-result times in hours, bins of whole quarter hours.
+    pub(super) fn turnaround_bins(&self) -> Vec<(f64, u64, f64)> {
+        super::stats::bins(&self.turnaround, 15 * crate::time::MINUTE, HOUR as f64)
+    }
+
     /// Results (pools and re-tests) and cases found so far.
     pub(super) fn results_so_far(&self) -> (u64, u64) {
         (self.pools + self.retests, self.positives)

@@ -169,6 +169,15 @@ pub struct ProgressRow {
     pub results: u64,
     /// Cases found so far.
     pub positives: u64,
+    /// Coverage of the latest round that has started: its residents tested ÷ its residents
+    /// (NaN before the first round or without call-ups).
+    pub coverage: f64,
+    /// Desks open at all sites at the end of the step.
+    pub desks_open: u32,
+    /// Desks short of staff at all sites at the end of the step.
+    pub desks_unstaffed: u32,
+    /// Samplers, registrars and marshals on duty at all sites at the end of the step.
+    pub on_duty: [u32; 3],
 }
 
 /// Collects the figures of one run.
@@ -207,6 +216,10 @@ pub struct RunFigures {
     pub staff: Vec<(usize, u32, Row)>,
     /// The whole round per reporting step.
     pub progress: Vec<ProgressRow>,
+    /// Distribution of waits: (upper edge in minutes, people, cumulative share) per bin.
+    pub wait_bins: Vec<(f64, u64, f64)>,
+    /// Distribution of swab-to-result times: (upper edge in hours, people, cumulative share).
+    pub turnaround_bins: Vec<(f64, u64, f64)>,
     /// Every tube with a result.
     pub tubes: Vec<super::TubeRow>,
     /// Labs per reporting step.
@@ -295,6 +308,8 @@ impl Stats {
             series: self.series,
             staff: self.staff.rows(),
             progress: std::mem::take(&mut self.progress),
+            wait_bins: bins(&self.all.wait, MINUTE, MINUTE as f64),
+            turnaround_bins: self.chain.turnaround_bins(),
             tubes: std::mem::take(&mut self.chain.tubes),
             labs: std::mem::take(&mut self.chain.lab_rows),
             end,
@@ -505,6 +520,24 @@ impl Stats {
     }
 }
 
+/// About 60 bins of a histogram, each a whole number of `unit` wide: (upper edge in units of
+/// `scale` ms, count).
+pub(super) fn bins<T: Counter>(h: &Histogram<T>, unit: u64, scale: f64) -> Vec<(f64, u64, f64)> {
+    if h.is_empty() {
+        return Vec::new();
+    }
+    let step = (h.max() / 60).div_ceil(unit).max(1) * unit;
+    let total = h.len() as f64;
+    let mut seen = 0;
+    h.iter_linear(step)
+        .map(|v| {
+            let n = v.count_since_last_iteration();
+            seen += n;
+            (v.value_iterated_to() as f64 / scale, n, seen as f64 / total)
+        })
+        .collect()
+}
+
 /// `num / den`, or NaN (an empty cell) when there is nothing to divide by.
 fn ratio(num: f64, den: f64) -> f64 {
     if den > 0.0 { num / den } else { f64::NAN }
@@ -678,6 +711,14 @@ impl Observer for Stats {
             tested_at_home: self.home_tested,
             results,
             positives,
+            coverage: self
+                .rounds
+                .iter()
+                .rfind(|r| r.start <= t)
+                .map_or(f64::NAN, |r| share(r.tested, r.residents)),
+            desks_open: self.sites.iter().map(|s| s.desks.value() as u32).sum(),
+            desks_unstaffed: self.sites.iter().map(|s| s.unstaffed.value() as u32).sum(),
+            on_duty: [0, 1, 2].map(|k| self.sites.iter().map(|s| s.on_duty[k]).sum()),
         });
         for (s, st) in self.sites.iter_mut().enumerate() {
             let q = st.queue.close_step(t);

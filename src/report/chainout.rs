@@ -96,6 +96,12 @@ pub fn write_progress(path: &Path, model: &Model, reps: &[Replication]) -> std::
         "tested_at_home_cum",
         "results_cum",
         "positives_cum",
+        "coverage_current_round",
+        "desks_open",
+        "desks_unstaffed",
+        "on_duty_sampler",
+        "on_duty_registrar",
+        "on_duty_marshal",
     ];
     rec(&mut w, &header.map(String::from))?;
     for r in reps {
@@ -112,6 +118,12 @@ pub fn write_progress(path: &Path, model: &Model, reps: &[Replication]) -> std::
                     p.tested_at_home.to_string(),
                     p.results.to_string(),
                     p.positives.to_string(),
+                    fmt_real(p.coverage),
+                    p.desks_open.to_string(),
+                    p.desks_unstaffed.to_string(),
+                    p.on_duty[0].to_string(),
+                    p.on_duty[1].to_string(),
+                    p.on_duty[2].to_string(),
                 ],
             )?;
         }

@@ -5,7 +5,9 @@
 //! run is never replaced without `--force`.
 
 mod chainout;
+pub mod charts;
 mod csvout;
+mod page;
 mod rundir;
 
 pub use chainout::{write_labs, write_progress, write_tubes};
@@ -80,6 +82,16 @@ pub fn write_tables(
         files.push("tubes.csv".to_string());
         files.push("labs.csv".to_string());
     }
+    let chart_dir = dir.join("charts");
+    std::fs::create_dir_all(&chart_dir)?;
+    let charts = charts::write_charts(&chart_dir, model, reps).map_err(std::io::Error::other)?;
+    files.extend(
+        charts
+            .iter()
+            .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")]),
+    );
+    page::write_page(&dir.join("index.html"), model, reps, &charts)?;
+    files.push("index.html".to_string());
     if reps.iter().any(|r| r.trace.is_some()) {
         write_trace(&dir.join("trace.csv"), model, reps)?;
         files.push("trace.csv".to_string());

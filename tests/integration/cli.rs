@@ -13,18 +13,31 @@ pub fn swabsim() -> Command {
     cmd
 }
 
-/// Every file of a directory by name.
+/// Every file of a directory and its subdirectories, by path relative to it.
 pub fn files_of(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| {
-            let p = e.unwrap().path();
-            (
-                p.file_name().unwrap().to_string_lossy().into_owned(),
-                std::fs::read(&p).unwrap(),
-            )
-        })
-        .collect()
+    let mut out = BTreeMap::new();
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if p.is_dir() {
+            out.extend(
+                files_of(&p)
+                    .into_iter()
+                    .map(|(k, v)| (format!("{name}/{k}"), v)),
+            );
+        } else {
+            out.insert(name, std::fs::read(&p).unwrap());
+        }
+    }
+    out
+}
+
+/// Width and height of a PNG file, from its IHDR chunk.
+fn png_size(bytes: &[u8]) -> (u32, u32) {
+    assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "PNG signature");
+    assert_eq!(&bytes[12..16], b"IHDR");
+    let be = |i: usize| u32::from_be_bytes([bytes[i], bytes[i + 1], bytes[i + 2], bytes[i + 3]]);
+    (be(16), be(20))
 }
 
 fn read_csv(path: &Path) -> (Vec<String>, Vec<Vec<String>>) {
@@ -74,6 +87,23 @@ fn run_writes_a_complete_run_directory() {
     assert_eq!(manifest["name"], "tutorial");
     assert_eq!(manifest["seed"], 1);
     assert_eq!(manifest["scenario_sha256"].as_str().unwrap().len(), 64);
+    for chart in ["coverage", "queues", "waits", "staff"] {
+        let svg = std::fs::read_to_string(out.join(format!("charts/{chart}.svg"))).unwrap();
+        assert!(
+            svg.starts_with("<svg") && svg.trim_end().ends_with("</svg>"),
+            "{chart}.svg"
+        );
+        assert!(
+            svg.contains(r#"width="1000" height="560""#),
+            "{chart}.svg size"
+        );
+        let png = std::fs::read(out.join(format!("charts/{chart}.png"))).unwrap();
+        assert_eq!(png_size(&png), (1000, 560), "{chart}.png");
+    }
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(page.contains("<title>Tutorial: one sampling point, two blocks</title>"));
+    assert!(page.contains(r#"<img src="charts/coverage.svg""#));
+    assert!(page.contains("<td>wait_p95_min</td>"));
     let leftovers: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())

@@ -44,10 +44,13 @@ fn reruns_and_thread_counts_give_identical_files() {
     let one = run("one", "1");
     let again = run("again", "1");
     let four = run("four", "4");
+    // Charts included: the SVG files must be byte-identical too (PNG as well, as it happens).
+    let charts = one.keys().filter(|k| k.starts_with("charts/")).count();
+    assert_eq!(charts, 12, "six charts as SVG and PNG");
     assert_eq!(
         one.len(),
-        9,
-        "summary, sites, rounds, timeseries, progress, staff, tubes, labs, manifest"
+        10 + charts,
+        "summary, sites, rounds, timeseries, progress, staff, tubes, labs, index, manifest"
     );
     for (name, bytes) in &one {
         if name == "manifest.json" {

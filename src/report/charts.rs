@@ -1,0 +1,411 @@
+//! Charts, as SVG and PNG, drawn only from numbers that `observe` computed (and the CSV files
+//! hold): coverage over time, queues per site, the wait distribution, staff and desks on duty,
+//! lab backlog and the swab-to-result distribution.
+//!
+//! Text in PNG uses the DejaVu Sans font shipped in `assets/fonts` (no system fonts are read);
+//! SVG text is drawn by the viewer, so Chinese site names show there.
+
+use std::path::Path;
+use std::sync::Once;
+
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+use crate::model::Model;
+use crate::observe::{LabRow, ProgressRow, SeriesRow};
+use crate::runner::Replication;
+
+/// Width of every chart in pixels.
+pub const WIDTH: u32 = 1000;
+/// Height of every chart in pixels.
+pub const HEIGHT: u32 = 560;
+
+/// Okabe and Ito's colour-blind-safe palette.
+const PALETTE: [RGBColor; 8] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(240, 228, 66),
+    RGBColor(0, 0, 0),
+];
+
+/// Sites drawn in the queue chart: the busiest by longest queue.
+const BUSIEST: usize = 8;
+
+static FONT: Once = Once::new();
+
+fn register_font() {
+    FONT.call_once(|| {
+        let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        // The font ships with the source; a failure here is a build defect caught by the tests.
+        let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, bytes);
+    });
+}
+
+type Result<T> = std::result::Result<T, String>;
+
+fn err<E: std::fmt::Debug>(e: E) -> String {
+    format!("{e:?}")
+}
+
+/// A chart's file stem, title and drawing.
+struct Chart<'a> {
+    name: &'static str,
+    draw: Box<dyn Fn(&Canvas<'_>) -> Result<()> + 'a>,
+}
+
+/// A drawing area of either backend.
+enum Canvas<'b> {
+    Svg(DrawingArea<SVGBackend<'b>, Shift>),
+    Png(DrawingArea<BitMapBackend<'b>, Shift>),
+}
+
+/// Draws on whichever backend the canvas holds.
+macro_rules! on {
+    ($canvas:expr, $root:ident => $body:expr) => {
+        match $canvas {
+            Canvas::Svg($root) => $body,
+            Canvas::Png($root) => $body,
+        }
+    };
+}
+
+/// Writes every chart of the run (its first replication) into `dir` as SVG and PNG.
+pub fn write_charts(dir: &Path, model: &Model, reps: &[Replication]) -> Result<Vec<String>> {
+    register_font();
+    let Some(first) = reps.first() else {
+        return Ok(Vec::new());
+    };
+    let f = &first.figures;
+    let mut charts: Vec<Chart<'_>> = Vec::new();
+    if !model.rounds.is_empty() {
+        charts.push(Chart {
+            name: "coverage",
+            draw: Box::new(move |c| on!(c, r => coverage(r, model, &f.progress))),
+        });
+    }
+    charts.push(Chart {
+        name: "queues",
+        draw: Box::new(move |c| on!(c, r => queues(r, model, &f.series))),
+    });
+    if !f.wait_bins.is_empty() {
+        charts.push(Chart {
+            name: "waits",
+            draw: Box::new(move |c| on!(c, r => distribution(r, &f.wait_bins, "Wait in the queue", "wait (minutes)"))),
+        });
+    }
+    charts.push(Chart {
+        name: "staff",
+        draw: Box::new(move |c| on!(c, r => staff(r, model, &f.progress))),
+    });
+    if !model.labs.is_empty() {
+        charts.push(Chart {
+            name: "labs",
+            draw: Box::new(move |c| on!(c, r => labs(r, model, &f.labs))),
+        });
+        if !f.turnaround_bins.is_empty() {
+            charts.push(Chart {
+                name: "turnaround",
+                draw: Box::new(move |c| {
+                    on!(c, r => distribution(r, &f.turnaround_bins, "From swab to result", "hours after the swab"))
+                }),
+            });
+        }
+    }
+    let mut files = Vec::new();
+    for chart in &charts {
+        let svg = dir.join(format!("{}.svg", chart.name));
+        {
+            let canvas = Canvas::Svg(SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area());
+            (chart.draw)(&canvas)?;
+            on!(&canvas, r => r.present().map_err(err))?;
+        }
+        let png = dir.join(format!("{}.png", chart.name));
+        {
+            let canvas = Canvas::Png(BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area());
+            (chart.draw)(&canvas)?;
+            on!(&canvas, r => r.present().map_err(err))?;
+        }
+        files.push(chart.name.to_string());
+    }
+    Ok(files)
+}
+
+/// The caption of a chart, for the run page.
+pub fn caption(name: &str) -> &'static str {
+    match name {
+        "coverage" => {
+            "Share of the current round's residents tested, with the 90/95/99% marks and each round's deadline"
+        }
+        "queues" => "People waiting at the busiest sites (mean over each reporting step)",
+        "waits" => "Distribution of waits in the queue, people per bin and cumulative share",
+        "staff" => "Desks open, desks short of staff, and people on duty by role, all sites",
+        "labs" => "Tubes waiting at each lab (at the door or for a plate)",
+        "turnaround" => "Distribution of the time from swab to final result",
+        _ => "",
+    }
+}
+
+fn hours_axis(model: &Model) -> String {
+    format!("hours since {}", model.start)
+}
+
+fn horizon_h(model: &Model) -> f64 {
+    model.horizon.hours().max(1e-9)
+}
+
+fn coverage<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    model: &Model,
+    rows: &[ProgressRow],
+) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(root)
+        .caption("Coverage over time", ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..horizon_h(model), 0.0..1.0)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(hours_axis(model))
+        .y_desc("share of residents tested")
+        .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+        .draw()
+        .map_err(err)?;
+    for (k, mark) in [0.90, 0.95, 0.99].into_iter().enumerate() {
+        let style = PALETTE[k + 1].stroke_width(1);
+        chart
+            .draw_series(LineSeries::new(
+                [(0.0, mark), (horizon_h(model), mark)],
+                style,
+            ))
+            .map_err(err)?
+            .label(format!("{:.0}%", mark * 100.0))
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+    }
+    if let Some(deadline) = model.deadline {
+        let style = PALETTE[5].stroke_width(2);
+        for r in &model.rounds {
+            let x = r.start.after(deadline).hours();
+            chart
+                .draw_series(LineSeries::new([(x, 0.0), (x, 1.0)], style))
+                .map_err(err)?;
+        }
+        chart
+            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
+            .map_err(err)?
+            .label("deadline")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+    }
+    let line = PALETTE[0].stroke_width(3);
+    chart
+        .draw_series(LineSeries::new(
+            rows.iter()
+                .filter(|p| p.coverage.is_finite())
+                .map(|p| (p.t.hours(), p.coverage)),
+            line,
+        ))
+        .map_err(err)?
+        .label("tested")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], line));
+    legend(&mut chart)
+}
+
+fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
+) -> Result<()> {
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .position(SeriesLabelPosition::UpperLeft)
+        .draw()
+        .map_err(err)
+}
+
+fn queues<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    model: &Model,
+    rows: &[SeriesRow],
+) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let mut busiest: Vec<(u32, u32)> = (0..model.sites.len() as u32)
+        .map(|s| {
+            (
+                s,
+                rows.iter()
+                    .filter(|r| r.site.0 == s)
+                    .map(|r| r.queue_max)
+                    .max()
+                    .unwrap_or(0),
+            )
+        })
+        .collect();
+    busiest.sort_by_key(|&(s, q)| (std::cmp::Reverse(q), s));
+    busiest.truncate(BUSIEST);
+    let top = rows.iter().map(|r| r.queue_max).max().unwrap_or(0).max(1) as f64;
+    let title = if model.sites.len() > BUSIEST {
+        "Queues at the busiest sites"
+    } else {
+        "Queues"
+    };
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..horizon_h(model), 0.0..top * 1.05)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(hours_axis(model))
+        .y_desc("people waiting")
+        .draw()
+        .map_err(err)?;
+    for (k, &(s, _)) in busiest.iter().enumerate() {
+        let style = PALETTE[k % PALETTE.len()].stroke_width(2);
+        let points = rows
+            .iter()
+            .filter(|r| r.site.0 == s)
+            .map(|r| (r.t.hours(), r.queue_mean));
+        chart
+            .draw_series(LineSeries::new(points, style))
+            .map_err(err)?
+            .label(model.sites[s as usize].name.clone())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+    }
+    legend(&mut chart)
+}
+
+fn distribution<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    bins: &[(f64, u64, f64)],
+    title: &str,
+    x_desc: &str,
+) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let (upper, lower) = root.split_vertically(HEIGHT * 6 / 10);
+    let width = bins.first().map_or(1.0, |b| b.0).max(1e-9);
+    let x_max = bins.last().map_or(1.0, |b| b.0).max(width);
+    let y_max = bins.iter().map(|b| b.1).max().unwrap_or(1).max(1) as f64;
+    let mut hist = ChartBuilder::on(&upper)
+        .caption(title, ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(30)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0.0..x_max, 0.0..y_max * 1.05)
+        .map_err(err)?;
+    hist.configure_mesh().y_desc("people").draw().map_err(err)?;
+    hist.draw_series(bins.iter().map(|&(edge, n, _)| {
+        Rectangle::new(
+            [(edge - width, 0.0), (edge, n as f64)],
+            PALETTE[0].mix(0.7).filled(),
+        )
+    }))
+    .map_err(err)?;
+    let mut cdf = ChartBuilder::on(&lower)
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0.0..x_max, 0.0..1.0)
+        .map_err(err)?;
+    cdf.configure_mesh()
+        .x_desc(x_desc)
+        .y_desc("cumulative share")
+        .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
+        .draw()
+        .map_err(err)?;
+    let points = std::iter::once((0.0, 0.0)).chain(bins.iter().map(|&(edge, _, cum)| (edge, cum)));
+    cdf.draw_series(LineSeries::new(points, PALETTE[5].stroke_width(3)))
+        .map_err(err)?;
+    Ok(())
+}
+
+fn staff<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    model: &Model,
+    rows: &[ProgressRow],
+) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let top = rows
+        .iter()
+        .map(|p| {
+            p.desks_open
+                .max(p.desks_unstaffed)
+                .max(*p.on_duty.iter().max().unwrap_or(&0))
+        })
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption("Desks and staff on duty", ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..horizon_h(model), 0.0..top * 1.1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(hours_axis(model))
+        .y_desc("desks / people")
+        .draw()
+        .map_err(err)?;
+    let series: [(&str, Box<dyn Fn(&ProgressRow) -> u32>); 5] = [
+        ("desks open", Box::new(|p| p.desks_open)),
+        ("desks short of staff", Box::new(|p| p.desks_unstaffed)),
+        ("samplers", Box::new(|p| p.on_duty[0])),
+        ("registrars", Box::new(|p| p.on_duty[1])),
+        ("marshals", Box::new(|p| p.on_duty[2])),
+    ];
+    for (k, (label, value)) in series.iter().enumerate() {
+        let style = PALETTE[k].stroke_width(if k < 2 { 3 } else { 2 });
+        let points = rows.iter().map(|p| (p.t.hours(), f64::from(value(p))));
+        chart
+            .draw_series(LineSeries::new(points, style))
+            .map_err(err)?
+            .label(*label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+    }
+    legend(&mut chart)
+}
+
+fn labs<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    model: &Model,
+    rows: &[LabRow],
+) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let top = rows.iter().map(|r| r.backlog).max().unwrap_or(0).max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption("Lab backlog", ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(56)
+        .build_cartesian_2d(0.0..horizon_h(model), 0.0..top * 1.1)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(hours_axis(model))
+        .y_desc("tubes waiting")
+        .draw()
+        .map_err(err)?;
+    for (l, lab) in model.labs.iter().enumerate() {
+        let style = PALETTE[l % PALETTE.len()].stroke_width(2);
+        let points = rows
+            .iter()
+            .filter(|r| r.lab as usize == l)
+            .map(|r| (r.t.hours(), r.backlog_mean));
+        chart
+            .draw_series(LineSeries::new(points, style))
+            .map_err(err)?
+            .label(lab.name.clone())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+    }
+    legend(&mut chart)
+}
