@@ -51,10 +51,16 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
     format!("{e:?}")
 }
 
+/// Picks one number of a progress row.
+type Pick = fn(&ProgressRow) -> u32;
+
+/// Draws one chart on a canvas.
+type DrawFn<'a> = Box<dyn Fn(&Canvas<'_>) -> Result<()> + 'a>;
+
 /// A chart's file stem, title and drawing.
 struct Chart<'a> {
     name: &'static str,
-    draw: Box<dyn Fn(&Canvas<'_>) -> Result<()> + 'a>,
+    draw: DrawFn<'a>,
 }
 
 /// A drawing area of either backend.
@@ -356,12 +362,12 @@ fn staff<DB: DrawingBackend>(
         .y_desc("desks / people")
         .draw()
         .map_err(err)?;
-    let series: [(&str, Box<dyn Fn(&ProgressRow) -> u32>); 5] = [
-        ("desks open", Box::new(|p| p.desks_open)),
-        ("desks short of staff", Box::new(|p| p.desks_unstaffed)),
-        ("samplers", Box::new(|p| p.on_duty[0])),
-        ("registrars", Box::new(|p| p.on_duty[1])),
-        ("marshals", Box::new(|p| p.on_duty[2])),
+    let series: [(&str, Pick); 5] = [
+        ("desks open", |p| p.desks_open),
+        ("desks short of staff", |p| p.desks_unstaffed),
+        ("samplers", |p| p.on_duty[0]),
+        ("registrars", |p| p.on_duty[1]),
+        ("marshals", |p| p.on_duty[2]),
     ];
     for (k, (label, value)) in series.iter().enumerate() {
         let style = PALETTE[k].stroke_width(if k < 2 { 3 } else { 2 });

@@ -58,9 +58,9 @@ The tables are in the CSV files beside this page; <code>docs/outputs.md</code> d
     );
     html.push_str(&figures_table(reps));
     for chart in charts {
-        let _ = write!(
+        let _ = writeln!(
             html,
-            "<figure><img src=\"charts/{chart}.svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" alt=\"{cap}\"><figcaption>{cap} (<a href=\"charts/{chart}.png\">PNG</a>)</figcaption></figure>\n",
+            "<figure><img src=\"charts/{chart}.svg\" width=\"{WIDTH}\" height=\"{HEIGHT}\" alt=\"{cap}\"><figcaption>{cap} (<a href=\"charts/{chart}.png\">PNG</a>)</figcaption></figure>",
             cap = escape(caption(chart)),
         );
     }
