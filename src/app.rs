@@ -168,6 +168,7 @@ fn manifest(
         replications: args.replications,
         events_processed: reps.iter().map(|r| r.events).collect(),
         peak_people: reps.iter().map(|r| r.peak_people).collect(),
+        peak_tubes: reps.iter().map(|r| r.peak_tubes).collect(),
         wall_time_s: wall,
         threads,
         files: Vec::new(),

@@ -20,6 +20,8 @@ pub struct Replication {
     pub events: u64,
     /// Most people held at once.
     pub peak_people: usize,
+    /// Most tube records held at once.
+    pub peak_tubes: usize,
     /// The per-person trace, when asked for.
     pub trace: Option<Trace>,
 }
@@ -56,6 +58,7 @@ pub fn run_one(
         figures,
         events: info.events,
         peak_people: info.peak_people,
+        peak_tubes: info.peak_tubes,
         trace,
     })
 }

@@ -170,6 +170,8 @@ pub struct RunInfo {
     pub events: u64,
     /// Most people held in the arena at once (memory grows with this, not the population).
     pub peak_people: usize,
+    /// Most tube records held at once (tubes without a result).
+    pub peak_tubes: usize,
 }
 
 struct Sim<'m, O: Observer> {
@@ -205,6 +207,7 @@ pub fn simulate<O: Observer>(model: &Model, replication: u32, obs: O) -> (O, Run
     let info = RunInfo {
         events: sim.events,
         peak_people: sim.people.len(),
+        peak_tubes: sim.chain.records(),
     };
     (sim.obs, info)
 }

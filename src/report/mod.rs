@@ -46,6 +46,8 @@ pub struct Manifest {
     pub events_processed: Vec<u64>,
     /// Most people held at once, per replication.
     pub peak_people: Vec<usize>,
+    /// Most tube records held at once, per replication.
+    pub peak_tubes: Vec<usize>,
     /// Wall time of the simulation, seconds.
     pub wall_time_s: f64,
     /// Worker threads used.

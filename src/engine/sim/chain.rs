@@ -146,6 +146,11 @@ impl Chain {
         }
     }
 
+    /// Tube records in the arena (the most held at once: records are reused).
+    pub(super) fn records(&self) -> usize {
+        self.tubes.len()
+    }
+
     /// Where the tubes and swabs without a result are.
     pub(super) fn end_state(&self, end: &mut EndState) {
         for t in self.tubes.iter().filter(|t| t.assigned > 0 || t.retest) {
@@ -182,8 +187,10 @@ impl<O: Observer> Sim<'_, O> {
         }
     }
 
+    /// Whether site `s` fills tubes: a sampling point on a courier route. Without labs there is
+    /// no chain, and nothing is kept per tube (memory must not grow with the people swabbed).
     fn tube_sampling(&self, s: usize) -> bool {
-        self.m.sites[s].kind == SiteKind::Sampling
+        self.m.sites[s].kind == SiteKind::Sampling && self.m.sites[s].route.is_some()
     }
 
     /// Whether desk `desk` has the kit and tube its next person needs.

@@ -271,6 +271,9 @@ impl<O: Observer> Sim<'_, O> {
     fn household_swabbed(&mut self, t: usize, u: usize, job: Job, drop: usize, pool: Option<u32>) {
         self.obs
             .home_tested(self.now, AreaId(job.area), job.round, job.size);
+        if self.m.sites[drop].route.is_none() {
+            return; // no courier, no lab: nothing to keep per tube
+        }
         let Some(k) = pool else {
             let id = self.home_tube(drop, job.size);
             self.fill_home_tube(id, job.area, job.size, job.infected);
