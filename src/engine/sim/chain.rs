@@ -189,7 +189,7 @@ impl<O: Observer> Sim<'_, O> {
 
     /// Whether site `s` fills tubes: a sampling point on a courier route. Without labs there is
     /// no chain, and nothing is kept per tube (memory must not grow with the people swabbed).
-    fn tube_sampling(&self, s: usize) -> bool {
+    pub(super) fn tube_sampling(&self, s: usize) -> bool {
         self.m.sites[s].kind == SiteKind::Sampling && self.m.sites[s].route.is_some()
     }
 
@@ -206,7 +206,11 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// The pool size of a person's tube: their area's, or else the site's.
+    /// (Read only where tubes are filled: the area lookup misses cache in a city of areas.)
     pub(super) fn pool_of(&self, s: usize, person: u32) -> u32 {
+        if !self.tube_sampling(s) {
+            return 0;
+        }
         let area = self.people[person as usize].who.area.0 as usize;
         self.m.areas[area].pool.unwrap_or(self.m.sites[s].pool)
     }
