@@ -45,12 +45,39 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run_scenario(args),
         Command::Validate { scenarios } => validate(&scenarios),
+        Command::Compare {
+            runs,
+            out,
+            allow_different,
+            force,
+        } => compare(&runs, out, allow_different, force),
     }
 }
 
 /// Loads, overrides, parses and validates a scenario.
 fn load_model(path: &Path, sets: &[scenario::SetOverride]) -> Result<(Loaded, Model), Failure> {
     swabsim::load_path(path, sets).map_err(|e| Failure::Input(anyhow!(e)))
+}
+
+fn compare(
+    runs: &[PathBuf],
+    out: Option<PathBuf>,
+    allow_different: bool,
+    force: bool,
+) -> Result<(), Failure> {
+    let data = swabsim::compare::load_runs(runs, allow_different)
+        .map_err(|e| Failure::Input(anyhow!(e)))?;
+    let target = out.unwrap_or_else(|| PathBuf::from("output/compare"));
+    let dir = RunDir::create(&target, force).map_err(|e| match e {
+        RunDirError::Exists(_) => Failure::Input(anyhow!(e)),
+        RunDirError::Io { .. } => Failure::Run(anyhow!(e)),
+    })?;
+    swabsim::compare::write_compare(&dir, &data)
+        .with_context(|| format!("cannot write the comparison in {}", target.display()))
+        .map_err(Failure::Run)?;
+    let path = dir.commit().map_err(|e| Failure::Run(anyhow!(e)))?;
+    println!("compared {} runs: {}", data.len(), path.display());
+    Ok(())
 }
 
 fn validate(paths: &[PathBuf]) -> Result<(), Failure> {

@@ -21,6 +21,21 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario and write its results to a run directory.
     Run(RunArgs),
+    /// Set run directories side by side: key figures, differences and overlaid charts.
+    Compare {
+        /// Run directories written by `swabsim run` (the first is the baseline).
+        #[arg(required = true, num_args = 2..)]
+        runs: Vec<PathBuf>,
+        /// Directory to write [default: output/compare].
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Compare runs of different scenarios.
+        #[arg(long)]
+        allow_different: bool,
+        /// Replace an existing comparison directory.
+        #[arg(long)]
+        force: bool,
+    },
     /// Check scenario files and list every problem with file:line:column.
     Validate {
         /// Scenario files (TOML).

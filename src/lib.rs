@@ -21,7 +21,9 @@
 //!   time series, conservation, an optional per-person trace.
 //! - [`report`] writes the run directory.
 //! - [`runner`] runs replications in parallel with identical results for any thread count.
+//! - [`compare`] reads run directories and sets them side by side.
 
+pub mod compare;
 pub mod engine;
 pub mod model;
 pub mod observe;

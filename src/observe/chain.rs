@@ -131,6 +131,11 @@ impl ChainStats {
         super::stats::bins(&self.turnaround, 15 * crate::time::MINUTE, HOUR as f64)
     }
 
+    /// Tubes waiting at all labs now.
+    pub(super) fn backlog_now(&self) -> u32 {
+        self.labs.iter().map(|l| l.backlog.value() as u32).sum()
+    }
+
     /// Results (pools and re-tests) and cases found so far.
     pub(super) fn results_so_far(&self) -> (u64, u64) {
         (self.pools + self.retests, self.positives)

@@ -178,6 +178,10 @@ pub struct ProgressRow {
     pub desks_unstaffed: u32,
     /// Samplers, registrars and marshals on duty at all sites at the end of the step.
     pub on_duty: [u32; 3],
+    /// People waiting at all sampling points at the end of the step.
+    pub waiting: u32,
+    /// Tubes waiting at all labs at the end of the step.
+    pub lab_backlog: u32,
 }
 
 /// Collects the figures of one run.
@@ -724,6 +728,13 @@ impl Observer for Stats {
             desks_open: self.sites.iter().map(|s| s.desks.value() as u32).sum(),
             desks_unstaffed: self.sites.iter().map(|s| s.unstaffed.value() as u32).sum(),
             on_duty: [0, 1, 2].map(|k| self.sites.iter().map(|s| s.on_duty[k]).sum()),
+            waiting: self
+                .sites
+                .iter()
+                .filter(|s| !s.checkpoint)
+                .map(|s| s.queue.value() as u32)
+                .sum(),
+            lab_backlog: self.chain.backlog_now(),
         });
         for (s, st) in self.sites.iter_mut().enumerate() {
             let q = st.queue.close_step(t);

@@ -102,6 +102,8 @@ pub fn write_progress(path: &Path, model: &Model, reps: &[Replication]) -> std::
         "on_duty_sampler",
         "on_duty_registrar",
         "on_duty_marshal",
+        "waiting",
+        "lab_backlog",
     ];
     rec(&mut w, &header.map(String::from))?;
     for r in reps {
@@ -124,8 +126,44 @@ pub fn write_progress(path: &Path, model: &Model, reps: &[Replication]) -> std::
                     p.on_duty[0].to_string(),
                     p.on_duty[1].to_string(),
                     p.on_duty[2].to_string(),
+                    p.waiting.to_string(),
+                    p.lab_backlog.to_string(),
                 ],
             )?;
+        }
+    }
+    done(w)
+}
+
+/// `distributions.csv`: the wait and swab-to-result distributions, per replication and bin.
+pub fn write_distributions(path: &Path, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    let header = [
+        "replication",
+        "quantity",
+        "upper",
+        "count",
+        "cumulative_share",
+    ];
+    rec(&mut w, &header.map(String::from))?;
+    for r in reps {
+        let f = &r.figures;
+        for (quantity, bins) in [
+            ("wait_min", &f.wait_bins),
+            ("turnaround_h", &f.turnaround_bins),
+        ] {
+            for &(upper, count, cum) in bins.iter() {
+                rec(
+                    &mut w,
+                    &[
+                        r.index.to_string(),
+                        quantity.to_string(),
+                        fmt_real(upper),
+                        count.to_string(),
+                        fmt_real(cum),
+                    ],
+                )?;
+            }
         }
     }
     done(w)

@@ -415,3 +415,86 @@ fn labs<DB: DrawingBackend>(
     }
     legend(&mut chart)
 }
+
+/// A chart of one line per run, for `swabsim compare`.
+pub struct Overlay {
+    /// File stem.
+    pub name: &'static str,
+    /// Title.
+    pub title: &'static str,
+    /// X axis label.
+    pub x_desc: String,
+    /// Y axis label.
+    pub y_desc: &'static str,
+    /// Y values are shares, drawn as percentages from 0 to 100%.
+    pub percent: bool,
+    /// (run label, points) per run.
+    pub series: Vec<(String, Vec<(f64, f64)>)>,
+}
+
+/// Writes overlay charts as SVG and PNG into `dir`; returns the file stems.
+pub fn write_overlays(dir: &Path, overlays: &[Overlay]) -> Result<Vec<String>> {
+    register_font();
+    let mut out = Vec::new();
+    for o in overlays {
+        let svg = dir.join(format!("{}.svg", o.name));
+        {
+            let root = SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area();
+            overlay(&root, o)?;
+            root.present().map_err(err)?;
+        }
+        let png = dir.join(format!("{}.png", o.name));
+        {
+            let root = BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area();
+            overlay(&root, o)?;
+            root.present().map_err(err)?;
+        }
+        out.push(o.name.to_string());
+    }
+    Ok(out)
+}
+
+fn overlay<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, o: &Overlay) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let points = o.series.iter().flat_map(|(_, p)| p.iter());
+    let x_max = points
+        .clone()
+        .map(|p| p.0)
+        .fold(0.0_f64, f64::max)
+        .max(1e-9);
+    let y_max = if o.percent {
+        1.0
+    } else {
+        points.map(|p| p.1).fold(0.0_f64, f64::max).max(1.0) * 1.05
+    };
+    let mut chart = ChartBuilder::on(root)
+        .caption(o.title, ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0.0..x_max, 0.0..y_max)
+        .map_err(err)?;
+    let percent = o.percent;
+    chart
+        .configure_mesh()
+        .x_desc(o.x_desc.as_str())
+        .y_desc(o.y_desc)
+        .y_label_formatter(&|v| {
+            if percent {
+                format!("{:.0}%", v * 100.0)
+            } else {
+                format!("{v:.0}")
+            }
+        })
+        .draw()
+        .map_err(err)?;
+    for (k, (label, pts)) in o.series.iter().enumerate() {
+        let style = PALETTE[k % PALETTE.len()].stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(pts.iter().copied(), style))
+            .map_err(err)?
+            .label(label.clone())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+    }
+    legend(&mut chart)
+}

@@ -10,7 +10,7 @@ mod csvout;
 mod page;
 mod rundir;
 
-pub use chainout::{write_labs, write_progress, write_tubes};
+pub use chainout::{write_distributions, write_labs, write_progress, write_tubes};
 pub use csvout::{
     fmt_real, write_rounds, write_series, write_sites, write_staff, write_summary, write_trace,
 };
@@ -74,6 +74,8 @@ pub fn write_tables(
     write_series(&dir.join("timeseries.csv"), model, reps)?;
     write_progress(&dir.join("progress.csv"), model, reps)?;
     files.push("progress.csv".to_string());
+    write_distributions(&dir.join("distributions.csv"), reps)?;
+    files.push("distributions.csv".to_string());
     if !model.teams.is_empty() {
         write_staff(&dir.join("staff.csv"), model, reps)?;
         files.push("staff.csv".to_string());

@@ -3,6 +3,7 @@
 mod behaviour;
 mod chain;
 mod cli;
+mod compare;
 mod conservation;
 mod determinism;
 mod errors;
