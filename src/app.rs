@@ -50,7 +50,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             out,
             allow_different,
             force,
-        } => compare(&runs, out, allow_different, force),
+            font,
+        } => {
+            load_font(font.as_deref())?;
+            compare(&runs, out, allow_different, force)
+        }
     }
 }
 
@@ -107,7 +111,23 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
     }
 }
 
+/// Registers a user's font for PNG text; a file that is not a font is an input error.
+fn load_font(path: Option<&Path>) -> Result<(), Failure> {
+    let Some(path) = path else { return Ok(()) };
+    let bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the font {}", path.display()))
+        .map_err(Failure::Input)?;
+    let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+    swabsim::report::charts::use_font(bytes).map_err(|why| {
+        Failure::Input(anyhow!(
+            "{}: {why}; give a .ttf or .otf file, e.g. a CJK font",
+            path.display()
+        ))
+    })
+}
+
 fn run_scenario(args: RunArgs) -> Result<(), Failure> {
+    load_font(args.font.as_deref())?;
     let (loaded, mut model) = load_model(&args.scenario, &args.sets)?;
     if let Some(seed) = args.seed {
         model.seed = seed;

@@ -35,6 +35,9 @@ pub enum Command {
         /// Replace an existing comparison directory.
         #[arg(long)]
         force: bool,
+        /// A TrueType/OpenType font for text in PNG charts.
+        #[arg(long, value_name = "FILE")]
+        font: Option<PathBuf>,
     },
     /// Check scenario files and list every problem with file:line:column.
     Validate {
@@ -85,4 +88,9 @@ pub struct RunArgs {
     /// No progress bar and no summary on the terminal.
     #[arg(long, short = 'q')]
     pub quiet: bool,
+
+    /// A TrueType/OpenType font for text in PNG charts, e.g. a CJK font for Chinese site names
+    /// [default: the DejaVu Sans shipped with swabsim].
+    #[arg(long, value_name = "FILE")]
+    pub font: Option<PathBuf>,
 }

@@ -45,6 +45,14 @@ fn register_font() {
     });
 }
 
+/// Draws PNG text with the TrueType or OpenType font `bytes` (e.g. a CJK font, so that Chinese
+/// site names show in PNG too) instead of the shipped DejaVu Sans.
+pub fn use_font(bytes: &'static [u8]) -> Result<()> {
+    register_font();
+    plotters::style::register_font("sans-serif", FontStyle::Normal, bytes)
+        .map_err(|_| "it is not a TrueType or OpenType font".to_string())
+}
+
 type Result<T> = std::result::Result<T, String>;
 
 fn err<E: std::fmt::Debug>(e: E) -> String {

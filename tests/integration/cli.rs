@@ -271,3 +271,30 @@ fn trace_has_a_row_per_person_who_left() {
     assert_eq!(th.last().unwrap(), "outcome");
     assert_eq!(rows.len(), get("tested") + get("gave_up"));
 }
+
+#[test]
+fn a_font_for_png_text_must_be_a_font() {
+    let tmp = tempfile::tempdir().unwrap();
+    swabsim()
+        .args(["run", "scenarios/tutorial.toml", "-q", "--font", "README.md", "--out"])
+        .arg(tmp.path().join("bad"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "README.md: it is not a TrueType or OpenType font; give a .ttf or .otf file, e.g. a CJK font",
+        ));
+    assert!(!tmp.path().join("bad").exists());
+    swabsim()
+        .args([
+            "run",
+            "scenarios/tutorial.toml",
+            "-q",
+            "--font",
+            "assets/fonts/DejaVuSans.ttf",
+            "--out",
+        ])
+        .arg(tmp.path().join("good"))
+        .assert()
+        .success();
+    assert!(tmp.path().join("good/charts/coverage.png").is_file());
+}
