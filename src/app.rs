@@ -45,6 +45,8 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
     match cli.command {
         Command::Run(args) => run_scenario(args),
         Command::Validate { scenarios } => validate(&scenarios),
+        Command::Sweep(args) => sweep(args),
+        Command::Merge { shards, out, force } => merge(&shards, &out, force),
         Command::Compare {
             runs,
             out,
@@ -109,6 +111,74 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
             paths.len()
         ))),
     }
+}
+
+fn sweep(args: crate::cli::SweepArgs) -> Result<(), Failure> {
+    let sweep = swabsim::sweep::Sweep::load(&args.sweep).map_err(|e| Failure::Input(anyhow!(e)))?;
+    let target = args.out.clone().unwrap_or_else(|| match args.shard {
+        Some(s) => {
+            PathBuf::from("output").join(format!("{}-shard-{}-of-{}", sweep.name, s.index, s.count))
+        }
+        None => default_out_dir(&sweep.name),
+    });
+    let occupied = std::fs::read_dir(&target).is_ok_and(|mut d| d.next().is_some());
+    if occupied && !args.resume {
+        if !args.force {
+            return Err(Failure::Input(anyhow!(
+                "{} already holds results; pass --resume to finish that sweep, --force to start again, or --out DIR",
+                target.display()
+            )));
+        }
+        std::fs::remove_dir_all(&target)
+            .with_context(|| format!("cannot clear {}", target.display()))
+            .map_err(Failure::Run)?;
+    }
+    let threads = args
+        .jobs
+        .map(usize::from)
+        .or_else(|| std::env::var("SLURM_CPUS_PER_TASK").ok()?.parse().ok())
+        .unwrap_or(0);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .map_err(|e| Failure::Run(anyhow!("cannot start worker threads: {e}")))?;
+    let total = args.shard.map_or(sweep.points(), |s| {
+        sweep.points().div_ceil(s.count as usize)
+    });
+    let bar = progress_bar(args.quiet, total as u64);
+    let tick = || bar.inc(1);
+    pool.install(|| swabsim::sweep::run(&sweep, &target, args.shard, &tick))
+        .with_context(|| format!("the sweep in {} stopped", target.display()))
+        .map_err(Failure::Run)?;
+    bar.finish_and_clear();
+    if !args.quiet {
+        println!(
+            "{}: {} variants × {} replications; results in {}",
+            sweep.name,
+            sweep.variants.len(),
+            sweep.replications,
+            target.display()
+        );
+    }
+    Ok(())
+}
+
+fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
+    let occupied = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some());
+    if occupied && !force {
+        return Err(Failure::Input(anyhow!(
+            "{} already holds results; pass --force to replace them",
+            out.display()
+        )));
+    }
+    if occupied {
+        std::fs::remove_dir_all(out)
+            .with_context(|| format!("cannot clear {}", out.display()))
+            .map_err(Failure::Run)?;
+    }
+    swabsim::sweep::merge(shards, out).map_err(Failure::Input)?;
+    println!("merged {} shards into {}", shards.len(), out.display());
+    Ok(())
 }
 
 /// Registers a user's font for PNG text; a file that is not a font is an input error.

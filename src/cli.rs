@@ -21,6 +21,20 @@ pub struct Cli {
 pub enum Command {
     /// Run a scenario and write its results to a run directory.
     Run(RunArgs),
+    /// Run a sweep: every variant of a scenario over many replications, in parallel.
+    Sweep(SweepArgs),
+    /// Join the shard directories of one sweep into the files an unsharded sweep writes.
+    Merge {
+        /// Shard directories written by `swabsim sweep --shard I/N`.
+        #[arg(required = true)]
+        shards: Vec<PathBuf>,
+        /// Directory to write.
+        #[arg(long, value_name = "DIR", required = true)]
+        out: PathBuf,
+        /// Replace an existing directory.
+        #[arg(long)]
+        force: bool,
+    },
     /// Set run directories side by side: key figures, differences and overlaid charts.
     Compare {
         /// Run directories written by `swabsim run` (the first is the baseline).
@@ -45,6 +59,31 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+}
+
+/// Options of `swabsim sweep`.
+#[derive(Debug, clap::Args)]
+pub struct SweepArgs {
+    /// The sweep file (TOML), e.g. sweeps/desks-and-crews.toml.
+    pub sweep: PathBuf,
+    /// Directory to write [default: output/<sweep name>, or output/<name>-shard-I-of-N].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Worker threads [default: all cores, or SLURM_CPUS_PER_TASK]. Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Run only shard I of N (points whose number modulo N is I), e.g. --shard 3/16.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<swabsim::sweep::Shard>,
+    /// Finish an interrupted sweep in its directory: only the missing points run.
+    #[arg(long)]
+    pub resume: bool,
+    /// Start again in a directory that holds results.
+    #[arg(long)]
+    pub force: bool,
+    /// No progress bar.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Options of `swabsim run`.

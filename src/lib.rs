@@ -30,6 +30,7 @@ pub mod observe;
 pub mod report;
 pub mod runner;
 pub mod scenario;
+pub mod sweep;
 pub mod time;
 
 use std::path::Path;

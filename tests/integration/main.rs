@@ -13,4 +13,5 @@ mod scale;
 mod scenarios;
 mod staff;
 mod support;
+mod sweep;
 mod theory;

@@ -1,0 +1,247 @@
+//! Sweeps: sharded + merged = unsharded = resumed, for any thread count; common random numbers;
+//! bad sweep files.
+
+use std::path::{Path, PathBuf};
+
+use predicates::prelude::*;
+
+use crate::cli::swabsim;
+
+const SWEEP: &str = r#"version = 1
+[sweep]
+name = "tut"
+scenario = "SCENARIO"
+replications = 4
+
+[[parameter]]
+path = "site.east-gate.desks"
+values = [2, 3]
+
+[[parameter]]
+path = "area.block-{i}.turnout"
+range = { from = 0.8, to = 1.0, step = 0.1 }
+
+[[target]]
+figure = "wait_p95_min"
+at_most = 40
+"#;
+
+fn sweep_file(dir: &Path, text: &str) -> PathBuf {
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tutorial.toml");
+    let path = dir.join("sweep.toml");
+    std::fs::write(
+        &path,
+        text.replace("SCENARIO", &scenario.display().to_string()),
+    )
+    .unwrap();
+    path
+}
+
+fn finals(dir: &Path) -> (String, String) {
+    let read = |f: &str| std::fs::read_to_string(dir.join(f)).unwrap();
+    (read("points.csv"), read("aggregate.csv"))
+}
+
+#[test]
+fn sharded_merged_resumed_and_threaded_sweeps_agree() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), SWEEP);
+    let sweep = |out: &str, extra: &[&str]| {
+        swabsim()
+            .arg("sweep")
+            .arg(&file)
+            .args(["-q", "--out"])
+            .arg(tmp.path().join(out))
+            .args(extra)
+            .assert()
+            .success();
+    };
+    sweep("one-thread", &["--jobs", "1"]);
+    sweep("two-threads", &["--jobs", "2"]);
+    let base = finals(&tmp.path().join("one-thread"));
+    assert_eq!(
+        finals(&tmp.path().join("two-threads")),
+        base,
+        "1 thread = 2 threads"
+    );
+    let (points, aggregate) = &base;
+    let text = points.clone();
+    assert_eq!(
+        text.lines().count(),
+        1 + 2 * 3 * 4,
+        "6 variants × 4 replications"
+    );
+    assert!(
+        text.starts_with(
+            "variant,site.east-gate.desks,area.block-{i}.turnout,replication,residents"
+        )
+    );
+    assert!(aggregate.lines().nth(1).unwrap().starts_with("0,2,0.8,4,"));
+
+    for s in 0..3 {
+        sweep(&format!("shard-{s}"), &["--shard", &format!("{s}/3")]);
+    }
+    let shards: Vec<PathBuf> = (0..3)
+        .map(|s| tmp.path().join(format!("shard-{s}")))
+        .collect();
+    swabsim()
+        .arg("merge")
+        .args(&shards)
+        .arg("--out")
+        .arg(tmp.path().join("merged"))
+        .assert()
+        .success();
+    assert_eq!(
+        finals(&tmp.path().join("merged")),
+        base,
+        "sharded + merged = unsharded"
+    );
+
+    // An interrupted sweep: half the points written, the last line cut off mid-way.
+    let resumed = tmp.path().join("resumed");
+    std::fs::create_dir(&resumed).unwrap();
+    let partial =
+        std::fs::read_to_string(tmp.path().join("one-thread/points.partial.csv")).unwrap();
+    let lines: Vec<&str> = partial.lines().collect();
+    let kept = lines[..12].join("\n") + "\n" + &lines[12][..20];
+    std::fs::write(resumed.join("points.partial.csv"), kept).unwrap();
+    swabsim()
+        .arg("sweep")
+        .arg(&file)
+        .args(["-q", "--out"])
+        .arg(&resumed)
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("--resume"));
+    sweep("resumed", &["--resume"]);
+    assert_eq!(finals(&resumed), base, "resumed = uninterrupted");
+}
+
+#[test]
+fn merge_refuses_missing_and_foreign_shards() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = sweep_file(tmp.path(), SWEEP);
+    for s in 0..2 {
+        swabsim()
+            .arg("sweep")
+            .arg(&file)
+            .args(["-q", "--shard", &format!("{s}/3"), "--out"])
+            .arg(tmp.path().join(format!("s{s}")))
+            .assert()
+            .success();
+    }
+    swabsim()
+        .arg("merge")
+        .args([tmp.path().join("s0"), tmp.path().join("s1")])
+        .arg("--out")
+        .arg(tmp.path().join("m"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "8 points are in no shard (the first: variant 0, replication 2)",
+        ));
+    swabsim()
+        .arg("merge")
+        .args([tmp.path().join("s0"), tmp.path().join("s0")])
+        .arg("--out")
+        .arg(tmp.path().join("m"))
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("is in both"));
+}
+
+/// Common random numbers: two variants that differ only at site B give site A the same
+/// figures, replication by replication.
+#[test]
+fn variants_share_random_numbers() {
+    let text = r#"version = 1
+[scenario]
+name = "crn"
+start = 2022-11-02T07:00:00
+horizon = "10h"
+seed = 3
+
+[[site]]
+name = "a"
+desks = 2
+[[site.stage]]
+name = "swab"
+service = { dist = "exponential", mean = "50s" }
+
+[[site]]
+name = "b"
+desks = 2
+[[site.stage]]
+name = "swab"
+service = { dist = "exponential", mean = "50s" }
+
+[[area]]
+name = "to-a"
+sites = ["a"]
+walkin = { rate = "100/h" }
+
+[[area]]
+name = "to-b"
+sites = ["b"]
+walkin = { rate = "100/h" }
+"#;
+    let run = |b_desks: &str, r: u32| {
+        let sets = [format!("site.b.desks={b_desks}").parse().unwrap()];
+        let (_, m) = swabsim::load_str("crn.toml", text, &sets).unwrap();
+        swabsim::runner::run_one(&m, r, false, &|| {})
+            .unwrap()
+            .figures
+            .sites
+    };
+    for r in 0..3 {
+        let (two, five) = (run("2", r), run("5", r));
+        assert_eq!(
+            format!("{:?}", two[0]),
+            format!("{:?}", five[0]),
+            "site a, replication {r}"
+        );
+        assert_ne!(
+            format!("{:?}", two[1]),
+            format!("{:?}", five[1]),
+            "site b changes"
+        );
+    }
+}
+
+#[test]
+fn bad_sweep_files_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let cases = [
+        (
+            SWEEP.replace("site.east-gate.desks", "site.west-gate.desks"),
+            "the variant site.west-gate.desks=2, area.block-{i}.turnout=0.8 is not a valid scenario",
+        ),
+        (
+            SWEEP.replace("values = [2, 3]", "values = []"),
+            "`site.east-gate.desks` needs either a non-empty `values` list or a `range`",
+        ),
+        (
+            SWEEP.replace("replications = 4", "replications = 4\ncombine = \"zip\""),
+            "zipped parameters need lists of equal length",
+        ),
+        (
+            SWEEP.replace("at_most = 40", ""),
+            "a target needs `at_most` or `at_least`",
+        ),
+        (
+            SWEEP.replace("replications = 4", "replicatons = 4"),
+            "unknown field `replicatons`",
+        ),
+    ];
+    for (text, expected) in cases {
+        let file = sweep_file(tmp.path(), &text);
+        swabsim()
+            .arg("sweep")
+            .arg(&file)
+            .args(["-q", "--out"])
+            .arg(tmp.path().join("x"))
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(expected));
+    }
+}
