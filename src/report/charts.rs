@@ -506,3 +506,211 @@ fn overlay<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, o: &Overlay) -> Re
     }
     legend(&mut chart)
 }
+
+/// A labelled line of (x, mean, 95% CI half-width) points.
+pub type BandSeries = (String, Vec<(f64, f64, f64)>);
+
+/// A figure against a parameter: one line per series with its 95% confidence band.
+pub struct Bands {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// X axis label (the parameter's path).
+    pub x_desc: String,
+    /// Y axis label (the figure).
+    pub y_desc: String,
+    /// (label, points (x, mean, half-width)) per series.
+    pub series: Vec<BandSeries>,
+}
+
+/// A figure over two parameters: one coloured cell per variant, with its value.
+pub struct Heat {
+    /// File stem.
+    pub name: String,
+    /// Title.
+    pub title: String,
+    /// Labels of the columns (first parameter's values) and rows (second's).
+    pub x_labels: Vec<String>,
+    /// Labels of the rows.
+    pub y_labels: Vec<String>,
+    /// Axis names.
+    pub x_desc: String,
+    /// Axis names.
+    pub y_desc: String,
+    /// Value at (column, row); NaN is blank.
+    pub values: Vec<Vec<f64>>,
+}
+
+/// Writes band and heat charts (SVG and PNG); returns the file stems.
+pub fn write_sweep_charts(dir: &Path, bands: &[Bands], heats: &[Heat]) -> Result<Vec<String>> {
+    register_font();
+    let mut out = Vec::new();
+    for b in bands {
+        let svg = dir.join(format!("{}.svg", b.name));
+        band_chart(
+            &SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area(),
+            b,
+        )?;
+        let png = dir.join(format!("{}.png", b.name));
+        band_chart(
+            &BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area(),
+            b,
+        )?;
+        out.push(b.name.clone());
+    }
+    for h in heats {
+        let svg = dir.join(format!("{}.svg", h.name));
+        heat_chart(
+            &SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area(),
+            h,
+        )?;
+        let png = dir.join(format!("{}.png", h.name));
+        heat_chart(
+            &BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area(),
+            h,
+        )?;
+        out.push(h.name.clone());
+    }
+    Ok(out)
+}
+
+fn band_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Bands) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let pts = || {
+        b.series
+            .iter()
+            .flat_map(|(_, p)| p.iter())
+            .filter(|p| p.1.is_finite())
+    };
+    let half = |p: &(f64, f64, f64)| if p.2.is_finite() { p.2 } else { 0.0 };
+    let (x0, x1) = pts().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, z), p| {
+        (a.min(p.0), z.max(p.0))
+    });
+    let (y0, y1) = pts().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, z), p| {
+        (a.min(p.1 - half(p)), z.max(p.1 + half(p)))
+    });
+    if !x0.is_finite() || !y0.is_finite() {
+        return root.present().map_err(err);
+    }
+    let pad = ((x1 - x0) * 0.05).max(0.5);
+    let ypad = ((y1 - y0) * 0.1).max(1e-6);
+    let mut chart = ChartBuilder::on(root)
+        .caption(b.title.as_str(), ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(
+            (x0 - pad)..(x1 + pad),
+            (y0 - ypad).min(0.0f64.max(y0 - ypad))..(y1 + ypad),
+        )
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(b.x_desc.as_str())
+        .y_desc(b.y_desc.as_str())
+        .draw()
+        .map_err(err)?;
+    for (k, (label, points)) in b.series.iter().enumerate() {
+        let colour = PALETTE[k % PALETTE.len()];
+        let ok: Vec<&(f64, f64, f64)> = points.iter().filter(|p| p.1.is_finite()).collect();
+        let upper: Vec<(f64, f64)> = ok.iter().map(|p| (p.0, p.1 + half(p))).collect();
+        let lower: Vec<(f64, f64)> = ok.iter().rev().map(|p| (p.0, p.1 - half(p))).collect();
+        let band: Vec<(f64, f64)> = upper.into_iter().chain(lower).collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(
+                band,
+                colour.mix(0.2).filled(),
+            )))
+            .map_err(err)?;
+        let style = colour.stroke_width(3);
+        chart
+            .draw_series(LineSeries::new(ok.iter().map(|p| (p.0, p.1)), style))
+            .map_err(err)?
+            .label(label.clone())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+        chart
+            .draw_series(
+                ok.iter()
+                    .map(|p| Circle::new((p.0, p.1), 4, colour.filled())),
+            )
+            .map_err(err)?;
+    }
+    legend(&mut chart)?;
+    root.present().map_err(err)
+}
+
+fn heat_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heat) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let (nx, ny) = (h.x_labels.len(), h.y_labels.len());
+    let finite = h.values.iter().flatten().copied().filter(|v| v.is_finite());
+    let (lo, hi) = finite.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, z), v| {
+        (a.min(v), z.max(v))
+    });
+    let mut chart = ChartBuilder::on(root)
+        .caption(h.title.as_str(), ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(90)
+        .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)
+        .map_err(err)?;
+    let (xl, yl) = (h.x_labels.clone(), h.y_labels.clone());
+    chart
+        .configure_mesh()
+        .disable_mesh()
+        .x_desc(h.x_desc.as_str())
+        .y_desc(h.y_desc.as_str())
+        .x_labels(nx * 2 + 1)
+        .y_labels(ny * 2 + 1)
+        .x_label_formatter(&move |v| label_at(&xl, *v))
+        .y_label_formatter(&move |v| label_at(&yl, *v))
+        .draw()
+        .map_err(err)?;
+    for (i, col) in h.values.iter().enumerate() {
+        for (j, &v) in col.iter().enumerate() {
+            let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+            let fill = if v.is_finite() {
+                // From Okabe-Ito blue (low) to vermillion (high).
+                RGBColor(
+                    (t * 213.0) as u8,
+                    (114.0 - t * 20.0) as u8,
+                    (178.0 - t * 178.0) as u8,
+                )
+                .mix(0.85)
+                .filled()
+            } else {
+                WHITE.filled()
+            };
+            let (x, y) = (i as f64, j as f64);
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(x, y), (x + 1.0, y + 1.0)],
+                    fill,
+                )))
+                .map_err(err)?;
+            let text = if v.is_finite() {
+                format!("{v:.2}")
+            } else {
+                "—".into()
+            };
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    text,
+                    (x + 0.4, y + 0.55),
+                    ("sans-serif", 16).into_font().color(&BLACK),
+                )))
+                .map_err(err)?;
+        }
+    }
+    root.present().map_err(err)
+}
+
+/// The label of the cell whose centre is at `v` (`k + 0.5`), empty elsewhere.
+fn label_at(labels: &[String], v: f64) -> String {
+    let k = v - 0.5;
+    if (k - k.round()).abs() < 1e-6 && k >= 0.0 {
+        labels.get(k.round() as usize).cloned().unwrap_or_default()
+    } else {
+        String::new()
+    }
+}

@@ -77,6 +77,25 @@ fn sharded_merged_resumed_and_threaded_sweeps_agree() {
         )
     );
     assert!(aggregate.lines().nth(1).unwrap().starts_with("0,2,0.8,4,"));
+    let page = std::fs::read_to_string(tmp.path().join("one-thread/index.html")).unwrap();
+    assert!(
+        page.contains("<title>Sweep tut</title>")
+            && page.contains("<h2>Targets: wait_p95_min ≤ 40</h2>")
+    );
+    for chart in ["wait_p95_min", "wait_p95_min_heat", "coverage"] {
+        assert!(
+            tmp.path()
+                .join(format!("one-thread/charts/{chart}.svg"))
+                .is_file(),
+            "{chart}"
+        );
+        assert!(
+            tmp.path()
+                .join(format!("one-thread/charts/{chart}.png"))
+                .is_file(),
+            "{chart}"
+        );
+    }
 
     for s in 0..3 {
         sweep(&format!("shard-{s}"), &["--shard", &format!("{s}/3")]);
