@@ -251,7 +251,7 @@ fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} simulating [{bar:30}] {percent}% {elapsed} (eta {eta})",
+        "{spinner} simulating [{bar:30}] {pos}/{len} ({per_sec}) {elapsed}, eta {eta}",
     ) {
         bar.set_style(style.progress_chars("=> "));
     }
