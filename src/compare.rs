@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::report::charts::{HEIGHT, Overlay, WIDTH, write_overlays};
-use crate::report::{RunDir, fmt_real};
+use crate::report::{RunDir, escape, fmt_real};
 
 /// Why runs cannot be compared.
 #[derive(Debug, thiserror::Error)]
@@ -296,13 +296,6 @@ fn overlays(runs: &[RunData]) -> Vec<Overlay> {
         });
     }
     out
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 fn write_page(path: &Path, runs: &[RunData], charts: &[String]) -> std::io::Result<()> {

@@ -16,7 +16,7 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::observe::Cell;
-use crate::report::fmt_real;
+use crate::report::{escape, fmt_real};
 use crate::runner::{mean_ci95, run_one};
 use crate::scenario::{Located, ScenarioError, SetOverride, line_col};
 
@@ -918,13 +918,6 @@ fn chart_data(
         }
     }
     (bands, heats)
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// `index.html` of a sweep: the variants, their key figures with CIs, which meet the targets,

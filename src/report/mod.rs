@@ -14,6 +14,7 @@ pub use chainout::{write_distributions, write_labs, write_progress, write_tubes}
 pub use csvout::{
     fmt_real, write_rounds, write_series, write_sites, write_staff, write_summary, write_trace,
 };
+pub use page::escape;
 pub use rundir::{RunDir, RunDirError};
 
 use std::path::Path;

@@ -9,7 +9,8 @@ use super::fmt_real;
 use crate::model::Model;
 use crate::runner::{Replication, mean_and_ci};
 
-fn escape(text: &str) -> String {
+/// Text made safe to put in HTML.
+pub fn escape(text: &str) -> String {
     text.replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
