@@ -275,7 +275,14 @@ impl Sweep {
                     let first = e
                         .problems
                         .first()
-                        .map(|p| p.to_string())
+                        .map(|p| {
+                            let at = if p.line > 0 {
+                                format!("{}:{}:{}", p.file, p.line, p.column)
+                            } else {
+                                p.file.clone()
+                            };
+                            format!("{at}: {}", p.message)
+                        })
                         .unwrap_or_default();
                     let k = e
                         .problems

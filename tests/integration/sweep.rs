@@ -227,33 +227,43 @@ walkin = { rate = "100/h" }
     }
 }
 
+/// Bad sweep files: every message names the file, line and column, the key, what is wrong and
+/// how to fix it (`FILE` and `SCENARIO` stand for the paths of the test's files).
 #[test]
 fn bad_sweep_files_are_refused() {
     let tmp = tempfile::tempdir().unwrap();
     let cases = [
         (
             SWEEP.replace("site.east-gate.desks", "site.west-gate.desks"),
-            "the variant site.west-gate.desks=2, area.block-{i}.turnout=0.8 is not a valid scenario",
+            "FILE:8:1: `parameter.site.west-gate.desks`: the variant site.west-gate.desks=2, area.block-{i}.turnout=0.8 is not a valid scenario: SCENARIO: --set site.west-gate.desks=2: there is no `west-gate` in `site`\n    fix: give paths that exist in the scenario and values it accepts",
         ),
         (
             SWEEP.replace("values = [2, 3]", "values = []"),
-            "`site.east-gate.desks` needs either a non-empty `values` list or a `range`",
+            "FILE:8:1: `parameter.site.east-gate.desks`: `site.east-gate.desks` needs either a non-empty `values` list or a `range`\n    fix: give values = [..] or range = { from, to, step }",
         ),
         (
             SWEEP.replace("replications = 4", "replications = 4\ncombine = \"zip\""),
-            "zipped parameters need lists of equal length",
+            "FILE:6:1: `sweep.combine`: zipped parameters need lists of equal length\n    fix: give every parameter the same number of values, or combine = \"grid\"",
         ),
         (
             SWEEP.replace("at_most = 40", ""),
-            "a target needs `at_most` or `at_least`",
+            "FILE:15:1: `target.wait_p95_min`: a target needs `at_most` or `at_least`\n    fix: e.g. at_most = 30",
         ),
         (
             SWEEP.replace("replications = 4", "replicatons = 4"),
-            "unknown field `replicatons`",
+            "FILE:5:1: unknown field `replicatons`, expected one of `name`, `scenario`, `replications`, `seed`, `combine`\n    fix: see docs/sweep.md for the format",
         ),
     ];
+    let scenario = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tutorial.toml");
     for (text, expected) in cases {
         let file = sweep_file(tmp.path(), &text);
+        let f = file.display().to_string();
+        let expected = format!(
+            "error: {f} has 1 problem:\n{}\n",
+            expected
+                .replace("FILE", &f)
+                .replace("SCENARIO", &scenario.display().to_string())
+        );
         swabsim()
             .arg("sweep")
             .arg(&file)
@@ -261,6 +271,6 @@ fn bad_sweep_files_are_refused() {
             .arg(tmp.path().join("x"))
             .assert()
             .code(1)
-            .stderr(predicate::str::contains(expected));
+            .stderr(expected);
     }
 }
