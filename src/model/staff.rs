@@ -57,7 +57,7 @@ pub struct Rota {
 }
 
 /// Where a team works.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub enum Place {
     /// At each of these sites, `headcount` per crew.
     Sites(Vec<SiteId>),
@@ -73,7 +73,7 @@ pub enum Place {
 }
 
 /// How a door-to-door team works.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct HomeVisit {
     /// Areas it serves, in order.
     pub areas: Vec<AreaId>,
@@ -85,13 +85,6 @@ pub struct HomeVisit {
     pub pool: Option<u32>,
     /// Where its tubes are dropped for the courier.
     pub drop: SiteId,
-}
-
-impl PartialEq for Sampler {
-    /// Samplers compare by their printed parameters (for model comparisons in tests).
-    fn eq(&self, other: &Self) -> bool {
-        format!("{self:?}") == format!("{other:?}")
-    }
 }
 
 /// A resolved team.

@@ -62,29 +62,25 @@ fn err<E: std::fmt::Debug>(e: E) -> String {
 /// Picks one number of a progress row.
 type Pick = fn(&ProgressRow) -> u32;
 
-/// Draws one chart on a canvas.
-type DrawFn<'a> = Box<dyn Fn(&Canvas<'_>) -> Result<()> + 'a>;
-
-/// A chart's file stem, title and drawing.
-struct Chart<'a> {
-    name: &'static str,
-    draw: DrawFn<'a>,
-}
-
-/// A drawing area of either backend.
-enum Canvas<'b> {
-    Svg(DrawingArea<SVGBackend<'b>, Shift>),
-    Png(DrawingArea<BitMapBackend<'b>, Shift>),
-}
-
-/// Draws on whichever backend the canvas holds.
-macro_rules! on {
-    ($canvas:expr, $root:ident => $body:expr) => {
-        match $canvas {
-            Canvas::Svg($root) => $body,
-            Canvas::Png($root) => $body,
+/// Draws one chart twice, as `NAME.svg` and `NAME.png` in `dir`, and yields its name: `$draw`
+/// is an expression on `$root`, a drawing area of either backend, returning `Result<()>`.
+macro_rules! both {
+    ($dir:expr, $name:expr, |$root:ident| $draw:expr) => {{
+        let name: &str = $name;
+        {
+            let path = $dir.join(format!("{name}.svg"));
+            let $root = SVGBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area();
+            $draw?;
+            $root.present().map_err(err)?;
         }
-    };
+        {
+            let path = $dir.join(format!("{name}.png"));
+            let $root = BitMapBackend::new(&path, (WIDTH, HEIGHT)).into_drawing_area();
+            $draw?;
+            $root.present().map_err(err)?;
+        }
+        name.to_string()
+    }};
 }
 
 /// Writes every chart of the run (its first replication) into `dir` as SVG and PNG.
@@ -94,56 +90,32 @@ pub fn write_charts(dir: &Path, model: &Model, reps: &[Replication]) -> Result<V
         return Ok(Vec::new());
     };
     let f = &first.figures;
-    let mut charts: Vec<Chart<'_>> = Vec::new();
-    if !model.rounds.is_empty() {
-        charts.push(Chart {
-            name: "coverage",
-            draw: Box::new(move |c| on!(c, r => coverage(r, model, &f.progress))),
-        });
-    }
-    charts.push(Chart {
-        name: "queues",
-        draw: Box::new(move |c| on!(c, r => queues(r, model, &f.series))),
-    });
-    if !f.wait_bins.is_empty() {
-        charts.push(Chart {
-            name: "waits",
-            draw: Box::new(move |c| on!(c, r => distribution(r, &f.wait_bins, "Wait in the queue", "wait (minutes)"))),
-        });
-    }
-    charts.push(Chart {
-        name: "staff",
-        draw: Box::new(move |c| on!(c, r => staff(r, model, &f.progress))),
-    });
-    if !model.labs.is_empty() {
-        charts.push(Chart {
-            name: "labs",
-            draw: Box::new(move |c| on!(c, r => labs(r, model, &f.labs))),
-        });
-        if !f.turnaround_bins.is_empty() {
-            charts.push(Chart {
-                name: "turnaround",
-                draw: Box::new(move |c| {
-                    on!(c, r => distribution(r, &f.turnaround_bins, "From swab to result", "hours after the swab"))
-                }),
-            });
-        }
-    }
     let mut files = Vec::new();
-    for chart in &charts {
-        let svg = dir.join(format!("{}.svg", chart.name));
-        {
-            let canvas = Canvas::Svg(SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area());
-            (chart.draw)(&canvas)?;
-            on!(&canvas, r => r.present().map_err(err))?;
+    if !model.rounds.is_empty() {
+        files.push(both!(dir, "coverage", |r| coverage(&r, model, &f.progress)));
+    }
+    files.push(both!(dir, "queues", |r| queues(&r, model, &f.series)));
+    if !f.wait_bins.is_empty() {
+        let (title, x) = ("Wait in the queue", "wait (minutes)");
+        files.push(both!(dir, "waits", |r| distribution(
+            &r,
+            &f.wait_bins,
+            title,
+            x
+        )));
+    }
+    files.push(both!(dir, "staff", |r| staff(&r, model, &f.progress)));
+    if !model.labs.is_empty() {
+        files.push(both!(dir, "labs", |r| labs(&r, model, &f.labs)));
+        if !f.turnaround_bins.is_empty() {
+            let (title, x) = ("From swab to result", "hours after the swab");
+            files.push(both!(dir, "turnaround", |r| distribution(
+                &r,
+                &f.turnaround_bins,
+                title,
+                x
+            )));
         }
-        let png = dir.join(format!("{}.png", chart.name));
-        {
-            let canvas = Canvas::Png(BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area());
-            (chart.draw)(&canvas)?;
-            on!(&canvas, r => r.present().map_err(err))?;
-        }
-        files.push(chart.name.to_string());
     }
     Ok(files)
 }
@@ -445,19 +417,7 @@ pub fn write_overlays(dir: &Path, overlays: &[Overlay]) -> Result<Vec<String>> {
     register_font();
     let mut out = Vec::new();
     for o in overlays {
-        let svg = dir.join(format!("{}.svg", o.name));
-        {
-            let root = SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area();
-            overlay(&root, o)?;
-            root.present().map_err(err)?;
-        }
-        let png = dir.join(format!("{}.png", o.name));
-        {
-            let root = BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area();
-            overlay(&root, o)?;
-            root.present().map_err(err)?;
-        }
-        out.push(o.name.to_string());
+        out.push(both!(dir, o.name, |r| overlay(&r, o)));
     }
     Ok(out)
 }
@@ -547,30 +507,10 @@ pub fn write_sweep_charts(dir: &Path, bands: &[Bands], heats: &[Heat]) -> Result
     register_font();
     let mut out = Vec::new();
     for b in bands {
-        let svg = dir.join(format!("{}.svg", b.name));
-        band_chart(
-            &SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area(),
-            b,
-        )?;
-        let png = dir.join(format!("{}.png", b.name));
-        band_chart(
-            &BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area(),
-            b,
-        )?;
-        out.push(b.name.clone());
+        out.push(both!(dir, &b.name, |r| band_chart(&r, b)));
     }
     for h in heats {
-        let svg = dir.join(format!("{}.svg", h.name));
-        heat_chart(
-            &SVGBackend::new(&svg, (WIDTH, HEIGHT)).into_drawing_area(),
-            h,
-        )?;
-        let png = dir.join(format!("{}.png", h.name));
-        heat_chart(
-            &BitMapBackend::new(&png, (WIDTH, HEIGHT)).into_drawing_area(),
-            h,
-        )?;
-        out.push(h.name.clone());
+        out.push(both!(dir, &h.name, |r| heat_chart(&r, h)));
     }
     Ok(out)
 }
@@ -591,7 +531,7 @@ fn band_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Bands) -> R
         (a.min(p.1 - half(p)), z.max(p.1 + half(p)))
     });
     if !x0.is_finite() || !y0.is_finite() {
-        return root.present().map_err(err);
+        return Ok(());
     }
     let pad = ((x1 - x0) * 0.05).max(0.5);
     let ypad = ((y1 - y0) * 0.1).max(1e-6);
@@ -636,8 +576,7 @@ fn band_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Bands) -> R
             )
             .map_err(err)?;
     }
-    legend(&mut chart)?;
-    root.present().map_err(err)
+    legend(&mut chart)
 }
 
 fn heat_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heat) -> Result<()> {
@@ -702,7 +641,7 @@ fn heat_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heat) -> Re
                 .map_err(err)?;
         }
     }
-    root.present().map_err(err)
+    Ok(())
 }
 
 /// The label of the cell whose centre is at `v` (`k + 0.5`), empty elsewhere.
