@@ -1,10 +1,11 @@
-//! The event queue: a 4-ary heap ordered by (time, insertion sequence).
+//! The event queue: a 4-ary heap ordered by (time, event class, insertion sequence).
 //!
 //! Four children per node halve the depth of a binary heap, which matters when millions of
 //! call-ups are pending (city scale); measured in docs/performance.md.
 //!
-//! Equal times keep FIFO order through the sequence number, so a run is a pure function of
-//! (scenario, seed), whatever the heap's internal layout.
+//! At equal times a lower class comes first (staff changes before everything else, so that all
+//! the changes of one instant can be taken together), then FIFO order through the sequence
+//! number, so a run is a pure function of (scenario, seed), whatever the heap's layout.
 
 use std::cmp::Ordering;
 
@@ -13,7 +14,8 @@ use dary_heap::QuaternaryHeap;
 use crate::time::SimTime;
 
 struct Entry<E> {
-    /// `time << 64 | sequence`: one integer comparison orders by time, then by insertion.
+    /// `time << 64 | class << 56 | sequence`: one integer comparison orders by time, class,
+    /// then insertion.
     key: u128,
     event: E,
 }
@@ -36,7 +38,10 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// A priority queue of events by (time, insertion order).
+/// Bits of the key below the class: 2^56 insertions (7 × 10^16) before the sequence wraps.
+const SEQ_BITS: u32 = 56;
+
+/// A priority queue of events by (time, class, insertion order).
 pub struct EventQueue<E> {
     heap: QuaternaryHeap<Entry<E>>,
     seq: u64,
@@ -52,12 +57,31 @@ impl<E> Default for EventQueue<E> {
 }
 
 impl<E> EventQueue<E> {
-    /// Schedules `event` at `time`.
+    /// Schedules `event` at `time` in class 1 (after class 0 at the same time).
     #[inline]
     pub fn push(&mut self, time: SimTime, event: E) {
-        let key = (u128::from(time.0) << 64) | u128::from(self.seq);
+        self.push_class(time, 1, event);
+    }
+
+    /// Schedules `event` at `time` in `class` (lower classes first at equal times).
+    #[inline]
+    pub fn push_class(&mut self, time: SimTime, class: u8, event: E) {
+        let key = (u128::from(time.0) << 64)
+            | (u128::from(class) << SEQ_BITS)
+            | u128::from(self.seq & ((1 << SEQ_BITS) - 1));
         self.seq += 1;
         self.heap.push(Entry { key, event });
+    }
+
+    /// Removes and returns the earliest event if it is at exactly `time` in `class`.
+    #[inline]
+    pub fn pop_if(&mut self, time: SimTime, class: u8) -> Option<E> {
+        let first = self.heap.peek()?;
+        let (t, c) = ((first.key >> 64) as u64, (first.key >> SEQ_BITS) as u8);
+        if t != time.0 || c != class {
+            return None;
+        }
+        self.heap.pop().map(|e| e.event)
     }
 
     /// Removes and returns the earliest event if it is before `limit`.
@@ -103,6 +127,19 @@ mod tests {
             expected.sort();
             prop_assert_eq!(out, expected);
         }
+    }
+
+    #[test]
+    fn lower_class_first_at_equal_times() {
+        let mut q = EventQueue::default();
+        q.push(SimTime(5), 'a');
+        q.push_class(SimTime(5), 0, 'b');
+        q.push_class(SimTime(4), 1, 'c');
+        assert_eq!(q.pop_before(SimTime(10)), Some((SimTime(4), 'c')));
+        assert_eq!(q.pop_if(SimTime(5), 1), None);
+        assert_eq!(q.pop_if(SimTime(5), 0), Some('b'));
+        assert_eq!(q.pop_if(SimTime(5), 0), None);
+        assert_eq!(q.pop_before(SimTime(10)), Some((SimTime(5), 'a')));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! desks that finish their people after a crew's time, slow-down late in a stint, reserves.
 
 use super::{Event, Observer, Sim};
-use crate::model::{CrewChange, Model, Place, SiteId, TeamId};
+use crate::model::{Change, CrewChange, Model, Place, SiteId, TeamId};
 use crate::scenario::Role;
 use crate::time::{SimDuration, SimTime};
 
@@ -23,6 +23,20 @@ pub(super) struct CrewState {
 pub(super) struct TeamState {
     cursor: usize,
     crews: Vec<CrewState>,
+}
+
+/// Queue class of rota changes: before every other event of the same instant.
+const ROTA_CLASS: u8 = 0;
+
+/// What the rota changes of one instant touched.
+#[derive(Default)]
+struct Touched {
+    /// (site, role) whose people on duty changed.
+    sites: Vec<(usize, Role)>,
+    /// Some crew came on duty (reserves may be sent).
+    arrivals: bool,
+    /// Courier and lab teams that changed.
+    chain_teams: Vec<usize>,
 }
 
 pub(super) fn team_states(m: &Model) -> Vec<TeamState> {
@@ -79,15 +93,59 @@ impl<O: Observer> Sim<'_, O> {
     fn schedule_rota(&mut self, t: usize) {
         let rota = &self.m.rotas[self.m.teams[t].rota];
         if let Some(ch) = rota.changes.get(self.teams[t].cursor) {
-            self.queue.push(ch.t, Event::Rota { team: t as u32 });
+            self.queue
+                .push_class(ch.t, ROTA_CLASS, Event::Rota { team: t as u32 });
         }
     }
 
-    pub(super) fn rota_change(&mut self, t: usize) {
-        let rota = &self.m.rotas[self.m.teams[t].rota];
-        let ch = rota.changes[self.teams[t].cursor];
-        self.teams[t].cursor += 1;
+    /// Every rota change of this instant, of every team, takes effect together: crews come and
+    /// go first, then each site touched recomputes its desks once. A handover without overlap
+    /// or gap therefore never counts both crews on duty, not even for an instant.
+    pub(super) fn rota_change(&mut self, first: usize) {
+        let mut touched = Touched::default();
+        self.team_changes(first, &mut touched);
+        while let Some(Event::Rota { team }) = self.queue.pop_if(self.now, ROTA_CLASS) {
+            self.events += 1;
+            self.team_changes(team as usize, &mut touched);
+        }
+        touched.sites.sort_unstable();
+        touched.sites.dedup();
+        for &(s, role) in &touched.sites {
+            let on_duty = self.sites[s].on_duty[role as usize];
+            self.obs
+                .staff_changed(self.now, SiteId(s as u32), role, on_duty);
+        }
+        let mut last = usize::MAX;
+        for &(s, _) in &touched.sites {
+            if s != last {
+                last = s;
+                self.sites[s].staffed = self.staffed(s);
+                self.update_desks(s);
+            }
+        }
+        if touched.arrivals {
+            self.dispatch_reserves();
+        }
+        touched.chain_teams.sort_unstable();
+        touched.chain_teams.dedup();
+        for t in touched.chain_teams {
+            self.chain_staff_changed(t);
+        }
+    }
+
+    /// Applies team `t`'s changes at this instant; sites are settled by the caller.
+    fn team_changes(&mut self, t: usize, touched: &mut Touched) {
+        let rota = self.m.teams[t].rota;
+        while let Some(&ch) = self.m.rotas[rota].changes.get(self.teams[t].cursor)
+            && ch.t == self.now
+        {
+            self.teams[t].cursor += 1;
+            self.crew_change(t, ch, touched);
+        }
         self.schedule_rota(t);
+    }
+
+    fn crew_change(&mut self, t: usize, ch: Change, touched: &mut Touched) {
         let crew = &mut self.teams[t].crews[ch.crew as usize];
         crew.on = ch.kind.on();
         crew.generation = crew.generation.wrapping_add(1);
@@ -108,19 +166,30 @@ impl<O: Observer> Sim<'_, O> {
                 crew.at.take().map(|s| s as usize).into_iter().collect()
             }
         };
+        let role = team.role;
         for s in sites {
-            self.set_present(s, t, ch.crew, ch.kind.on());
+            self.mark_present(s, t, ch.crew, ch.kind.on());
+            touched.sites.push((s, role));
         }
-        if ch.kind == CrewChange::ShiftStart || ch.kind == CrewChange::BreakEnd {
-            self.dispatch_reserves();
-        }
-        if matches!(team.role, Role::Courier | Role::Lab) {
-            self.chain_staff_changed(t);
+        touched.arrivals |= matches!(ch.kind, CrewChange::ShiftStart | CrewChange::BreakEnd);
+        if matches!(role, Role::Courier | Role::Lab) {
+            touched.chain_teams.push(t);
         }
     }
 
-    /// A crew comes on (or goes off) duty at site `s`.
+    /// A crew comes on (or goes off) duty at site `s` and the site recomputes its desks.
     fn set_present(&mut self, s: usize, t: usize, crew: u32, on: bool) {
+        self.mark_present(s, t, crew, on);
+        let role = self.m.teams[t].role;
+        let on_duty = self.sites[s].on_duty[role as usize];
+        self.obs
+            .staff_changed(self.now, SiteId(s as u32), role, on_duty);
+        self.sites[s].staffed = self.staffed(s);
+        self.update_desks(s);
+    }
+
+    /// Counts a crew in (or out) at site `s`, without recomputing the desks.
+    fn mark_present(&mut self, s: usize, t: usize, crew: u32, on: bool) {
         let team = &self.m.teams[t];
         let role = team.role as usize;
         let st = &mut self.sites[s];
@@ -134,11 +203,6 @@ impl<O: Observer> Sim<'_, O> {
                 .retain(|&(pt, pc, _)| (pt, pc) != (t as u32, crew));
             st.overtime.push((t as u32, crew, self.now));
         }
-        let on_duty = self.sites[s].on_duty[role];
-        self.obs
-            .staff_changed(self.now, SiteId(s as u32), team.role, on_duty);
-        self.sites[s].staffed = self.staffed(s);
-        self.update_desks(s);
     }
 
     /// Crews that left while desks closed for lack of staff were busy: once every such desk has
