@@ -8,11 +8,10 @@ use std::time::Instant;
 
 use anyhow::{Context, anyhow};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use sha2::{Digest, Sha256};
 
 use crate::cli::{Cli, Command, RunArgs};
 use swabsim::model::Model;
-use swabsim::report::{self, Manifest, RunDir, RunDirError};
+use swabsim::report::{self, Kind, Manifest, RunDir, RunDirError};
 use swabsim::runner::{self, Replication, mean_ci95};
 use swabsim::scenario::{self, Loaded, default_out_dir};
 
@@ -22,6 +21,8 @@ pub enum Failure {
     Input(anyhow::Error),
     /// The run failed: exit code 3.
     Run(anyhow::Error),
+    /// Standard output was closed by its reader (`swabsim validate … | head`): stop quietly.
+    Quiet,
 }
 
 impl Failure {
@@ -30,13 +31,47 @@ impl Failure {
         match self {
             Failure::Input(_) => 1,
             Failure::Run(_) => 3,
+            Failure::Quiet => 0,
         }
     }
 
-    /// The message with its chain of causes.
+    /// The message with its chain of causes (empty for a quiet stop).
     pub fn message(&self) -> String {
-        let (Failure::Input(e) | Failure::Run(e)) = self;
-        format!("{e:#}")
+        match self {
+            Failure::Input(e) | Failure::Run(e) => format!("{e:#}"),
+            Failure::Quiet => String::new(),
+        }
+    }
+}
+
+/// Writes `text` and a newline to standard output. A closed pipe stops the command quietly;
+/// any other write error is a failed run (exit code 3), never a panic.
+pub fn say(text: impl std::fmt::Display) -> Result<(), Failure> {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{text}")
+        .and_then(|()| out.flush())
+        .map_err(|e| {
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                Failure::Quiet
+            } else {
+                Failure::Run(anyhow!("cannot write to standard output: {e}"))
+            }
+        })
+}
+
+/// Writes a line to standard error; a closed standard error is ignored.
+pub fn warn(text: impl std::fmt::Display) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{text}");
+}
+
+/// An output-directory problem: the user's to fix (exit 1) unless the file system failed.
+fn dir_failure(e: RunDirError) -> Failure {
+    if e.is_input() {
+        Failure::Input(anyhow!(e))
+    } else {
+        Failure::Run(anyhow!(e))
     }
 }
 
@@ -74,32 +109,22 @@ fn compare(
     let data = swabsim::compare::load_runs(runs, allow_different)
         .map_err(|e| Failure::Input(anyhow!(e)))?;
     let target = out.unwrap_or_else(|| PathBuf::from("output/compare"));
-    let dir = RunDir::create(&target, force).map_err(|e| match e {
-        RunDirError::Exists(_) => Failure::Input(anyhow!(e)),
-        RunDirError::Io { .. } => Failure::Run(anyhow!(e)),
-    })?;
+    let dir = RunDir::create(&target, force).map_err(dir_failure)?;
+    dir.notes().iter().for_each(warn);
     swabsim::compare::write_compare(&dir, &data)
         .with_context(|| format!("cannot write the comparison in {}", target.display()))
         .map_err(Failure::Run)?;
-    let path = dir.commit().map_err(|e| Failure::Run(anyhow!(e)))?;
-    println!("compared {} runs: {}", data.len(), path.display());
-    Ok(())
+    let path = dir.commit().map_err(dir_failure)?;
+    say(format!("compared {} runs: {}", data.len(), path.display()))
 }
 
 fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
     let mut failed = 0;
     for path in paths {
-        match load_model(path, &[]) {
-            Ok((_, m)) => println!(
-                "ok: {} ({} areas, {} sites, {} residents, {} rounds)",
-                path.display(),
-                m.areas.len(),
-                m.sites.len(),
-                m.residents(),
-                m.rounds.len()
-            ),
-            Err(f) => {
-                eprintln!("error: {}", f.message());
+        match validate_one(path) {
+            Ok(line) => say(line)?,
+            Err(message) => {
+                warn(format!("error: {message}"));
                 failed += 1;
             }
         }
@@ -107,32 +132,64 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
     match failed {
         0 => Ok(()),
         n => Err(Failure::Input(anyhow!(
-            "{n} of {} scenario files have problems",
+            "{n} of {} files have problems",
             paths.len()
         ))),
     }
 }
 
+/// Checks one scenario or sweep file (a sweep is a file with a `[sweep]` table).
+fn validate_one(path: &Path) -> Result<String, String> {
+    let is_sweep = std::fs::read_to_string(path).is_ok_and(|text| {
+        text.parse::<toml::Table>()
+            .is_ok_and(|t| t.get("sweep").is_some_and(toml::Value::is_table))
+    });
+    if is_sweep {
+        let s = swabsim::sweep::Sweep::load(path).map_err(|e| e.to_string())?;
+        return Ok(format!(
+            "ok: {} (sweep of {} variants × {} replications = {} points)",
+            path.display(),
+            s.variants.len(),
+            s.replications,
+            s.points()
+        ));
+    }
+    let (_, m) = swabsim::load_path(path, &[]).map_err(|e| e.to_string())?;
+    Ok(format!(
+        "ok: {} ({} areas, {} sites, {} residents, {} rounds)",
+        path.display(),
+        m.areas.len(),
+        m.sites.len(),
+        m.residents(),
+        m.rounds.len()
+    ))
+}
+
 fn sweep(args: crate::cli::SweepArgs) -> Result<(), Failure> {
-    let sweep = swabsim::sweep::Sweep::load(&args.sweep).map_err(|e| Failure::Input(anyhow!(e)))?;
+    use swabsim::sweep::{self, Sweep};
+    let sweep = Sweep::load(&args.sweep).map_err(|e| Failure::Input(anyhow!(e)))?;
     let target = args.out.clone().unwrap_or_else(|| match args.shard {
         Some(s) => {
             PathBuf::from("output").join(format!("{}-shard-{}-of-{}", sweep.name, s.index, s.count))
         }
         None => default_out_dir(&sweep.name),
     });
-    let occupied = std::fs::read_dir(&target).is_ok_and(|mut d| d.next().is_some());
-    if occupied && !args.resume {
-        if !args.force {
-            return Err(Failure::Input(anyhow!(
-                "{} already holds results; pass --resume to finish that sweep, --force to start again, or --out DIR",
-                target.display()
-            )));
-        }
-        std::fs::remove_dir_all(&target)
-            .with_context(|| format!("cannot clear {}", target.display()))
-            .map_err(Failure::Run)?;
+    let (_lock, notes) = report::prepare_in_place(&target, args.force, args.resume, Kind::Sweep)
+        .map_err(|e| match e {
+            RunDirError::Exists { path, notes } => Failure::Input(anyhow!(
+                "{}{} already holds results; pass --resume to finish that sweep, --force to start again, or --out DIR to write elsewhere",
+                notes.iter().map(|n| format!("{n}; ")).collect::<String>(),
+                path.display()
+            )),
+            e => dir_failure(e),
+        })?;
+    notes.iter().for_each(warn);
+    if args.resume {
+        sweep::check_resume(&sweep, &target, args.shard).map_err(|e| Failure::Input(anyhow!(e)))?;
     }
+    sweep::write_start(&sweep, &target, args.shard)
+        .with_context(|| format!("cannot write {}", target.join("sweep.json").display()))
+        .map_err(Failure::Run)?;
     let threads = args
         .jobs
         .map(usize::from)
@@ -145,40 +202,38 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), Failure> {
     let total = args.shard.map_or(sweep.points(), |s| {
         sweep.points().div_ceil(s.count as usize)
     });
-    let bar = progress_bar(args.quiet, total as u64);
+    let bar = progress_bar(args.quiet, total as u64, "points");
     let tick = || bar.inc(1);
-    pool.install(|| swabsim::sweep::run(&sweep, &target, args.shard, &tick))
+    let note = |line: String| bar.suspend(|| warn(format!("warning: {line}")));
+    pool.install(|| sweep::run(&sweep, &target, args.shard, &tick, &note))
         .with_context(|| format!("the sweep in {} stopped", target.display()))
         .map_err(Failure::Run)?;
     bar.finish_and_clear();
     if !args.quiet {
-        println!(
+        say(format!(
             "{}: {} variants × {} replications; results in {}",
             sweep.name,
             sweep.variants.len(),
             sweep.replications,
             target.display()
-        );
+        ))?;
     }
     Ok(())
 }
 
 fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
-    let occupied = std::fs::read_dir(out).is_ok_and(|mut d| d.next().is_some());
-    if occupied && !force {
-        return Err(Failure::Input(anyhow!(
-            "{} already holds results; pass --force to replace them",
-            out.display()
-        )));
-    }
-    if occupied {
-        std::fs::remove_dir_all(out)
-            .with_context(|| format!("cannot clear {}", out.display()))
-            .map_err(Failure::Run)?;
-    }
-    swabsim::sweep::merge(shards, out).map_err(Failure::Input)?;
-    println!("merged {} shards into {}", shards.len(), out.display());
-    Ok(())
+    let path = swabsim::sweep::merge(shards, out, force).map_err(|e| {
+        if e.is_input() {
+            Failure::Input(anyhow!(e))
+        } else {
+            Failure::Run(anyhow!(e))
+        }
+    })?;
+    say(format!(
+        "merged {} shards into {}",
+        shards.len(),
+        path.display()
+    ))
 }
 
 /// Registers a user's font for PNG text; a file that is not a font is an input error.
@@ -197,6 +252,7 @@ fn load_font(path: Option<&Path>) -> Result<(), Failure> {
 }
 
 fn run_scenario(args: RunArgs) -> Result<(), Failure> {
+    let started = Instant::now();
     load_font(args.font.as_deref())?;
     let (loaded, mut model) = load_model(&args.scenario, &args.sets)?;
     if let Some(seed) = args.seed {
@@ -206,53 +262,48 @@ fn run_scenario(args: RunArgs) -> Result<(), Failure> {
         .out
         .clone()
         .unwrap_or_else(|| default_out_dir(&model.name));
-    let dir = RunDir::create(&target, args.force).map_err(|e| match e {
-        RunDirError::Exists(_) => Failure::Input(anyhow!(e)),
-        RunDirError::Io { .. } => Failure::Run(anyhow!(e)),
-    })?;
+    let dir = RunDir::create(&target, args.force).map_err(dir_failure)?;
+    dir.notes().iter().for_each(warn);
     let threads = args.jobs.map_or(0, usize::from);
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(threads)
         .build()
         .map_err(|e| Failure::Run(anyhow!("cannot start worker threads: {e}")))?;
     let steps = model.horizon.0.div_ceil(model.report_every.0).max(1);
-    let bar = progress_bar(args.quiet, steps * u64::from(args.replications));
+    let bar = progress_bar(
+        args.quiet,
+        steps * u64::from(args.replications),
+        "reporting steps",
+    );
     let ticks = AtomicU64::new(0);
     let tick = || {
         let n = ticks.fetch_add(1, Ordering::Relaxed) + 1;
-        if n % 16 == 0 {
+        if n.is_multiple_of(16) {
             bar.set_position(n);
         }
     };
-    let started = Instant::now();
     let reps = pool
         .install(|| runner::run_all(&model, args.replications, args.trace, &tick))
         .map_err(|e| Failure::Run(anyhow!(e)))?;
-    let wall = started.elapsed().as_secs_f64();
     bar.finish_and_clear();
-    let manifest = manifest(
-        &args,
-        &loaded,
-        &model,
-        &reps,
-        wall,
-        pool.current_num_threads(),
-    )?;
-    write_run(dir, &model, &reps, manifest).map_err(Failure::Run)?;
+    let threads = pool.current_num_threads();
+    let manifest = manifest(&args, &loaded, &model, &reps, threads);
+    write_run(dir, &model, &reps, manifest, started)?;
     if !args.quiet {
-        print_summary(&model, &reps, &target);
+        say(summary_text(&model, &reps, &target))?;
     }
     Ok(())
 }
 
-fn progress_bar(quiet: bool, total: u64) -> ProgressBar {
+fn progress_bar(quiet: bool, total: u64, what: &str) -> ProgressBar {
     if quiet || !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template(
-        "{spinner} simulating [{bar:30}] {pos}/{len} ({per_sec}) {elapsed}, eta {eta}",
-    ) {
+    let template = format!(
+        "{{spinner}} simulating [{{bar:30}}] {{pos}}/{{len}} {what} ({{per_sec}}) {{elapsed}}, eta {{eta}}"
+    );
+    if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
@@ -263,17 +314,12 @@ fn manifest(
     loaded: &Loaded,
     model: &Model,
     reps: &[Replication],
-    wall: f64,
     threads: usize,
-) -> Result<Manifest, Failure> {
-    let bytes = std::fs::read(&args.scenario)
-        .with_context(|| format!("cannot read {}", args.scenario.display()))
-        .map_err(Failure::Input)?;
-    let hash = Sha256::digest(&bytes);
-    Ok(Manifest {
+) -> Manifest {
+    Manifest {
         swabsim_version: env!("CARGO_PKG_VERSION").to_string(),
         scenario_file: args.scenario.display().to_string(),
-        scenario_sha256: hash.iter().map(|b| format!("{b:02x}")).collect(),
+        scenario_sha256: loaded.source.sha256.clone(),
         sets: args
             .sets
             .iter()
@@ -286,28 +332,36 @@ fn manifest(
         events_processed: reps.iter().map(|r| r.events).collect(),
         peak_people: reps.iter().map(|r| r.peak_people).collect(),
         peak_tubes: reps.iter().map(|r| r.peak_tubes).collect(),
-        wall_time_s: wall,
+        wall_time_s: 0.0,
         threads,
         files: Vec::new(),
-    })
+    }
 }
 
+/// Writes the tables, charts and page, then the manifest (whose wall time covers the whole
+/// command up to that moment), then moves the directory into place.
 fn write_run(
     dir: RunDir,
     model: &Model,
     reps: &[Replication],
     mut manifest: Manifest,
-) -> anyhow::Result<PathBuf> {
+    started: Instant,
+) -> Result<PathBuf, Failure> {
     let path = dir.path().to_path_buf();
     let mut files = report::write_tables(&path, model, reps)
-        .with_context(|| format!("cannot write the results for {}", dir.target().display()))?;
+        .with_context(|| format!("cannot write the results for {}", dir.target().display()))
+        .map_err(Failure::Run)?;
     files.push("manifest.json".into());
     manifest.files = files;
-    report::write_manifest(&path, &manifest).context("cannot write manifest.json")?;
-    Ok(dir.commit()?)
+    manifest.wall_time_s = started.elapsed().as_secs_f64();
+    report::write_manifest(&path, &manifest)
+        .context("cannot write manifest.json")
+        .map_err(Failure::Run)?;
+    dir.commit().map_err(dir_failure)
 }
 
-fn print_summary(model: &Model, reps: &[Replication], target: &Path) {
+/// The summary printed after a run.
+fn summary_text(model: &Model, reps: &[Replication], target: &Path) -> String {
     let fig = |name: &str| {
         let xs: Vec<f64> = reps
             .iter()
@@ -334,44 +388,66 @@ fn print_summary(model: &Model, reps: &[Replication], target: &Path) {
         }
     };
     let r = reps.len();
-    println!(
-        "{} — {} replication{}, seed {}",
-        model.title,
-        r,
-        if r == 1 { "" } else { "s (mean ± 95% CI)" },
-        model.seed
-    );
-    println!(
-        "  residents        {} × {} rounds",
-        model.residents(),
-        model.rounds.len()
-    );
-    println!("  tested           {}", show("tested", " at sites", 0));
+    let mut lines = vec![
+        format!(
+            "{} — {} replication{}, seed {}",
+            model.title,
+            r,
+            if r == 1 { "" } else { "s (mean ± 95% CI)" },
+            model.seed
+        ),
+        format!(
+            "  residents        {} × {} rounds",
+            model.residents(),
+            model.rounds.len()
+        ),
+        format!("  tested           {}", show("tested", " at sites", 0)),
+    ];
     let homes = model
         .teams
         .iter()
         .any(|t| matches!(t.place, swabsim::model::Place::Homes(_)));
     if homes {
-        println!(
+        lines.push(format!(
             "                   {}",
             show("tested_at_home", " at home", 0)
-        );
+        ));
     }
-    println!("  coverage         {}", show("coverage", "", 4));
-    println!(
-        "  hours to 95%     {}",
-        show("hours_to_95pct", " h (slowest round)", 2)
-    );
-    println!("  wait p95         {}", show("wait_p95_min", " min", 1));
-    println!("  longest queue    {}", show("longest_queue", " people", 0));
-    println!("  gave up          {}", show("gave_up", "", 0));
+    if let Some(deadline) = model.deadline {
+        lines.push(format!(
+            "  by the deadline  {} of residents tested within {deadline} of each round's start (slowest round)",
+            show("coverage_at_deadline", "", 4)
+        ));
+    }
+    lines.push(format!("  coverage         {}", show("coverage", "", 4)));
+    if let Some(cap) = model.turnout_cap().filter(|c| *c < 1.0) {
+        lines.push(format!(
+            "                   turnout caps coverage at {cap:.4}: the rest are never called to come"
+        ));
+    }
+    lines.extend([
+        format!(
+            "  hours to 95%     {}",
+            show("hours_to_95pct", " h (slowest round)", 2)
+        ),
+        format!("  wait p95         {}", show("wait_p95_min", " min", 1)),
+        format!("  longest queue    {}", show("longest_queue", " people", 0)),
+        format!("  gave up          {}", show("gave_up", "", 0)),
+    ]);
     if !model.labs.is_empty() {
-        println!("  tubes            {}", show("tubes", "", 0));
-        println!(
-            "  result p95       {}",
-            show("turnaround_p95_h", " h after the swab", 1)
-        );
-        println!("  positives found  {}", show("positives_found", "", 0));
+        lines.extend([
+            format!("  tubes            {}", show("tubes", "", 0)),
+            format!(
+                "  result p95       {}",
+                show("turnaround_p95_h", " h after the swab", 1)
+            ),
+            format!(
+                "  no result yet    {}",
+                show("swabs_pending", " swabs at the end", 0)
+            ),
+            format!("  positives found  {}", show("positives_found", "", 0)),
+        ]);
     }
-    println!("  results          {}", target.display());
+    lines.push(format!("  results          {}", target.display()));
+    lines.join("\n")
 }

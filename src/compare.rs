@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use crate::report::charts::{HEIGHT, Overlay, WIDTH, write_overlays};
-use crate::report::{RunDir, escape, fmt_real};
+use crate::report::{RunDir, escape, fmt_real, text_cell};
 
 /// Why runs cannot be compared.
 #[derive(Debug, thiserror::Error)]
@@ -185,7 +185,8 @@ pub fn load_runs(dirs: &[PathBuf], allow_different: bool) -> Result<Vec<RunData>
     Ok(runs)
 }
 
-/// Writes `compare.csv`, the overlaid charts and `index.html` into the directory `out`.
+/// Writes `compare.csv`, the overlaid charts, `index.html` and `manifest.json` (which lists
+/// them, so that `--force` can tell the directory is swabsim's) into the directory `out`.
 pub fn write_compare(out: &RunDir, runs: &[RunData]) -> std::io::Result<Vec<String>> {
     let dir = out.path();
     write_table(&dir.join("compare.csv"), runs)?;
@@ -199,6 +200,15 @@ pub fn write_compare(out: &RunDir, runs: &[RunData]) -> std::io::Result<Vec<Stri
             .iter()
             .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")]),
     );
+    files.push("manifest.json".to_string());
+    let manifest = serde_json::json!({
+        "swabsim_version": env!("CARGO_PKG_VERSION"),
+        "kind": "compare",
+        "runs": runs.iter().map(|r| r.dir.display().to_string()).collect::<Vec<_>>(),
+        "files": files,
+    });
+    let text = serde_json::to_string_pretty(&manifest).map_err(std::io::Error::other)?;
+    std::fs::write(dir.join("manifest.json"), text + "\n")?;
     Ok(files)
 }
 
@@ -207,11 +217,11 @@ fn write_table(path: &Path, runs: &[RunData]) -> std::io::Result<()> {
     let first = &runs[0];
     let mut header = vec!["figure".to_string()];
     for r in runs {
-        header.push(r.label.clone());
-        header.push(format!("{}_ci95", r.label));
+        header.push(text_cell(&r.label).into_owned());
+        header.push(text_cell(&format!("{}_ci95", r.label)).into_owned());
     }
     for r in &runs[1..] {
-        header.push(format!("{}_minus_{}", r.label, first.label));
+        header.push(text_cell(&format!("{}_minus_{}", r.label, first.label)).into_owned());
     }
     w.write_record(&header).map_err(std::io::Error::other)?;
     for (figure, base, _) in &first.figures {

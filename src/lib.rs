@@ -38,8 +38,11 @@ use std::path::Path;
 use model::Model;
 use scenario::{Loaded, ScenarioError, SetOverride, Source};
 
-/// Reads a scenario file, applies overrides, parses and validates it.
+/// Reads a scenario file (`-`: standard input), applies overrides, parses and validates it.
 pub fn load_path(path: &Path, sets: &[SetOverride]) -> Result<(Loaded, Model), ScenarioError> {
+    if path == Path::new("-") {
+        return build(Source::from_stdin(sets)?);
+    }
     build(Source::from_path(path, sets)?)
 }
 

@@ -7,11 +7,11 @@ use clap::Parser;
 
 fn main() {
     let cli = cli::Cli::parse();
-    match app::run(cli) {
-        Ok(()) => {}
-        Err(failure) => {
-            eprintln!("error: {}", failure.message());
-            std::process::exit(failure.exit_code());
+    if let Err(failure) = app::run(cli) {
+        let message = failure.message();
+        if !message.is_empty() {
+            app::warn(format!("error: {message}"));
         }
+        std::process::exit(failure.exit_code());
     }
 }

@@ -785,7 +785,7 @@ impl<'m, O: Observer> Sim<'m, O> {
     fn post_freed(&mut self, s: usize, slot: usize) {
         let stages = self.sites[s].stages as usize;
         let mut free = slot;
-        while free % stages > 0 {
+        while !free.is_multiple_of(stages) {
             let prev = free - 1;
             if !self.sites[s].blocked[prev] {
                 return;

@@ -293,6 +293,19 @@ impl Model {
         (self.start.millis_of_day + t.0) % DAY
     }
 
+    /// The coverage that turnout allows: the residents-weighted share who come when called,
+    /// over the areas with call-ups (`None` without any).
+    pub fn turnout_cap(&self) -> Option<f64> {
+        let (mut coming, mut all) = (0.0, 0.0);
+        for a in &self.areas {
+            if matches!(a.arrivals, Arrivals::CallUp(_)) {
+                coming += f64::from(a.residents) * a.turnout;
+                all += f64::from(a.residents);
+            }
+        }
+        (all > 0.0).then(|| coming / all)
+    }
+
     /// Total residents over the areas with call-ups (one round).
     pub fn residents(&self) -> u64 {
         self.areas
@@ -351,14 +364,11 @@ impl Check {
     }
 
     fn name(&mut self, name: &str, path: KeyPath, key: &str) {
-        if name.trim().is_empty()
-            || name.contains(['.', '/', '\\', '"'])
-            || name.chars().any(char::is_control)
-        {
+        if let Some(message) = crate::scenario::name_problem(name) {
             self.push(
                 path,
                 key,
-                format!("`{name}` cannot be used as a name: names must not be empty or contain `.`, `/`, `\\` or quotes"),
+                message,
                 "use letters, digits, `-` and `_`, e.g. \"east-gate\" (Chinese names are fine)",
             );
         }

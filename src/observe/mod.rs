@@ -12,7 +12,7 @@ mod timeweighted;
 mod trace;
 
 pub use chain::{LabRow, TubeRow};
-pub use stats::{ConservationError, ProgressRow, RunFigures, SeriesRow, Stats};
+pub use stats::{ConservationError, ProgressRow, RunFigures, SUMMARY_COLUMNS, SeriesRow, Stats};
 pub use timeweighted::{StepFigures, TimeWeighted};
 pub use trace::{Outcome, Trace, TraceRow};
 

@@ -88,7 +88,10 @@ pub fn write_sites(path: &Path, model: &Model, reps: &[Replication]) -> std::io:
     rec(&mut w, &header)?;
     for r in reps {
         for (s, row) in r.figures.sites.iter().enumerate() {
-            let mut out = vec![r.index.to_string(), model.sites[s].name.clone()];
+            let mut out = vec![
+                r.index.to_string(),
+                text_cell(&model.sites[s].name).into_owned(),
+            ];
             out.extend(row.0.iter().map(|(_, c)| fmt_cell(*c)));
             out.push(kind_name(model.sites[s].kind).to_string());
             rec(&mut w, &out)?;
@@ -156,7 +159,7 @@ pub fn write_series(path: &Path, model: &Model, reps: &[Replication]) -> std::io
                     r.index.to_string(),
                     fmt_real(row.t.hours()),
                     model.start.plus(row.t).to_string(),
-                    model.sites[row.site.0 as usize].name.clone(),
+                    text_cell(&model.sites[row.site.0 as usize].name).into_owned(),
                     row.queue.to_string(),
                     fmt_real(row.queue_mean),
                     row.queue_max.to_string(),
@@ -174,6 +177,18 @@ pub fn write_series(path: &Path, model: &Model, reps: &[Replication]) -> std::io
         }
     }
     done(w)
+}
+
+/// A text cell that a spreadsheet shows as text: a name beginning with `=`, `+`, `-`, `@`, a tab
+/// or a carriage return would be read as a formula (OWASP's CSV injection), so it gets a leading
+/// `'`, which spreadsheets hide. Text that reads as a number is left as it is.
+pub fn text_cell(text: &str) -> std::borrow::Cow<'_, str> {
+    let risky = text.starts_with(['=', '+', '-', '@', '\t', '\r']);
+    if risky && text.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{text}"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 fn kind_name(kind: SiteKind) -> &'static str {
@@ -206,10 +221,10 @@ pub fn write_staff(path: &Path, model: &Model, reps: &[Replication]) -> std::io:
             let t = &model.teams[*team];
             let mut out = vec![
                 r.index.to_string(),
-                t.name.clone(),
+                text_cell(&t.name).into_owned(),
                 (crew + 1).to_string(),
                 role_name(t.role).to_string(),
-                model.rotas[t.rota].name.clone(),
+                text_cell(&model.rotas[t.rota].name).into_owned(),
             ];
             out.extend(row.0.iter().map(|(_, c)| fmt_cell(*c)));
             rec(&mut w, &out)?;
@@ -252,14 +267,14 @@ pub fn write_trace(path: &Path, model: &Model, reps: &[Replication]) -> std::io:
                 &mut w,
                 &[
                     r.index.to_string(),
-                    model.areas[t.who.area.0 as usize].name.clone(),
+                    text_cell(&model.areas[t.who.area.0 as usize].name).into_owned(),
                     if t.who.round == WALK_IN {
                         "walk-in".into()
                     } else {
                         (t.who.round + 1).to_string()
                     },
                     t.who.priority.to_string(),
-                    model.sites[t.site.0 as usize].name.clone(),
+                    text_cell(&model.sites[t.site.0 as usize].name).into_owned(),
                     t.desk.map_or(String::new(), |d| (d + 1).to_string()),
                     minutes(t.visit.set_off),
                     minutes(t.visit.first_arrival),

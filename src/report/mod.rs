@@ -12,10 +12,11 @@ mod rundir;
 
 pub use chainout::{write_distributions, write_labs, write_progress, write_tubes};
 pub use csvout::{
-    fmt_real, write_rounds, write_series, write_sites, write_staff, write_summary, write_trace,
+    fmt_real, text_cell, write_rounds, write_series, write_sites, write_staff, write_summary,
+    write_trace,
 };
 pub use page::escape;
-pub use rundir::{RunDir, RunDirError};
+pub use rundir::{Kind, OutputLock, RunDir, RunDirError, not_ours, prepare_in_place, recover};
 
 use std::path::Path;
 

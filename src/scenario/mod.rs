@@ -129,6 +129,9 @@ pub struct Source {
     pub text: String,
     /// The overrides applied, in order.
     pub sets: Vec<SetOverride>,
+    /// SHA-256 (hex) of the bytes that were read, before overrides: a scenario read from a pipe
+    /// is hashed as read, never read twice.
+    pub sha256: String,
 }
 
 /// A parsed scenario together with its source.
@@ -158,8 +161,29 @@ impl Source {
         Source::from_str(&file, &text, sets)
     }
 
+    /// The scenario named `-` is read from standard input.
+    pub fn from_stdin(sets: &[SetOverride]) -> Result<Source, ScenarioError> {
+        use std::io::Read as _;
+        let mut text = String::new();
+        std::io::stdin()
+            .read_to_string(&mut text)
+            .map_err(|e| ScenarioError {
+                file: "-".into(),
+                problems: vec![Located {
+                    file: "<standard input>".into(),
+                    line: 0,
+                    column: 0,
+                    key: String::new(),
+                    message: format!("cannot read the scenario from standard input: {e}"),
+                    fix: "pipe a UTF-8 TOML scenario into swabsim, or give a file".into(),
+                }],
+            })?;
+        Source::from_str("<standard input>", &text, sets)
+    }
+
     /// Uses `text` as the content of `file` and applies overrides.
     pub fn from_str(file: &str, text: &str, sets: &[SetOverride]) -> Result<Source, ScenarioError> {
+        let original = text;
         let text = apply_sets(text, sets).map_err(|msgs| ScenarioError {
             file: file.to_string(),
             problems: msgs
@@ -176,6 +200,7 @@ impl Source {
         })?;
         Ok(Source {
             file: file.to_string(),
+            sha256: sha256_hex(original.as_bytes()),
             text,
             sets: sets.to_vec(),
         })
@@ -397,6 +422,55 @@ pub fn line_col(text: &str, offset: usize) -> (usize, usize) {
     (line, col)
 }
 
+/// SHA-256 of bytes, in hex.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Longest name of a scenario, sweep or entry, in bytes.
+pub const MAX_NAME_BYTES: usize = 200;
+
+/// What is wrong with a name that becomes part of a file path or a `--set` path, if anything:
+/// empty, a `.`, `/`, `\` or quote in it, a control character, or longer than
+/// [`MAX_NAME_BYTES`].
+pub fn name_problem(name: &str) -> Option<String> {
+    if name.trim().is_empty()
+        || name.contains(['.', '/', '\\', '"'])
+        || name.chars().any(char::is_control)
+    {
+        return Some(format!(
+            "`{}` cannot be used as a name: names must not be empty or contain `.`, `/`, `\\`, quotes or control characters",
+            name.escape_debug()
+        ));
+    }
+    if name.len() > MAX_NAME_BYTES {
+        return Some(format!(
+            "a name of {} bytes is too long: at most {MAX_NAME_BYTES} are allowed",
+            name.len()
+        ));
+    }
+    None
+}
+
+/// The candidate closest to `word`, if it is close enough to be what was meant.
+pub fn closest<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::jaro_winkler(word, c), c))
+        .filter(|(score, _)| *score >= 0.8)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, c)| c)
+}
+
+/// " (did you mean `x`?)" for the candidate closest to `word`, or nothing.
+pub fn did_you_mean<'a>(word: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
+    closest(word, candidates).map_or(String::new(), |c| format!(" (did you mean `{c}`?)"))
+}
+
 /// The directory name a scenario writes to by default.
 pub fn default_out_dir(name: &str) -> PathBuf {
     Path::new("output").join(name)
@@ -405,6 +479,21 @@ pub fn default_out_dir(name: &str) -> PathBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_and_suggestions() {
+        assert_eq!(name_problem("east-gate"), None);
+        assert_eq!(name_problem("东岳宫"), None);
+        for bad in ["", " ", "../x", "a.b", "a/b", "a\\b", "a\u{7}b"] {
+            assert!(name_problem(bad).is_some(), "{bad:?}");
+        }
+        assert!(name_problem(&"x".repeat(201)).is_some());
+        assert_eq!(
+            did_you_mean("wait_p95", ["wait_p95_min", "coverage"]),
+            " (did you mean `wait_p95_min`?)"
+        );
+        assert_eq!(did_you_mean("zzz", ["wait_p95_min", "coverage"]), "");
+    }
 
     #[test]
     fn line_and_column() {

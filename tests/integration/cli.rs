@@ -131,8 +131,20 @@ fn existing_results_are_not_overwritten_without_force() {
         "already holds results; pass --force to replace them, or --out DIR to write elsewhere",
     ));
     assert!(out.join("notes.txt").exists());
+    // --force replaces only what swabsim wrote: a file of the user's stops it.
+    run()
+        .arg("--force")
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains(
+            "holds notes.txt, which swabsim did not write, so swabsim will not replace it",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(out.join("notes.txt")).unwrap(),
+        "mine"
+    );
+    std::fs::remove_file(out.join("notes.txt")).unwrap();
     run().arg("--force").assert().success();
-    assert!(!out.join("notes.txt").exists());
     assert!(out.join("summary.csv").exists());
 }
 

@@ -7,6 +7,7 @@ mod compare;
 mod conservation;
 mod determinism;
 mod errors;
+mod files;
 mod home;
 mod memory;
 mod scale;

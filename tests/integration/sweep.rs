@@ -124,6 +124,11 @@ fn sharded_merged_resumed_and_threaded_sweeps_agree() {
     let lines: Vec<&str> = partial.lines().collect();
     let kept = lines[..12].join("\n") + "\n" + &lines[12][..20];
     std::fs::write(resumed.join("points.partial.csv"), kept).unwrap();
+    std::fs::copy(
+        tmp.path().join("one-thread/sweep.json"),
+        resumed.join("sweep.json"),
+    )
+    .unwrap();
     swabsim()
         .arg("sweep")
         .arg(&file)
@@ -166,7 +171,7 @@ fn merge_refuses_missing_and_foreign_shards() {
         .arg(tmp.path().join("m"))
         .assert()
         .code(1)
-        .stderr(predicate::str::contains("is in both"));
+        .stderr(predicate::str::contains("are the same shard (0/3)"));
 }
 
 /// Common random numbers: two variants that differ only at site B give site A the same
