@@ -258,6 +258,10 @@ fn run_scenario(args: RunArgs) -> Result<(), Failure> {
     if let Some(seed) = args.seed {
         model.seed = seed;
     }
+    let too_big = swabsim::model::size::check(&model, args.replications, &loaded.file);
+    if !too_big.is_empty() {
+        return Err(Failure::Input(anyhow!(loaded.source.locate(too_big))));
+    }
     let target = args
         .out
         .clone()

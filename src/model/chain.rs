@@ -148,7 +148,7 @@ pub(super) fn routes(
             if f.every.is_none() && f.when_waiting.is_none() {
                 c.push(path.clone(), &key, "a route needs `every` (scheduled trips) or `when_waiting` (called when tubes wait), or both", "add e.g. every = \"2h\"");
             }
-            let every = f.every.map(|d| c.duration(d.0, path.key("every"), &format!("{key}.every"), "the time between trips"));
+            let every = f.every.map(|d| c.interval(d.0, path.key("every"), &format!("{key}.every"), "the time between trips"));
             Route {
                 name: f.name.clone(),
                 sites: ids,

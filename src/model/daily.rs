@@ -91,6 +91,25 @@ impl Daily {
         })
     }
 
+    /// The mean value over a day.
+    pub fn mean(&self) -> f64 {
+        let total: f64 = self
+            .starts
+            .iter()
+            .enumerate()
+            .map(|(k, &s)| {
+                let end = self.starts.get(k + 1).copied().unwrap_or(DAY);
+                self.values[k] * (end - s) as f64
+            })
+            .sum();
+        total / DAY as f64
+    }
+
+    /// The largest value of the day.
+    pub fn max(&self) -> f64 {
+        self.values.iter().copied().fold(0.0, f64::max)
+    }
+
     /// Whether the value is the same all day.
     pub fn is_constant(&self) -> bool {
         self.changes.is_empty()

@@ -8,6 +8,7 @@
 mod chain;
 mod daily;
 mod dist;
+pub mod size;
 mod staff;
 
 pub use chain::{Lab, MAX_POOL, Route};
@@ -81,6 +82,8 @@ pub struct Round {
 pub struct Area {
     /// Name (expanded).
     pub name: String,
+    /// Index of its `[[area]]` block in the file.
+    pub block: u32,
     /// Residents.
     pub residents: u32,
     /// Households.
@@ -199,6 +202,9 @@ impl Model {
     /// Validates a parsed scenario and resolves it, or returns every problem found.
     pub fn build(file: &ScenarioFile) -> Result<Model, Vec<Problem>> {
         let mut c = Check::default();
+        if !entries_fit(&mut c, file) {
+            return Err(c.problems);
+        }
         let header = header(&mut c, file);
         let sites = sites(&mut c, &file.site);
         let index: BTreeMap<&str, SiteId> = sites
@@ -238,6 +244,7 @@ impl Model {
             );
         }
         check_staffing(&mut c, file, &sites, &teams);
+        check_staff_totals(&mut c, &sites, &teams, &rotas);
         let mut labs = chain::labs(&mut c, &file.lab);
         let mut routes = chain::routes(&mut c, &file.route, &index, &labs);
         chain::chain_staff(
@@ -258,7 +265,7 @@ impl Model {
             );
         }
         if c.problems.is_empty() {
-            let rounds = rounds(&areas);
+            let rounds = rounds(&areas, header.horizon);
             let mut sites = sites;
             for (site, route) in sites.iter_mut().zip(site_routes) {
                 site.route = route;
@@ -267,7 +274,7 @@ impl Model {
             for (area, teams) in areas.iter_mut().zip(home_teams) {
                 area.home_teams = teams;
             }
-            Ok(Model {
+            let model = Model {
                 name: header.name,
                 title: header.title,
                 start: header.start,
@@ -282,7 +289,13 @@ impl Model {
                 teams,
                 routes,
                 labs,
-            })
+            };
+            let too_big = size::check(&model, 1, file);
+            if too_big.is_empty() {
+                Ok(model)
+            } else {
+                Err(too_big)
+            }
         } else {
             Err(c.problems)
         }
@@ -314,6 +327,35 @@ impl Model {
             .map(|a| u64::from(a.residents))
             .sum()
     }
+}
+
+/// Whether the compact blocks expand to at most [`size::MAX_ENTRIES`] areas, sites and teams
+/// (checked before anything is expanded, so a file of many huge blocks is refused at once).
+fn entries_fit(c: &mut Check, file: &ScenarioFile) -> bool {
+    let total = |counts: &mut dyn Iterator<Item = Option<u32>>| -> u64 {
+        counts.map(|n| u64::from(n.unwrap_or(1))).sum()
+    };
+    let kinds = [
+        ("area", total(&mut file.area.iter().map(|a| a.count))),
+        ("site", total(&mut file.site.iter().map(|s| s.count))),
+        ("team", total(&mut file.team.iter().map(|t| t.count))),
+    ];
+    let mut fits = true;
+    for (kind, n) in kinds {
+        if n > size::MAX_ENTRIES {
+            fits = false;
+            c.push(
+                KeyPath::of(&[kind]),
+                kind,
+                format!(
+                    "the [[{kind}]] blocks stand for {n} entries, more than {}",
+                    size::MAX_ENTRIES
+                ),
+                "describe larger units, or split the scenario into several",
+            );
+        }
+    }
+    fits
 }
 
 /// Collects problems.
@@ -349,6 +391,27 @@ impl Check {
             );
         }
         v
+    }
+
+    /// An interval between repeating things: at least [`size::MIN_INTERVAL`].
+    fn interval(&mut self, d: SimDuration, path: KeyPath, key: &str, what: &str) -> SimDuration {
+        if d < size::MIN_INTERVAL {
+            self.push(
+                path,
+                key,
+                format!("{what} must be at least {}, found {d}", size::MIN_INTERVAL),
+                "give it in minutes or hours, e.g. \"15min\"",
+            );
+        }
+        d
+    }
+
+    /// A count at most `max`, e.g. desks; returns it clamped so later code stays bounded.
+    fn at_most(&mut self, v: u32, max: u32, path: KeyPath, key: &str, fix: &str) -> u32 {
+        if v > max {
+            self.push(path, key, format!("must be at most {max}, found {v}"), fix);
+        }
+        v.min(max)
     }
 
     fn duration(&mut self, d: SimDuration, path: KeyPath, key: &str, what: &str) -> SimDuration {
@@ -420,14 +483,23 @@ fn header(c: &mut Check, file: &ScenarioFile) -> HeaderModel {
         "scenario.horizon",
         "the horizon",
     );
+    if horizon > size::MAX_HORIZON {
+        c.push(
+            p.key("horizon"),
+            "scenario.horizon",
+            format!("must be at most {}, found {horizon}", size::MAX_HORIZON),
+            "a testing round lasts days: simulate it, not a year",
+        );
+    }
+    let horizon = horizon.min(size::MAX_HORIZON);
     let report_every = h.report_every.map_or(SimDuration(15 * MINUTE), |d| d.0);
-    c.duration(
+    c.interval(
         report_every,
         p.key("report_every"),
         "scenario.report_every",
         "the reporting step",
     );
-    if report_every.0 > 0 && horizon.0 / report_every.0 > MAX_STEPS {
+    if report_every >= size::MIN_INTERVAL && horizon.0 / report_every.0 > MAX_STEPS {
         c.push(
             p.key("report_every"),
             "scenario.report_every",
@@ -501,6 +573,23 @@ fn expanded_names(
             "remove `count` for a single entry, or give how many entries this block stands for",
         );
     }
+    if n > size::MAX_COUNT {
+        c.push(
+            path.key("count"),
+            &format!("{key}.count"),
+            format!("a block stands for at most {} entries, found {n}", size::MAX_COUNT),
+            "split the block into several, or describe larger units (a district instead of a building)",
+        );
+        return Vec::new();
+    }
+    if count.is_none() && template.contains('{') {
+        c.push(
+            path.key("name"),
+            &format!("{key}.name"),
+            format!("`{template}` has `{{i}}` in it, but the block has no `count`"),
+            "add `count` (how many entries the block stands for), or take `{i}` out of the name",
+        );
+    }
     let mut names = Vec::new();
     for i in 1..=n.max(1) {
         match expand(template, i) {
@@ -565,6 +654,13 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
             "give the number of desks that sample at the same time, e.g. desks = 4",
         );
     }
+    c.at_most(
+        f.desks,
+        size::MAX_DESKS,
+        path.key("desks"),
+        &format!("{key}.desks"),
+        "a site has tens of desks; model a very large site as several sites",
+    );
     if f.stage.is_empty() {
         c.push(
             path.key("stage"),
@@ -627,7 +723,13 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
                     None
                 }
                 FullAction::ComeBack => {
-                    let tries = o.tries.unwrap_or(3);
+                    let tries = c.at_most(
+                        o.tries.unwrap_or(3),
+                        size::MAX_TRIES,
+                        op.key("tries"),
+                        &format!("{key}.on_full.tries"),
+                        "people try a few times, e.g. tries = 3",
+                    );
                     if tries < 2 {
                         c.push(op.key("tries"), &format!("{key}.on_full.tries"), format!("with come-back a person needs at least 2 tries in all, found {tries}"), "count the first try too, e.g. tries = 3; or set action = \"give-up\"");
                     }
@@ -645,7 +747,7 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
     };
     Site {
         name: f.name.clone(),
-        desks: f.desks,
+        desks: f.desks.min(size::MAX_DESKS),
         hours,
         queue_capacity: f.queue_capacity,
         green_lane: f.green_lane.unwrap_or(false),
@@ -668,7 +770,7 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
         tubes: f.tubes,
         kits: f.kits,
         resupply: f.resupply.as_ref().map(|r| {
-            let every = c.duration(
+            let every = c.interval(
                 r.every.0,
                 path.key("resupply").key("every"),
                 &format!("{key}.resupply.every"),
@@ -737,6 +839,38 @@ fn check_staffing(c: &mut Check, file: &ScenarioFile, sites: &[Site], teams: &[T
     }
 }
 
+/// People who can be on duty at one site at once (every crew of every team there, and every
+/// reserve) stay within [`size::MAX_STAFF_AT_SITE`].
+fn check_staff_totals(c: &mut Check, sites: &[Site], teams: &[Team], rotas: &[Rota]) {
+    let mut at = vec![0u64; sites.len()];
+    let mut anywhere = 0u64;
+    for t in teams {
+        let people = u64::from(t.headcount) * u64::from(rotas.get(t.rota).map_or(1, |r| r.crews));
+        match &t.place {
+            Place::Sites(ids) => ids.iter().for_each(|s| at[s.0 as usize] += people),
+            Place::Pool { .. } => anywhere += people,
+            Place::Homes(_) => {}
+        }
+    }
+    if let Some((s, n)) = at
+        .iter()
+        .enumerate()
+        .map(|(s, n)| (s, n + anywhere))
+        .find(|(_, n)| *n > size::MAX_STAFF_AT_SITE)
+    {
+        c.push(
+            KeyPath::of(&["team"]),
+            "team",
+            format!(
+                "up to {n} people could be on duty at site `{}`, more than {}",
+                sites[s].name,
+                size::MAX_STAFF_AT_SITE
+            ),
+            "give each team the people of one crew at one site (headcount), not a district's",
+        );
+    }
+}
+
 /// The name of a role as written in a scenario.
 pub fn role_name(role: Role) -> &'static str {
     match role {
@@ -783,6 +917,7 @@ fn areas(
             let sites = area_sites(c, f, i, index, &path, &key);
             let mut a = Area {
                 name,
+                block: ai as u32,
                 sites,
                 ..proto.clone()
             };
@@ -890,6 +1025,18 @@ fn area(c: &mut Check, f: &AreaFile, path: &KeyPath, key: &str, horizon: SimTime
             })
         }
     };
+    if let Some(h) = f.households
+        && h > residents
+    {
+        c.push(
+            path.key("households"),
+            &format!("{key}.households"),
+            format!(
+                "{h} households for {residents} residents: a household has at least one person"
+            ),
+            "give at most as many households as residents (2-3 residents per household is usual)",
+        );
+    }
     if matches!(arrivals, Arrivals::CallUp(_)) && f.residents.is_none() {
         c.push(
             path.clone(),
@@ -900,6 +1047,7 @@ fn area(c: &mut Check, f: &AreaFile, path: &KeyPath, key: &str, horizon: SimTime
     }
     Area {
         name: f.name.clone(),
+        block: 0,
         residents,
         households: f.households.unwrap_or(0),
         sites: Vec::new(),
@@ -1029,7 +1177,13 @@ fn callup(
             "make the shares of all waves add up to at most 1",
         );
     }
-    let rounds = f.rounds.unwrap_or(1);
+    let rounds = c.at_most(
+        f.rounds.unwrap_or(1),
+        size::MAX_ROUNDS,
+        path.key("rounds"),
+        &format!("{key}.rounds"),
+        "rounds are daily at most: give the rounds within the horizon",
+    );
     if rounds == 0 {
         c.push(
             path.key("rounds"),
@@ -1048,7 +1202,7 @@ fn callup(
             );
             SimDuration::ZERO
         }
-        (_, Some(d)) => c.duration(
+        (_, Some(d)) => c.interval(
             d.0,
             path.key("round_every"),
             &format!("{key}.round_every"),
@@ -1097,6 +1251,23 @@ fn walkin(
             );
             Daily::constant(0.0)
         }
+    };
+    let highest = size::per_hour(rate.max());
+    if highest > size::MAX_RATE_PER_HOUR {
+        c.push(
+            wp.clone(),
+            &format!("{key}.walkin"),
+            format!(
+                "a rate of {highest:.0}/h is more than {:.0}/h",
+                size::MAX_RATE_PER_HOUR
+            ),
+            "give the arrivals of one stream per hour, e.g. rate = \"300/h\"; split a larger flow into several areas",
+        );
+    }
+    let rate = if highest > size::MAX_RATE_PER_HOUR {
+        Daily::constant(0.0)
+    } else {
+        rate
     };
     let begin = SimTime(w.begin.map_or(0, |d| d.0.0));
     let end = SimTime(w.end.map_or(horizon.0, |d| d.0.0));
@@ -1161,6 +1332,10 @@ fn dist(c: &mut Check, d: &Dist, path: KeyPath, key: &str) -> Sampler {
         ),
         Dist::Lognormal { mean, sd } => Sampler::lognormal(ms(mean), ms(sd)),
         Dist::Gamma { mean, sd } => Sampler::gamma(ms(mean), ms(sd)),
+        Dist::Erlang { k, .. } if *k > size::MAX_ERLANG_K => bad(
+            format!("erlang k must be at most {}, found {k}", size::MAX_ERLANG_K),
+            "a handful of phases is usual, e.g. k = 3",
+        ),
         Dist::Erlang { k, mean } if *k == 0 || mean.0.0 == 0 => bad(
             format!(
                 "erlang needs k ≥ 1 and a mean above 0, found k = {k}, mean = {}",
@@ -1193,12 +1368,15 @@ fn dist(c: &mut Check, d: &Dist, path: KeyPath, key: &str) -> Sampler {
     }
 }
 
-fn rounds(areas: &[Area]) -> Vec<Round> {
+fn rounds(areas: &[Area], horizon: SimTime) -> Vec<Round> {
     let mut rounds: Vec<Round> = Vec::new();
     for a in areas {
         if let Arrivals::CallUp(cu) = &a.arrivals {
             for r in 0..cu.rounds as usize {
                 let start = SimTime(cu.round_every.0 * r as u64);
+                if r > 0 && start >= horizon {
+                    break;
+                }
                 if rounds.len() <= r {
                     rounds.push(Round {
                         start,

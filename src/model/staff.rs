@@ -119,13 +119,19 @@ pub(super) fn rotas(
 fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: SimTime) -> Rota {
     let key = format!("rota.{}", f.name);
     c.name(&f.name, path.key("name"), &format!("{key}.name"));
-    let shift = c.duration(
+    let shift = c.interval(
         f.shift.0,
         path.key("shift"),
         &format!("{key}.shift"),
         "a shift",
     );
-    let crews = f.crews.unwrap_or(1);
+    let crews = c.at_most(
+        f.crews.unwrap_or(1),
+        super::size::MAX_CREWS,
+        path.key("crews"),
+        &format!("{key}.crews"),
+        "crews take turns: two to four are usual",
+    );
     if crews == 0 {
         c.push(
             path.key("crews"),
@@ -159,19 +165,31 @@ fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: 
             "make the gap shorter than the shift",
         );
     }
-    if every.0 == 0 {
+    if f.every.is_some() && every < super::size::MIN_INTERVAL {
         c.push(
             path.key("every"),
             &format!("{key}.every"),
-            "must be longer than 0",
+            format!(
+                "must be at least {}, found {every}",
+                super::size::MIN_INTERVAL
+            ),
             "give the time from one shift of a crew to its next, e.g. every = \"24h\"",
         );
     }
     let break_every = match (f.break_after, f.break_length) {
-        (Some(a), Some(l)) if a.0.0 > 0 => Some((a.0.0, l.0.0)),
+        (Some(a), Some(l))
+            if a.0 >= super::size::MIN_INTERVAL && l.0 >= super::size::MIN_INTERVAL =>
+        {
+            Some((a.0.0, l.0.0))
+        }
         (None, None) => None,
         _ => {
-            c.push(path.key("break_after"), &format!("{key}.break_after"), "`break_after` and `break_length` go together, and `break_after` must be longer than 0", "give both, e.g. break_after = \"3h\" and break_length = \"30min\"");
+            c.push(
+                path.key("break_after"),
+                &format!("{key}.break_after"),
+                "`break_after` and `break_length` go together, and both must be at least 1min",
+                "give both, e.g. break_after = \"3h\" and break_length = \"30min\"",
+            );
             None
         }
     };
@@ -195,7 +213,20 @@ fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: 
             "e.g. days = [1, 2] for the first two days",
         );
     }
-    if every.0 == 0 || shift.0 == 0 || crews == 0 {
+    let changes = estimated_changes(f, crews, shift, every, horizon);
+    if changes > super::size::MAX_ROTA_CHANGES as f64 {
+        c.push(
+            path.clone(),
+            &key,
+            format!(
+                "the rota would change crews about {changes:.3e} times over the horizon, more than {}",
+                super::size::MAX_ROTA_CHANGES
+            ),
+            "use fewer crews or longer shifts and breaks",
+        );
+    }
+    let min = super::size::MIN_INTERVAL;
+    if every < min || shift < min || crews == 0 || changes > super::size::MAX_ROTA_CHANGES as f64 {
         return Rota {
             name: f.name.clone(),
             crews: crews.max(1),
@@ -280,6 +311,25 @@ fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: 
         changes,
         slowdown: f.slowdown.as_ref().map(|s| (s.after.0, s.factor)),
     }
+}
+
+/// An upper bound of a rota's changes over the horizon, before they are generated: two per
+/// stint, a stint for every shift and every break in it.
+fn estimated_changes(
+    f: &RotaFile,
+    crews: u32,
+    shift: SimDuration,
+    every: SimDuration,
+    horizon: SimTime,
+) -> f64 {
+    let min = super::size::MIN_INTERVAL.0 as f64;
+    let shifts = (horizon.0 as f64 + shift.0 as f64) / (every.0 as f64).max(min) + 2.0;
+    let daily =
+        f.breaks.as_ref().map_or(0.0, |b| b.len() as f64) * (shift.0 as f64 / DAY as f64 + 1.0);
+    let timed = f
+        .break_after
+        .map_or(0.0, |a| shift.0 as f64 / (a.0.0 as f64).max(min));
+    2.0 * f64::from(crews) * shifts * (1.0 + daily + timed)
 }
 
 fn start_plus(start: CivilTime, t: i64) -> String {
@@ -445,6 +495,13 @@ pub(super) fn teams(
                 "give the people of each crew on duty, e.g. headcount = 4",
             );
         }
+        c.at_most(
+            f.headcount,
+            super::size::MAX_HEADCOUNT,
+            path.key("headcount"),
+            &format!("{key}.headcount"),
+            "give the people of one crew on duty at each site",
+        );
         for (i, name) in names.into_iter().enumerate() {
             let n = i as u32 + 1;
             let place = match (&f.sites, &f.pool, &f.areas) {

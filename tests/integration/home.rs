@@ -118,6 +118,8 @@ proptest! {
     fn door_to_door_conserves(units in 1u32..4, pool in prop::option::of(2u32..20), shift in 2u32..12,
                               households in 1u32..80, residents in 1u32..300, homebound in 0.0f64..0.3) {
         let pool = pool.map_or(String::new(), |k| format!(", pool = {k}"));
+        // A household has at least one person (the loader refuses more households).
+        let households = households.min(residents);
         let open_area = format!("\n[[area]]\nname = \"block\"\nresidents = 400\nsites = [\"point\"]\nprevalence = 0.05\nhomebound = {homebound}\ncallup = [{{ at = \"1h\", share = 1.0 }}]\n");
         let text = sealed(&open_area, &pool)
             .replace("headcount = 2", &format!("headcount = {units}"))

@@ -1,6 +1,7 @@
 //! Integration tests of swabsim: one binary, a module per behaviour.
 
 mod behaviour;
+mod bounds;
 mod chain;
 mod cli;
 mod compare;

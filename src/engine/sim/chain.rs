@@ -410,11 +410,12 @@ impl<O: Observer> Sim<'_, O> {
             return;
         };
         let c = &mut self.chain.sites[s];
+        // Stock beyond u32::MAX is as good as unlimited.
         if let Some(t) = c.tubes.as_mut() {
-            *t += tubes;
+            *t = t.saturating_add(tubes);
         }
         if let Some(k) = c.kits.as_mut() {
-            *k += kits;
+            *k = k.saturating_add(kits);
         }
         self.queue
             .push(self.now.after(every), Event::Resupply { site: s as u32 });
