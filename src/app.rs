@@ -138,6 +138,13 @@ fn validate(paths: &[PathBuf]) -> Result<(), Failure> {
     }
 }
 
+/// Prints the warnings of a loaded scenario to standard error.
+fn show_warnings(loaded: &Loaded) {
+    for w in &loaded.warnings {
+        warn(format!("warning: {w}"));
+    }
+}
+
 /// Checks one scenario or sweep file (a sweep is a file with a `[sweep]` table).
 fn validate_one(path: &Path) -> Result<String, String> {
     let is_sweep = std::fs::read_to_string(path).is_ok_and(|text| {
@@ -154,7 +161,8 @@ fn validate_one(path: &Path) -> Result<String, String> {
             s.points()
         ));
     }
-    let (_, m) = swabsim::load_path(path, &[]).map_err(|e| e.to_string())?;
+    let (loaded, m) = swabsim::load_path(path, &[]).map_err(|e| e.to_string())?;
+    show_warnings(&loaded);
     Ok(format!(
         "ok: {} ({} areas, {} sites, {} residents, {} rounds)",
         path.display(),
@@ -255,6 +263,7 @@ fn run_scenario(args: RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     load_font(args.font.as_deref())?;
     let (loaded, mut model) = load_model(&args.scenario, &args.sets)?;
+    show_warnings(&loaded);
     if let Some(seed) = args.seed {
         model.seed = seed;
     }

@@ -56,7 +56,9 @@ pub fn load_str(
 }
 
 fn build(source: Source) -> Result<(Loaded, Model), ScenarioError> {
-    let loaded = source.parse()?;
-    let model = Model::build(&loaded.file).map_err(|p| loaded.source.locate(p))?;
+    let mut loaded = source.parse()?;
+    let mut model = Model::build(&loaded.file).map_err(|p| loaded.source.locate(p))?;
+    let warnings = std::mem::take(&mut model.warnings);
+    loaded.warnings = loaded.source.locate(warnings).problems;
     Ok((loaded, model))
 }

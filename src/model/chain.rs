@@ -142,6 +142,9 @@ pub(super) fn routes(
                     0
                 }
             };
+            if f.vehicles == Some(0) {
+                c.push(path.key("vehicles"), &format!("{key}.vehicles"), "must be at least 1, found 0: no tube would ever reach the lab", "give the vehicles on the route, e.g. vehicles = 2");
+            }
             if f.box_capacity == 0 {
                 c.push(path.key("box"), &format!("{key}.box"), "must be at least 1, found 0", "give the tubes one transport box holds, e.g. box = 100");
             }

@@ -8,6 +8,7 @@
 mod chain;
 mod daily;
 mod dist;
+mod roles;
 pub mod size;
 mod staff;
 
@@ -66,6 +67,8 @@ pub struct Model {
     pub routes: Vec<Route>,
     /// Laboratories.
     pub labs: Vec<Lab>,
+    /// What looks wrong but may be meant (shown by `validate` and `run`, not refused).
+    pub warnings: Vec<Problem>,
 }
 
 /// One call-up round across the areas that have it.
@@ -256,6 +259,17 @@ impl Model {
             &teams,
         );
         let site_routes = chain::site_routes(&mut c, &routes, &sites, !labs.is_empty());
+        roles::check_roles(&mut c, file, &sites, &teams, &routes, &labs);
+        let mut warnings = Check::default();
+        let duty = roles::Duty {
+            file,
+            start_of_day: header.start.millis_of_day,
+            horizon: header.horizon,
+            sites: &sites,
+            teams: &teams,
+            rotas: &rotas,
+        };
+        roles::check_duty(&mut c, &mut warnings, &duty);
         if file.area.is_empty() {
             c.push(
                 KeyPath::default(),
@@ -289,6 +303,7 @@ impl Model {
                 teams,
                 routes,
                 labs,
+                warnings: warnings.problems,
             };
             let too_big = size::check(&model, 1, file);
             if too_big.is_empty() {

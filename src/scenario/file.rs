@@ -614,10 +614,15 @@ pub struct Duration(pub SimDuration);
 
 impl<'de> Deserialize<'de> for Duration {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d).map_err(|_| {
-            serde::de::Error::custom(
-                "a duration is text with a unit in quotes, e.g. \"12s\", \"5min\", \"4h\"",
-            )
+        let text = String::deserialize(d).map_err(|e: D::Error| {
+            // A missing key stays "missing field"; anything else is a value of the wrong type.
+            if e.to_string().starts_with("missing field") {
+                e
+            } else {
+                serde::de::Error::custom(
+                    "a duration is text with a unit in quotes, e.g. \"12s\", \"5min\", \"4h\"",
+                )
+            }
         })?;
         parse_duration(&text)
             .map(Duration)
@@ -680,8 +685,12 @@ pub struct Rate {
 
 impl<'de> Deserialize<'de> for Rate {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(d).map_err(|_| {
-            serde::de::Error::custom("a rate is text in quotes, e.g. \"300/h\" or \"9/min\"")
+        let text = String::deserialize(d).map_err(|e: D::Error| {
+            if e.to_string().starts_with("missing field") {
+                e
+            } else {
+                serde::de::Error::custom("a rate is text in quotes, e.g. \"300/h\" or \"9/min\"")
+            }
         })?;
         parse_rate(&text).map_err(serde::de::Error::custom)
     }

@@ -5,6 +5,7 @@
 //! `model`, which reports its problems as [`Problem`]s that [`Source::locate`] turns into
 //! file:line:column messages.
 
+mod diagnose;
 mod file;
 mod set;
 
@@ -141,6 +142,8 @@ pub struct Loaded {
     pub source: Source,
     /// The parsed file.
     pub file: ScenarioFile,
+    /// What looks wrong but is not refused, located (filled by validation).
+    pub warnings: Vec<Located>,
 }
 
 impl Source {
@@ -206,67 +209,114 @@ impl Source {
         })
     }
 
-    /// Parses the text into the file's serde types.
+    /// Parses the text into the file's serde types, reporting every problem the parser lets it
+    /// find (see [`diagnose`]), each with its line and column, or its `--set` argument.
     pub fn parse(self) -> Result<Loaded, ScenarioError> {
-        match toml::from_str::<ScenarioFile>(&self.text) {
-            Ok(file) => Ok(Loaded { source: self, file }),
-            Err(e) => {
-                let (line, column) = e
-                    .span()
-                    .map(|s| line_col(&self.text, s.start))
-                    .unwrap_or((0, 0));
-                let message = e.message().trim().to_string();
-                let fix = parse_fix(&message);
-                let key = e
-                    .span()
-                    .and_then(|s| key_at(&self.text, s.start))
-                    .unwrap_or_default();
-                Err(ScenarioError {
-                    file: self.file.clone(),
-                    problems: vec![Located {
-                        file: self.file.clone(),
-                        line,
-                        column,
-                        key,
-                        message,
-                        fix,
-                    }],
-                })
+        let spans = diagnose::set_spans(&self.text, &self.sets);
+        let mut text = self.text.clone();
+        let mut problems: Vec<Located> = Vec::new();
+        for _ in 0..MAX_PARSE_PROBLEMS {
+            let e = match toml::from_str::<ScenarioFile>(&text) {
+                Ok(file) if problems.is_empty() => {
+                    return Ok(Loaded {
+                        source: self,
+                        file,
+                        warnings: Vec::new(),
+                    });
+                }
+                Ok(_) => break,
+                Err(e) => e,
+            };
+            let message = e.message().trim().to_string();
+            problems.push(self.parse_problem(&text, &message, e.span(), &spans));
+            match diagnose::mend(&text, &message, e.span()) {
+                Some(next) if next != text => text = next,
+                _ => break,
             }
+        }
+        problems.sort_by_key(|l| (l.line == 0, l.line, l.column));
+        Err(ScenarioError {
+            file: self.file.clone(),
+            problems,
+        })
+    }
+
+    fn parse_problem(
+        &self,
+        text: &str,
+        message: &str,
+        span: Option<std::ops::Range<usize>>,
+        spans: &[(std::ops::Range<usize>, SetOverride)],
+    ) -> Located {
+        let full = format!("{message}{}", diagnose::suggestion(message));
+        let fix = parse_fix(message);
+        if let Some(set) = span.as_ref().and_then(|s| diagnose::set_at(spans, s.start)) {
+            return Located {
+                file: format!("--set {}={}", set.path, set.value),
+                line: 0,
+                column: 0,
+                key: set.path.clone(),
+                message: full,
+                fix,
+            };
+        }
+        let (line, column) = span
+            .as_ref()
+            .map(|s| line_col(text, s.start))
+            .unwrap_or((0, 0));
+        let key = span.and_then(|s| key_at(text, s.start)).unwrap_or_default();
+        Located {
+            file: self.file.clone(),
+            line,
+            column,
+            key,
+            message: full,
+            fix,
         }
     }
 
-    /// Turns problems into located messages, in file order.
+    /// Turns problems into located messages, in file order; a problem in a value given by
+    /// `--set` names that argument instead of a line.
     pub fn locate(&self, problems: Vec<Problem>) -> ScenarioError {
         let doc = toml_edit::Document::parse(self.text.as_str()).ok();
+        let spans = diagnose::set_spans(&self.text, &self.sets);
         let mut located: Vec<Located> = problems
             .into_iter()
             .map(|p| {
                 let offset = doc.as_ref().and_then(|d| span_of(d.as_item(), &p.path.0));
+                let by_key = self.sets.iter().find(|s| s.path == p.key);
+                let set = offset.and_then(|o| diagnose::set_at(&spans, o)).or(by_key);
+                if let Some(set) = set {
+                    return Located {
+                        file: format!("--set {}={}", set.path, set.value),
+                        line: 0,
+                        column: 0,
+                        key: p.key,
+                        message: p.message,
+                        fix: p.fix,
+                    };
+                }
                 let (line, column) = offset.map(|o| line_col(&self.text, o)).unwrap_or((0, 0));
-                let from_set = self.sets.iter().any(|s| s.path == p.key);
-                let message = if from_set {
-                    format!("{} (value given by --set {})", p.message, p.key)
-                } else {
-                    p.message
-                };
                 Located {
                     file: self.file.clone(),
                     line,
                     column,
                     key: p.key,
-                    message,
+                    message: p.message,
                     fix: p.fix,
                 }
             })
             .collect();
-        located.sort_by_key(|l| (l.line, l.column));
+        located.sort_by_key(|l| (l.line == 0, l.line, l.column));
         ScenarioError {
             file: self.file.clone(),
             problems: located,
         }
     }
 }
+
+/// Most parse problems reported at once (each costs a parse of the file).
+const MAX_PARSE_PROBLEMS: usize = 50;
 
 /// Reads, overrides and parses a scenario file in one step.
 pub fn load(path: &Path, sets: &[SetOverride]) -> Result<Loaded, ScenarioError> {

@@ -189,12 +189,18 @@ fn set_overrides_values_and_bad_values_name_the_set() {
     let col = h.iter().position(|c| c == "desks").unwrap();
     assert_eq!(rows[0][col], "6");
     swabsim()
-        .args(["run", "scenarios/tutorial.toml", "--set", "site.east-gate.desks=0", "--out"])
+        .args([
+            "run",
+            "scenarios/tutorial.toml",
+            "--set",
+            "site.east-gate.desks=0",
+            "--out",
+        ])
         .arg(tmp.path().join("zero"))
         .assert()
         .code(1)
         .stderr(predicate::str::contains(
-            "scenarios/tutorial.toml:15:9: `site.east-gate.desks`: must be at least 1, found 0 (value given by --set site.east-gate.desks)",
+            "--set site.east-gate.desks=0: `site.east-gate.desks`: must be at least 1, found 0",
         ));
     assert!(
         !tmp.path().join("zero").exists(),
@@ -309,4 +315,34 @@ fn a_font_for_png_text_must_be_a_font() {
         .assert()
         .success();
     assert!(tmp.path().join("good/charts/coverage.png").is_file());
+}
+
+/// `validate` checks sweep files too, and a closed standard output ends it quietly.
+#[test]
+fn validate_takes_sweeps_and_a_closed_pipe() {
+    swabsim()
+        .args([
+            "validate",
+            "sweeps/desks-and-crews.toml",
+            "scenarios/tutorial.toml",
+        ])
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            "ok: sweeps/desks-and-crews.toml (sweep of 4 variants × 10 replications = 40 points)",
+        ));
+    let bin = assert_cmd::cargo::cargo_bin("swabsim");
+    let mut child = std::process::Command::new(bin)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["validate"])
+        .args(std::iter::repeat_n("scenarios/tutorial.toml", 2000))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
 }

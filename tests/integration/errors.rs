@@ -66,7 +66,7 @@ bad!(
     "desks = 2",
     "deskz = 2",
     r#"bad.toml has 1 problem:
-bad.toml:10:1: unknown field `deskz`, expected one of `name`, `count`, `desks`, `hours`, `queue_capacity`, `green_lane`, `when_closed`, `patience`, `on_full`, `stage`, `kind`, `staff`, `marshals`, `pool`, `tubes`, `kits`, `resupply`
+bad.toml:10:1: unknown field `deskz`, expected one of `name`, `count`, `desks`, `hours`, `queue_capacity`, `green_lane`, `when_closed`, `patience`, `on_full`, `stage`, `kind`, `staff`, `marshals`, `pool`, `tubes`, `kits`, `resupply` (did you mean `desks`?)
     fix: check the spelling of the key; docs/scenario.md lists every key"#
 );
 bad!(
@@ -98,16 +98,18 @@ bad!(
     "dist = \"exponential\"",
     "dist = \"exponentail\"",
     r#"bad.toml has 1 problem:
-bad.toml:15:20: `site.east-gate.stage.swab.service.dist`: unknown variant `exponentail`, expected one of `constant`, `uniform`, `triangular`, `exponential`, `normal`, `lognormal`, `gamma`, `erlang`, `empirical`
+bad.toml:15:20: `site.east-gate.stage.swab.service.dist`: unknown variant `exponentail`, expected one of `constant`, `uniform`, `triangular`, `exponential`, `normal`, `lognormal`, `gamma`, `erlang`, `empirical` (did you mean `exponential`?)
     fix: use one of the values listed"#
 );
 bad!(
     missing_distribution_parameter,
     "mean = \"15s\"",
     "average = \"15s\"",
-    r#"bad.toml has 1 problem:
+    r#"bad.toml has 2 problems:
 bad.toml:15:11: `site.east-gate.stage.swab.service`: unknown field `average`, expected `mean`
-    fix: check the spelling of the key; docs/scenario.md lists every key"#
+    fix: check the spelling of the key; docs/scenario.md lists every key
+bad.toml:15:11: `site.east-gate.stage.swab.service`: missing field `mean`
+    fix: add the key; docs/scenario.md says what it means and gives an example"#
 );
 bad!(
     zero_desks,
@@ -210,4 +212,174 @@ fn every_problem_at_once() {
     assert_eq!(lines.len(), 3, "{err}");
     assert_eq!(lines, [10, 21, 22]);
     assert!(lines.windows(2).all(|w| w[0] <= w[1]), "{err}");
+}
+
+/// Every misspelt key and enum value of a file is reported in one go, each at its own line,
+/// with the closest name suggested.
+#[test]
+fn every_misspelling_is_reported_at_once() {
+    let text = GOOD
+        .replacen("horizon = ", "horizn = ", 1)
+        .replacen("hours = ", "hour = ", 1)
+        .replacen("dist = \"exponential\"", "dist = \"exponentail\"", 1)
+        .replacen("residents = 100", "residnets = 100", 1);
+    let got = load_str("bad.toml", &text, &[]).unwrap_err().to_string();
+    for expected in [
+        "bad.toml:5:1: unknown field `horizn`",
+        "(did you mean `horizon`?)",
+        "bad.toml:11:1: unknown field `hour`",
+        "(did you mean `hours`?)",
+        "bad.toml:15:20: `site.east-gate.stage.swab.service.dist`: unknown variant `exponentail`",
+        "(did you mean `exponential`?)",
+        "bad.toml:20:1: unknown field `residnets`",
+        "(did you mean `residents`?)",
+    ] {
+        assert!(got.contains(expected), "missing {expected:?} in:\n{got}");
+    }
+}
+
+/// A value given by `--set` that does not parse points at the argument, not at a line.
+#[test]
+fn a_bad_set_value_points_at_the_argument() {
+    let sets = ["site.east-gate.desks=many".parse().unwrap()];
+    let got = load_str("good.toml", GOOD, &sets).unwrap_err().to_string();
+    assert!(
+        got.contains("--set site.east-gate.desks=many: `site.east-gate.desks`: invalid type: string \"many\", expected u32"),
+        "{got}"
+    );
+    assert!(!got.contains("good.toml:"), "{got}");
+}
+
+/// The error text of `GOOD` with `to` appended.
+fn error_with(to: &str) -> String {
+    match load_str("bad.toml", &format!("{GOOD}{to}"), &[]) {
+        Ok(_) => panic!("accepted: {to}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+const ROTA: &str = r#"
+[[rota]]
+name = "day"
+shift = "8h"
+start = "08:00"
+"#;
+
+#[test]
+fn teams_that_can_change_nothing_are_refused() {
+    let registrars = format!(
+        "{ROTA}\n[[team]]\nname = \"registrars\"\nrole = \"registrar\"\nheadcount = 2\nrota = \"day\"\nsites = [\"east-gate\"]\n"
+    );
+    let got = error_with(&registrars);
+    assert!(
+        got.contains("`team.registrars.role`: team `registrars` works at site `east-gate`, whose desks need no registrar: it would be counted on duty but open no desk"),
+        "{got}"
+    );
+    let never = format!(
+        "{ROTA}days = [5]\n[[team]]\nname = \"samplers\"\nrole = \"sampler\"\nheadcount = 2\nrota = \"day\"\nsites = [\"east-gate\"]\n"
+    )
+    .replace("desks = 2", "desks = 2\nstaff = { sampler = 1 }");
+    let got = match load_str(
+        "bad.toml",
+        &format!(
+            "{}{never}",
+            GOOD.replace("desks = 2", "desks = 2\nstaff = { sampler = 1 }")
+        ),
+        &[],
+    ) {
+        Ok(_) => panic!("accepted a team never on duty"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        got.contains(
+            "team `samplers` is never on duty: its rota `day` has no shift within the horizon"
+        ),
+        "{got}"
+    );
+    let couriers = format!(
+        "{ROTA}\n[[team]]\nname = \"vans\"\nrole = \"courier\"\nheadcount = 2\nrota = \"day\"\n"
+    );
+    let got = error_with(&couriers);
+    assert!(
+        got.contains(
+            "team `vans` is a team of couriers, but no [[route]] names `vans` as its `drivers`"
+        ),
+        "{got}"
+    );
+}
+
+#[test]
+fn a_route_without_vehicles_is_refused() {
+    let chain = r#"
+[[route]]
+name = "van"
+sites = ["east-gate"]
+lab = "lab"
+every = "2h"
+box = 100
+vehicles = 0
+travel = { dist = "constant", value = "20min" }
+
+[[lab]]
+name = "lab"
+machines = 1
+run = { dist = "constant", value = "3h" }
+"#;
+    let got = error_with(chain);
+    assert!(
+        got.contains(
+            "`route.van.vehicles`: must be at least 1, found 0: no tube would ever reach the lab"
+        ),
+        "{got}"
+    );
+}
+
+#[test]
+fn a_name_with_i_needs_a_count() {
+    let got = error_with(
+        "\n[[area]]\nname = \"tower-{i}\"\nresidents = 10\nsites = [\"east-gate\"]\ncallup = [{ at = \"0h\", share = 1.0 }]\n",
+    );
+    assert!(
+        got.contains(
+            "`area.tower-{i}.name`: `tower-{i}` has `{i}` in it, but the block has no `count`"
+        ),
+        "{got}"
+    );
+}
+
+/// A crew on duty only while its site is closed is allowed (a night watch may be meant) but
+/// warned about.
+#[test]
+fn a_crew_only_on_duty_while_closed_is_a_warning() {
+    let text = GOOD.replace("desks = 2", "desks = 2\nstaff = { sampler = 1 }")
+        + "\n[[rota]]\nname = \"night\"\nshift = \"6h\"\nevery = \"24h\"\nstart = \"13:00\"\n[[team]]\nname = \"samplers\"\nrole = \"sampler\"\nheadcount = 2\nrota = \"night\"\nsites = [\"east-gate\"]\n";
+    let (loaded, _) = load_str("w.toml", &text, &[]).unwrap();
+    let w: Vec<String> = loaded.warnings.iter().map(|w| w.to_string()).collect();
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(
+        w[0].contains("`team.samplers.rota`: team `samplers` is on duty only while its sites are closed: it opens no desk"),
+        "{w:?}"
+    );
+}
+
+/// Sweep targets must name a summary figure (with a suggestion) and give a finite bound.
+#[test]
+fn sweep_targets_must_name_figures() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tutorial.toml");
+    let text = format!(
+        "version = 1\n[sweep]\nname = \"t\"\nscenario = \"{}\"\nreplications = 2\n\n[[parameter]]\npath = \"site.east-gate.desks\"\nvalues = [2, 3]\n\n[[target]]\nfigure = \"wait_p95\"\nat_most = 30\n\n[[target]]\nfigure = \"coverage\"\nat_least = nan\n",
+        scenario.display()
+    );
+    let file = tmp.path().join("t.toml");
+    std::fs::write(&file, text).unwrap();
+    let err = swabsim::sweep::Sweep::load(&file).unwrap_err().to_string();
+    assert!(
+        err.contains("`target.wait_p95`: `wait_p95` is not a figure of summary.csv (did you mean `wait_p95_min`?)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("`target.coverage.at_least`: `at_least` must be a finite number, found NaN"),
+        "{err}"
+    );
 }
