@@ -435,7 +435,7 @@ fn summary_text(model: &Model, reps: &[Replication], target: &Path) -> String {
     lines.push(format!("  coverage         {}", show("coverage", "", 4)));
     if let Some(cap) = model.turnout_cap().filter(|c| *c < 1.0) {
         lines.push(format!(
-            "                   turnout caps coverage at {cap:.4}: the rest are never called to come"
+            "                   about {cap:.4} expected: the share who come when called or are visited at home (turnout)"
         ));
     }
     lines.extend([

@@ -179,8 +179,13 @@ pub trait Observer {
     fn lab_backlog(&mut self, t: SimTime, lab: u32, waiting: u32) {}
     /// Machines running at a lab changed.
     fn lab_busy(&mut self, t: SimTime, lab: u32, running: u32) {}
+    /// A courier picked up a closed tube at `site`, where it had waited since `closed`.
+    fn tube_picked(&mut self, t: SimTime, site: SiteId, closed: SimTime) {}
     /// A tube has its result.
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {}
+    /// At the horizon: a swab taken at `swab` at `site` has no final result yet (its tube is at a
+    /// site, on the road or at a lab, or it is a positive pool's member waiting for a re-test).
+    fn pending_swab(&mut self, t: SimTime, site: SiteId, swab: SimTime) {}
     /// A reporting step ends at `t` (called at every step and once at the horizon).
     fn step(&mut self, t: SimTime) {}
     /// The run ended at the horizon.
@@ -291,9 +296,17 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
         self.0.lab_busy(t, lab, running);
         self.1.lab_busy(t, lab, running);
     }
+    fn tube_picked(&mut self, t: SimTime, site: SiteId, closed: SimTime) {
+        self.0.tube_picked(t, site, closed);
+        self.1.tube_picked(t, site, closed);
+    }
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {
         self.0.tube_result(t, tube);
         self.1.tube_result(t, tube);
+    }
+    fn pending_swab(&mut self, t: SimTime, site: SiteId, swab: SimTime) {
+        self.0.pending_swab(t, site, swab);
+        self.1.pending_swab(t, site, swab);
     }
     fn step(&mut self, t: SimTime) {
         self.0.step(t);

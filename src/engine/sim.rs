@@ -202,6 +202,7 @@ pub fn simulate<O: Observer>(model: &Model, replication: u32, obs: O) -> (O, Run
     }
     sim.now = model.horizon;
     sim.obs.step(model.horizon);
+    sim.report_pending();
     let end = sim.end_state();
     sim.obs.finished(model.horizon, &end);
     let info = RunInfo {
@@ -526,13 +527,15 @@ impl<'m, O: Observer> Sim<'m, O> {
         if !self.sites[s].open && site.when_closed != WhenClosed::Queue {
             match site.when_closed {
                 WhenClosed::GiveUp => self.give_up(person, GiveUp::Closed),
-                _ => {
-                    let tod = self.m.time_of_day(self.now);
-                    let wait = site.hours.until_change(tod).unwrap_or(0);
-                    self.people[person as usize].state = State::Away;
-                    self.queue
-                        .push(self.now.after(SimDuration(wait)), Event::Arrive { person });
-                }
+                _ => match site.until_change(self.m.start.millis_of_day, self.now) {
+                    Some(wait) => {
+                        self.people[person as usize].state = State::Away;
+                        self.queue
+                            .push(self.now.after(SimDuration(wait)), Event::Arrive { person });
+                    }
+                    // The site does not open again: the person goes home untested.
+                    None => self.give_up(person, GiveUp::Closed),
+                },
             }
             return;
         }
@@ -804,10 +807,10 @@ impl<'m, O: Observer> Sim<'m, O> {
 
     /// Opening hours: at `init` sets the state at time 0; otherwise the state flips.
     fn set_hours(&mut self, s: usize, init: bool) {
-        let tod = self.m.time_of_day(self.now);
-        let hours = &self.m.sites[s].hours;
-        let open = hours.value_at(tod) > 0.0;
-        if let Some(until) = hours.until_change(tod) {
+        let site = &self.m.sites[s];
+        let tod0 = self.m.start.millis_of_day;
+        let open = site.open_at(tod0, self.now);
+        if let Some(until) = site.until_change(tod0, self.now) {
             self.queue.push(
                 self.now.after(SimDuration(until)),
                 Event::Hours { site: s as u32 },
@@ -875,6 +878,9 @@ impl<'m, O: Observer> Sim<'m, O> {
             }
             self.sites[s].desks_open = want;
             self.obs.desks_changed(self.now, SiteId(s as u32), want);
+            if want == 0 && !self.sites[s].open && self.sites[s].occupied == 0 {
+                self.session_over(s);
+            }
         }
         self.settle_overtime(s);
         if want > 0 {
@@ -887,6 +893,17 @@ impl<'m, O: Observer> Sim<'m, O> {
         let next = self.now.after(self.m.report_every);
         if next < self.m.horizon {
             self.queue.push(next, Event::Step);
+        }
+    }
+
+    /// Tells the observer of every swab without a final result at the horizon.
+    fn report_pending(&mut self) {
+        let mut pending: Vec<(u32, SimTime)> = Vec::new();
+        self.chain.pending(|s, t| pending.push((s, t)));
+        self.homes
+            .pending_reswabs(self.m, |s, t| pending.push((s, t)));
+        for (s, swab) in pending {
+            self.obs.pending_swab(self.now, SiteId(s), swab);
         }
     }
 

@@ -160,6 +160,9 @@ pub struct Site {
     pub desks: u32,
     /// Open (1) or closed (0) by time of day.
     pub hours: Daily,
+    /// Days of the scenario (1 = the start day) on which the site opens, sorted; `None`: every
+    /// day.
+    pub days: Option<Vec<u32>>,
     /// Waiting places; `None` is unlimited.
     pub queue_capacity: Option<u32>,
     /// Whether the priority group has its own lane served first.
@@ -188,6 +191,45 @@ pub struct Site {
     pub resupply: Option<(SimDuration, u32, u32)>,
     /// The courier route that serves the site.
     pub route: Option<usize>,
+}
+
+impl Site {
+    /// Whether the site is open at `t`, for a scenario that starts `tod0` ms after midnight.
+    pub fn open_at(&self, tod0: u64, t: SimTime) -> bool {
+        let ms = tod0 + t.0;
+        let day = (ms / DAY + 1) as u32;
+        self.hours.value_at(ms % DAY) > 0.0
+            && self
+                .days
+                .as_ref()
+                .is_none_or(|d| d.binary_search(&day).is_ok())
+    }
+
+    /// Milliseconds from `t` to the next change between open and closed, or `None` if the site
+    /// stays as it is for ever (closed after its last day, or open or closed all day, every day).
+    pub fn until_change(&self, tod0: u64, t: SimTime) -> Option<u64> {
+        let now = self.open_at(tod0, t);
+        let last_day = self.days.as_ref().and_then(|d| d.last().copied());
+        let mut at = t;
+        loop {
+            let ms = tod0 + at.0;
+            let day = (ms / DAY + 1) as u32;
+            if last_day.is_some_and(|last| day > last) && !now {
+                return None;
+            }
+            let to_hours = self.hours.until_change(ms % DAY);
+            let to_midnight = self.days.as_ref().map(|_| DAY - ms % DAY);
+            let step = match (to_hours, to_midnight) {
+                (Some(a), Some(b)) => a.min(b),
+                (Some(a), None) | (None, Some(a)) => a,
+                (None, None) => return None,
+            };
+            at = at.after(SimDuration(step));
+            if self.open_at(tod0, at) != now {
+                return Some(at.0 - t.0);
+            }
+        }
+    }
 }
 
 /// One stage of a desk.
@@ -321,13 +363,22 @@ impl Model {
         (self.start.millis_of_day + t.0) % DAY
     }
 
-    /// The coverage that turnout allows: the residents-weighted share who come when called,
-    /// over the areas with call-ups (`None` without any).
+    /// The coverage that turnout allows over the rounds within the horizon: a sealed area's
+    /// residents are all visited at home, a homebound share is visited whatever the turnout, and
+    /// of the rest only the turnout come (`None` without call-ups).
     pub fn turnout_cap(&self) -> Option<f64> {
         let (mut coming, mut all) = (0.0, 0.0);
         for a in &self.areas {
-            if matches!(a.arrivals, Arrivals::CallUp(_)) {
-                coming += f64::from(a.residents) * a.turnout;
+            let Arrivals::CallUp(cu) = &a.arrivals else {
+                continue;
+            };
+            for r in 0..cu.rounds.min(self.rounds.len() as u32) {
+                let home = if a.sealed_from.is_some_and(|s| r >= s) {
+                    1.0
+                } else {
+                    a.homebound
+                };
+                coming += f64::from(a.residents) * (home + (1.0 - home) * a.turnout);
                 all += f64::from(a.residents);
             }
         }
@@ -764,6 +815,7 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
         name: f.name.clone(),
         desks: f.desks.min(size::MAX_DESKS),
         hours,
+        days: site_days(c, f, path, key),
         queue_capacity: f.queue_capacity,
         green_lane: f.green_lane.unwrap_or(false),
         when_closed: f.when_closed.unwrap_or(WhenClosed::ComeBack),
@@ -795,6 +847,22 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
         }),
         route: None,
     }
+}
+
+fn site_days(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Option<Vec<u32>> {
+    let days = f.days.as_ref()?;
+    if days.is_empty() || days.contains(&0) || days.iter().any(|&d| d > 366) {
+        c.push(
+            path.key("days"),
+            &format!("{key}.days"),
+            "days count from 1 (the start day) to 366, and at least one is needed",
+            "e.g. days = [1, 2] for a point open on the first two days",
+        );
+    }
+    let mut d = days.clone();
+    d.sort_unstable();
+    d.dedup();
+    Some(d)
 }
 
 fn pool(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> u32 {

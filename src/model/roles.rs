@@ -106,19 +106,11 @@ fn on_duty(changes: &[super::Change], crews: u32, horizon: SimTime) -> Vec<(SimT
 }
 
 /// Whether site `s` is open at some moment of [a, b).
-fn open_during(m_start: u64, site: &Site, a: SimTime, b: SimTime) -> bool {
-    let mut t = a;
-    while t < b {
-        let tod = (m_start + t.0) % crate::time::DAY;
-        if site.hours.value_at(tod) > 0.0 {
-            return true;
-        }
-        match site.hours.until_change(tod) {
-            Some(d) => t = t.after(SimDuration(d)),
-            None => return false,
-        }
-    }
-    false
+fn open_during(tod0: u64, site: &Site, a: SimTime, b: SimTime) -> bool {
+    site.open_at(tod0, a)
+        || site
+            .until_change(tod0, a)
+            .is_some_and(|d| a.after(SimDuration(d)) < b)
 }
 
 /// What the duty check reads.

@@ -83,6 +83,16 @@ pub(super) struct ChainStats {
     /// Per site: tubes closed, and (sum, count) of members' turnarounds.
     site_tubes: Vec<u64>,
     site_turnaround: Vec<(f64, u64)>,
+    /// Per site: whether its closed tubes wait for a courier.
+    on_route: Vec<bool>,
+    /// Closed tubes waiting at sites for a courier now, and the most at once.
+    waiting: u64,
+    waiting_max: u64,
+    /// Tubes picked up and the sum of their waits at the site.
+    picked: u64,
+    pickup_wait_ms: f64,
+    /// Swabs without a final result at the horizon.
+    pending: u64,
     labs: Vec<LabStats>,
     machines: Vec<u32>,
     pub(super) tubes: Vec<TubeRow>,
@@ -113,6 +123,12 @@ impl ChainStats {
             stockout: vec![TimeWeighted::default(); m.sites.len()],
             site_tubes: vec![0; m.sites.len()],
             site_turnaround: vec![(0.0, 0); m.sites.len()],
+            on_route: m.sites.iter().map(|s| s.route.is_some()).collect(),
+            waiting: 0,
+            waiting_max: 0,
+            picked: 0,
+            pickup_wait_ms: 0.0,
+            pending: 0,
             labs: vec![LabStats::default(); m.labs.len()],
             machines: m.labs.iter().map(|l| l.machines).collect(),
             tubes: Vec::new(),
@@ -149,6 +165,36 @@ impl ChainStats {
         self.closed += 1;
         self.site_tubes[site.0 as usize] += 1;
         self.partial += u64::from(swabs < pool);
+        if self.on_route[site.0 as usize] {
+            self.waiting += 1;
+            self.waiting_max = self.waiting_max.max(self.waiting);
+        }
+    }
+
+    pub(super) fn picked(&mut self, t: SimTime, closed: SimTime) {
+        self.waiting = self.waiting.saturating_sub(1);
+        self.picked += 1;
+        self.pickup_wait_ms += t.since(closed).0 as f64;
+    }
+
+    /// Closed tubes waiting at sites for a courier now.
+    pub(super) fn waiting_now(&self) -> u64 {
+        self.waiting
+    }
+
+    /// A swab without a final result at the horizon counts in the turnaround with its age then,
+    /// so that turnaround figures are not biased low by leaving out the slowest swabs.
+    pub(super) fn pending(&mut self, t: SimTime, site: SiteId, swab: SimTime) {
+        self.pending += 1;
+        self.turnaround_point(site, t.since(swab).0);
+    }
+
+    fn turnaround_point(&mut self, site: SiteId, ms: u64) {
+        let _ = self.turnaround.record(ms);
+        self.turnaround_sum_ms += ms as f64;
+        let site = &mut self.site_turnaround[site.0 as usize];
+        site.0 += ms as f64;
+        site.1 += 1;
     }
 
     pub(super) fn stockout(&mut self, t: SimTime, site: SiteId, out: bool) {
@@ -187,12 +233,7 @@ impl ChainStats {
         }
         if r.final_for_members {
             for &s in r.swab_times {
-                let ms = t.since(s).0;
-                let _ = self.turnaround.record(ms);
-                self.turnaround_sum_ms += ms as f64;
-                let site = &mut self.site_turnaround[r.site.0 as usize];
-                site.0 += ms as f64;
-                site.1 += 1;
+                self.turnaround_point(r.site, t.since(s).0);
             }
         }
         self.tubes.push(TubeRow {
@@ -260,6 +301,15 @@ impl ChainStats {
         let stockout_ms: f64 = self.stockout.iter_mut().map(|s| s.integral(horizon)).sum();
         row.count("tubes", self.closed)
             .count("partial_tubes", self.partial)
+            .count("tubes_waiting_max", self.waiting_max)
+            .real(
+                "pickup_wait_mean_h",
+                if self.picked == 0 {
+                    f64::NAN
+                } else {
+                    hours(self.pickup_wait_ms / self.picked as f64)
+                },
+            )
             .real(
                 "lab_tests_per_person",
                 if self.persons == 0 {
@@ -284,6 +334,7 @@ impl ChainStats {
                     hours(self.turnaround.value_at_quantile(0.95) as f64)
                 },
             )
+            .count("swabs_pending", self.pending)
             .count("positives_found", self.positives)
             .count("infected_tested", self.infected_tested)
             .real(

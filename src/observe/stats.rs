@@ -22,7 +22,7 @@ pub const SITE_DIGITS: u8 = 2;
 
 /// The columns of a summary row, in order: the figures `summary.csv` holds per replication,
 /// that sweep targets and plans may name.
-pub const SUMMARY_COLUMNS: [&str; 53] = [
+pub const SUMMARY_COLUMNS: [&str; 56] = [
     "residents",
     "rounds",
     "called",
@@ -62,9 +62,12 @@ pub const SUMMARY_COLUMNS: [&str; 53] = [
     "lane_hours_uncovered",
     "tubes",
     "partial_tubes",
+    "tubes_waiting_max",
+    "pickup_wait_mean_h",
     "lab_tests_per_person",
     "turnaround_mean_h",
     "turnaround_p95_h",
+    "swabs_pending",
     "positives_found",
     "infected_tested",
     "last_result_h",
@@ -240,6 +243,8 @@ pub struct ProgressRow {
     pub waiting: u32,
     /// Tubes waiting at all labs at the end of the step.
     pub lab_backlog: u32,
+    /// Closed tubes waiting at sites for a courier at the end of the step.
+    pub tubes_waiting_pickup: u64,
 }
 
 /// Collects the figures of one run.
@@ -793,6 +798,7 @@ impl Observer for Stats {
                 .map(|s| s.queue.value() as u32)
                 .sum(),
             lab_backlog: self.chain.backlog_now(),
+            tubes_waiting_pickup: self.chain.waiting_now(),
         });
         for (s, st) in self.sites.iter_mut().enumerate() {
             let q = st.queue.close_step(t);
@@ -839,8 +845,37 @@ impl Observer for Stats {
         self.chain.result(t, tube);
     }
 
+    fn tube_picked(&mut self, t: SimTime, _site: SiteId, closed: SimTime) {
+        self.chain.picked(t, closed);
+    }
+
+    fn pending_swab(&mut self, t: SimTime, site: SiteId, swab: SimTime) {
+        self.chain.pending(t, site, swab);
+    }
+
     fn finished(&mut self, t: SimTime, end: &EndState) {
         self.staff.finish(t);
         self.end = Some((t, *end));
+    }
+}
+
+#[cfg(test)]
+mod summary_tests {
+    use super::SUMMARY_COLUMNS;
+
+    /// The published list of summary columns is what a run writes, with and without the chain.
+    #[test]
+    fn summary_columns_are_the_published_list() {
+        for path in ["scenarios/tutorial.toml", "scenarios/dongyuegong.toml"] {
+            let text = std::fs::read_to_string(path).unwrap();
+            let (_, mut m) = crate::load_str(path, &text, &[]).unwrap();
+            m.horizon = crate::time::SimTime(2 * crate::time::HOUR);
+            let rep = crate::runner::run_one(&m, 0, false, &|| {}).unwrap();
+            assert_eq!(
+                rep.figures.summary.names(),
+                SUMMARY_COLUMNS.to_vec(),
+                "{path}"
+            );
+        }
     }
 }

@@ -104,6 +104,7 @@ pub fn write_progress(path: &Path, model: &Model, reps: &[Replication]) -> std::
         "on_duty_marshal",
         "waiting",
         "lab_backlog",
+        "tubes_waiting_pickup",
     ];
     rec(&mut w, &header.map(String::from))?;
     for r in reps {
@@ -128,6 +129,7 @@ pub fn write_progress(path: &Path, model: &Model, reps: &[Replication]) -> std::
                     p.on_duty[2].to_string(),
                     p.waiting.to_string(),
                     p.lab_backlog.to_string(),
+                    p.tubes_waiting_pickup.to_string(),
                 ],
             )?;
         }

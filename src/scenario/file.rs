@@ -435,6 +435,9 @@ pub struct SiteFile {
     /// Opening hours each day, "HH:MM-HH:MM". Default: always open.
     #[serde(default)]
     pub hours: Option<Vec<ClockRange>>,
+    /// Days of the scenario (1 = the start day) on which the site opens. Default: every day.
+    #[serde(default)]
+    pub days: Option<Vec<u32>>,
     /// Places in the queue (people waiting, not yet at a desk). Default: unlimited.
     #[serde(default)]
     pub queue_capacity: Option<u32>,

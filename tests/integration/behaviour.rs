@@ -207,3 +207,54 @@ callup = [{{ at = "0s", share = 1.0 }}]
         assert_eq!(starts, expected, "stages {first}s, {second}s");
     }
 }
+
+/// A point open on the first day only: people who come after it closed for good go home
+/// (gave up, closed) instead of waiting for an opening that never comes, and a second call-up on
+/// day 2 finds it closed too.
+#[test]
+fn a_point_closed_for_good_sends_people_home() {
+    let text = r#"version = 1
+[scenario]
+name = "days"
+start = 2022-11-02T08:00:00
+horizon = "48h"
+seed = 2
+
+[[site]]
+name = "p"
+desks = 2
+hours = ["08:00-12:00"]
+days = [1]
+when_closed = "come-back"
+[[site.stage]]
+name = "swab"
+service = { dist = "constant", value = "15s" }
+
+[[area]]
+name = "early"
+residents = 50
+sites = ["p"]
+callup = [{ at = "0h", share = 1.0 }]
+
+[[area]]
+name = "late"
+residents = 40
+sites = ["p"]
+rounds = 2
+round_every = "24h"
+callup = [{ at = "5h", share = 1.0 }]
+"#;
+    let m = crate::support::model(text);
+    let s = &swabsim::runner::run_one(&m, 0, false, &|| {})
+        .unwrap()
+        .figures
+        .summary;
+    assert_eq!(s.get("tested"), Some(50.0));
+    assert_eq!(s.get("gave_up_closed"), Some(80.0));
+    assert_eq!(s.get("in_system_at_end"), Some(0.0));
+    assert_eq!(
+        s.get("desk_hours_open"),
+        Some(8.0),
+        "2 desks × 4 h on day 1 only"
+    );
+}

@@ -393,3 +393,88 @@ fn areas_can_have_their_own_pool_size() {
     assert_eq!(sites.get("tubes"), rep.figures.summary.get("tubes"));
     assert!(sites.get("turnaround_mean_h").unwrap() > 2.25);
 }
+
+/// Ten residents swabbed one a minute from 08:00 at a point open 08:00-09:00, one swab per tube;
+/// a van whose only scheduled trip is the next morning, 10 minutes each way; a lab that takes
+/// `run`. `{HORIZON}` and `{RUN}` are filled in by the tests.
+const SESSION: &str = r#"version = 1
+[scenario]
+name = "session"
+start = 2022-11-02T08:00:00
+horizon = "HORIZON"
+seed = 5
+report_every = "15min"
+
+[[site]]
+name = "s"
+desks = 1
+hours = ["08:00-09:00"]
+[[site.stage]]
+name = "swab"
+service = { dist = "constant", value = "1min" }
+
+[[route]]
+name = "van"
+sites = ["s"]
+lab = "lab"
+every = "24h"
+first = "24h"
+box = 100
+travel = { dist = "constant", value = "10min" }
+
+[[lab]]
+name = "lab"
+machines = 1
+plate = 94
+batch_wait = "0min"
+run = { dist = "constant", value = "RUN" }
+
+[[area]]
+name = "block"
+residents = 10
+sites = ["s"]
+callup = [{ at = "0h", share = 1.0 }]
+"#;
+
+fn session(horizon: &str, run: &str) -> swabsim::model::Model {
+    model(&SESSION.replace("HORIZON", horizon).replace("RUN", run))
+}
+
+/// When the point closes for the session with tubes waiting, the route sends a van for them:
+/// the ten tubes (closed at 08:01 … 08:10) are picked up at 09:10, not the next morning, and
+/// every swab has its result. Waits at the site: 69 … 60 min, mean 64.5 min.
+#[test]
+fn the_van_collects_what_is_left_when_a_point_closes() {
+    let rep = run_one(&session("24h", "1h"), 0, false, &|| {}).unwrap();
+    let s = &rep.figures.summary;
+    assert_eq!(s.get("tubes"), Some(10.0));
+    assert_eq!(s.get("tubes_waiting_max"), Some(10.0));
+    let wait = s.get("pickup_wait_mean_h").unwrap();
+    assert!((wait - 64.5 / 60.0).abs() < 1e-9, "{wait}");
+    assert_eq!(s.get("swabs_pending"), Some(0.0));
+    // Results at 09:20 + 1 h = 10:20: swabbed 08:01 … 08:10, so 130 … 139 min after the swab.
+    let mean = s.get("turnaround_mean_h").unwrap();
+    assert!((mean - 134.5 / 60.0).abs() < 1e-9, "{mean}");
+    let waiting: Vec<u64> = rep
+        .figures
+        .progress
+        .iter()
+        .map(|p| p.tubes_waiting_pickup)
+        .collect();
+    assert_eq!(waiting[3], 10, "at 09:00 all ten wait: {waiting:?}");
+    assert_eq!(waiting[5], 0, "at 09:30 none: {waiting:?}");
+}
+
+/// Swabs still without a result at the horizon are counted, and count in the turnaround with
+/// their age then: the lab takes 10 h, the run ends at 12:00 (4 h), so all ten are pending,
+/// aged 4 h − 1 … 10 min, mean 4 h − 5.5 min.
+#[test]
+fn swabs_without_a_result_are_pending_not_forgotten() {
+    let rep = run_one(&session("4h", "10h"), 0, false, &|| {}).unwrap();
+    let s = &rep.figures.summary;
+    assert_eq!(s.get("swabs_pending"), Some(10.0));
+    let mean = s.get("turnaround_mean_h").unwrap();
+    assert!((mean - (4.0 - 5.5 / 60.0)).abs() < 1e-9, "{mean}");
+    let p95 = s.get("turnaround_p95_h").unwrap();
+    assert!(p95 >= 4.0 - 2.0 / 60.0 - 0.01, "{p95}");
+}

@@ -146,6 +146,17 @@ impl Chain {
         }
     }
 
+    /// Every swab without a final result: (site, swab time). Positive pools' members count
+    /// through their re-test tubes, not through the pool.
+    pub(super) fn pending(&self, mut f: impl FnMut(u32, SimTime)) {
+        for t in self.tubes.iter().filter(|t| t.assigned > 0 || t.retest) {
+            match (&t.origin, t.retest) {
+                (Some(origin), _) => f(t.site, *origin),
+                (None, _) => t.swab_times.iter().for_each(|&s| f(t.site, s)),
+            }
+        }
+    }
+
     /// Tube records in the arena (the most held at once: records are reused).
     pub(super) fn records(&self) -> usize {
         self.tubes.len()
@@ -405,6 +416,18 @@ impl<O: Observer> Sim<'_, O> {
         }
     }
 
+    /// A site closed for the session with closed tubes waiting: the route sends a vehicle for
+    /// them, so that no tube waits at a closed site for the next day's trips.
+    pub(super) fn session_over(&mut self, s: usize) {
+        let Some(r) = self.m.sites[s].route else {
+            return;
+        };
+        if !self.chain.sites[s].outbox.is_empty() && !self.chain.sites[s].called {
+            self.chain.sites[s].called = true;
+            self.call_vehicle(r, s);
+        }
+    }
+
     pub(super) fn resupply(&mut self, s: usize) {
         let Some((every, tubes, kits)) = self.m.sites[s].resupply else {
             return;
@@ -501,6 +524,8 @@ impl<O: Observer> Sim<'_, O> {
             t.picked = self.now;
             t.transit_limit = self.m.routes[r].pickup_limit;
             trip.load.push(tube);
+            self.obs
+                .tube_picked(self.now, SiteId(s as u32), t.closed_at);
         }
         self.next_leg(id);
     }
@@ -511,9 +536,12 @@ impl<O: Observer> Sim<'_, O> {
         };
         let r = trip.route as usize;
         let lab = self.m.routes[r].lab;
+        // The whole box is received before plates are loaded from it.
         for tube in trip.load {
             self.receive(lab, tube);
         }
+        self.note_backlog(lab);
+        self.start_runs(lab);
         self.chain.routes[r].out -= 1;
         self.start_waiting_trips(r);
     }
@@ -575,16 +603,20 @@ impl<O: Observer> Sim<'_, O> {
         t.received = self.now;
         t.lab = l as u32;
         if self.chain.labs[l].open {
-            self.enqueue(l, id);
+            self.queue_for_run(l, id);
         } else {
             self.chain.labs[l].door.push(id);
-            self.note_backlog(l);
         }
     }
 
-    fn enqueue(&mut self, l: usize, id: u32) {
+    /// A tube joins the lab's queue; plates start when the caller calls `start_runs`.
+    fn queue_for_run(&mut self, l: usize, id: u32) {
         self.chain.tubes[id as usize].queued = self.now;
         self.chain.labs[l].queue.push_back(id);
+    }
+
+    fn enqueue(&mut self, l: usize, id: u32) {
+        self.queue_for_run(l, id);
         self.note_backlog(l);
         self.start_runs(l);
     }
@@ -612,8 +644,10 @@ impl<O: Observer> Sim<'_, O> {
         if open {
             let door = std::mem::take(&mut self.chain.labs[l].door);
             for id in door {
-                self.enqueue(l, id);
+                self.queue_for_run(l, id);
             }
+            self.note_backlog(l);
+            self.start_runs(l);
         }
     }
 

@@ -116,6 +116,21 @@ impl Homes {
         Homes { teams }
     }
 
+    /// Re-swabs still to be taken at home: (the drop site of the team, the member's first swab).
+    pub(super) fn pending_reswabs(&self, m: &Model, mut f: impl FnMut(u32, SimTime)) {
+        for (t, team) in self.teams.iter().enumerate() {
+            let Place::Homes(h) = &m.teams[t].place else {
+                continue;
+            };
+            let visiting = team.units.iter().filter_map(|u| u.job.as_ref());
+            for j in team.reswabs.iter().chain(visiting) {
+                if let Some((first, _)) = j.reswab {
+                    f(h.drop.0, first);
+                }
+            }
+        }
+    }
+
     /// People waiting for, or in, a home visit: (first visits, re-swabs).
     pub(super) fn waiting(&self) -> (u64, u64) {
         let mut out = (0, 0);
