@@ -428,8 +428,9 @@ fn summary_text(model: &Model, reps: &[Replication], target: &Path) -> String {
     }
     if let Some(deadline) = model.deadline {
         lines.push(format!(
-            "  by the deadline  {} of residents tested within {deadline} of each round's start (slowest round)",
-            show("coverage_at_deadline", "", 4)
+            "  by the deadline  {} of residents tested within {} h of each round's start (slowest round)",
+            show("coverage_at_deadline", "", 4),
+            swabsim::report::fmt_real(deadline.0 as f64 / swabsim::time::HOUR as f64)
         ));
     }
     lines.push(format!("  coverage         {}", show("coverage", "", 4)));

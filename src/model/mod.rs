@@ -207,22 +207,32 @@ impl Site {
 
     /// Milliseconds from `t` to the next change between open and closed, or `None` if the site
     /// stays as it is for ever (closed after its last day, or open or closed all day, every day).
+    /// The search jumps from one listed day to the next, so its work is bounded by the days
+    /// listed and the hours' changes in a day, whatever the day numbers.
     pub fn until_change(&self, tod0: u64, t: SimTime) -> Option<u64> {
         let now = self.open_at(tod0, t);
-        let last_day = self.days.as_ref().and_then(|d| d.last().copied());
         let mut at = t;
         loop {
             let ms = tod0 + at.0;
-            let day = (ms / DAY + 1) as u32;
-            if last_day.is_some_and(|last| day > last) && !now {
-                return None;
-            }
-            let to_hours = self.hours.until_change(ms % DAY);
-            let to_midnight = self.days.as_ref().map(|_| DAY - ms % DAY);
-            let step = match (to_hours, to_midnight) {
-                (Some(a), Some(b)) => a.min(b),
-                (Some(a), None) | (None, Some(a)) => a,
-                (None, None) => return None,
+            let day = ms / DAY + 1;
+            let listed = |d: u64| {
+                self.days
+                    .as_ref()
+                    .is_none_or(|ds| ds.binary_search(&(d as u32)).is_ok())
+            };
+            let step = if listed(day) {
+                let to_hours = self.hours.until_change(ms % DAY);
+                let to_midnight = self.days.as_ref().map(|_| DAY - ms % DAY);
+                match (to_hours, to_midnight) {
+                    (Some(a), Some(b)) => a.min(b),
+                    (Some(a), None) | (None, Some(a)) => a,
+                    (None, None) => return None,
+                }
+            } else {
+                // Closed all day: on to the start of the next listed day, if any.
+                let days = self.days.as_deref().unwrap_or(&[]);
+                let next = days.iter().map(|&d| u64::from(d)).find(|&d| d > day)?;
+                (next - 1) * DAY - ms
             };
             at = at.after(SimDuration(step));
             if self.open_at(tod0, at) != now {
@@ -275,16 +285,25 @@ impl Model {
             .lab
             .iter()
             .position(|l| l.retest == Some(crate::scenario::Retest::Home));
+        // Anyone who can share a pool with an infected person may need a re-swab at home: people
+        // of infected areas, and people of any area swabbed into pools of more than one.
+        let pooled = |a: &Area| {
+            a.sites.iter().any(|s| {
+                a.pool
+                    .unwrap_or_else(|| sites.get(s.0 as usize).map_or(1, |x| x.pool))
+                    > 1
+            })
+        };
         if let Some(l) = reswab_lab
             && let Some(a) = areas
                 .iter()
                 .zip(&home_teams)
-                .position(|(a, t)| a.prevalence > 0.0 && t.is_empty())
+                .position(|(a, t)| (a.prevalence > 0.0 || pooled(a)) && t.is_empty())
         {
             c.push(
                 KeyPath::of(&["lab"]).index(l).key("retest"),
                 &format!("lab.{}.retest", file.lab[l].name),
-                format!("positive pools are re-swabbed at home, but no door-to-door team serves area `{}`", areas[a].name),
+                format!("positive pools are re-swabbed at home, but no door-to-door team serves area `{}`, whose people are swabbed into pools", areas[a].name),
                 format!("add `{}` to the `areas` of a door-to-door [[team]], or set retest = \"lab\"", areas[a].name),
             );
         }
@@ -859,7 +878,11 @@ fn site_days(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Option<V
             "e.g. days = [1, 2] for a point open on the first two days",
         );
     }
-    let mut d = days.clone();
+    let mut d: Vec<u32> = days
+        .iter()
+        .copied()
+        .filter(|&x| (1..=366).contains(&x))
+        .collect();
     d.sort_unstable();
     d.dedup();
     Some(d)

@@ -258,3 +258,21 @@ callup = [{ at = "5h", share = 1.0 }]
         "2 desks × 4 h on day 1 only"
     );
 }
+
+/// Found by the fuzzer: `days = []` made the opening-hours search loop for ever in `validate`.
+#[test]
+fn an_empty_list_of_days_is_refused_at_once() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fuzz-corpus/chain-and-homes.toml"),
+    )
+    .unwrap()
+    .replace("days = [1]", "days = []");
+    let err = swabsim::load_str("days.toml", &text, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`site.p-{i}.days`: days count from 1"),
+        "{err}"
+    );
+}

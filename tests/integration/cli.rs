@@ -346,3 +346,59 @@ fn validate_takes_sweeps_and_a_closed_pipe() {
     assert!(!stderr.contains("panicked"), "{stderr}");
     assert!(out.status.success(), "exit {:?}: {stderr}", out.status);
 }
+
+/// Names that a spreadsheet would read as a formula are written with a leading `'`; names that
+/// are numbers are not touched.
+#[test]
+fn formula_like_names_are_not_formulas_in_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tutorial.toml"),
+    )
+    .unwrap()
+    .replace("\"east-gate\"", "\"=SUM(1;2)\"")
+    .replace("name = \"block-{i}\"", "name = \"-7{i}\"");
+    let file = tmp.path().join("f.toml");
+    std::fs::write(&file, text).unwrap();
+    swabsim()
+        .args(["run", "-q", "--trace", "--out"])
+        .arg(tmp.path().join("o"))
+        .arg(&file)
+        .assert()
+        .success();
+    let (h, rows) = read_csv(&tmp.path().join("o/sites.csv"));
+    let site = h.iter().position(|c| c == "site").unwrap();
+    assert_eq!(rows[0][site], "'=SUM(1;2)");
+    let (h, rows) = read_csv(&tmp.path().join("o/trace.csv"));
+    let area = h.iter().position(|c| c == "area").unwrap();
+    assert!(
+        rows.iter().all(|r| r[area] == "-71" || r[area] == "-72"),
+        "numbers stay numbers"
+    );
+}
+
+/// A scenario read from standard input is hashed as read (not re-read as an empty pipe).
+#[test]
+fn the_manifest_hashes_the_bytes_that_were_read() {
+    let tmp = tempfile::tempdir().unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/tutorial.toml");
+    let bytes = std::fs::read(&path).unwrap();
+    swabsim()
+        .args(["run", "-", "-q", "--out"])
+        .arg(tmp.path().join("o"))
+        .write_stdin(bytes.clone())
+        .assert()
+        .success();
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(tmp.path().join("o/manifest.json")).unwrap())
+            .unwrap();
+    assert_eq!(
+        manifest["scenario_sha256"],
+        swabsim::scenario::sha256_hex(&bytes).as_str()
+    );
+    assert_ne!(
+        manifest["scenario_sha256"],
+        swabsim::scenario::sha256_hex(b"").as_str()
+    );
+    assert!(manifest["wall_time_s"].as_f64().unwrap() > 0.0);
+}

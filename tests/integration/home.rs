@@ -228,6 +228,31 @@ fn reswab_at_home_needs_a_team() {
         .to_string();
     assert_eq!(
         err,
-        "r.toml has 1 problem:\nr.toml:31:10: `lab.lab.retest`: positive pools are re-swabbed at home, but no door-to-door team serves area `walk-ins`\n    fix: add `walk-ins` to the `areas` of a door-to-door [[team]], or set retest = \"lab\""
+        "r.toml has 1 problem:\nr.toml:31:10: `lab.lab.retest`: positive pools are re-swabbed at home, but no door-to-door team serves area `walk-ins`, whose people are swabbed into pools\n    fix: add `walk-ins` to the `areas` of a door-to-door [[team]], or set retest = \"lab\""
+    );
+}
+
+/// Found by the fuzzer: with re-swabs at home, a walk-in stream with no infected people but
+/// swabbed into the same pools as infected residents lost its members of positive pools (no
+/// team to visit them). Every area whose people share pools now needs a door-to-door team.
+#[test]
+fn areas_sharing_pools_need_a_team_for_home_reswabs() {
+    let text = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fuzz-corpus/chain-and-homes.toml"),
+    )
+    .unwrap()
+    .replace(
+        "areas = [\"sealed\", \"block-*\", \"walkers\"]",
+        "areas = [\"sealed\", \"block-*\"]",
+    );
+    let err = swabsim::load_str("unserved.toml", &text, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains(
+            "no door-to-door team serves area `walkers`, whose people are swabbed into pools"
+        ),
+        "{err}"
     );
 }

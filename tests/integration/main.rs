@@ -9,6 +9,7 @@ mod conservation;
 mod determinism;
 mod errors;
 mod files;
+mod fuzz;
 mod home;
 mod memory;
 mod scale;

@@ -768,13 +768,16 @@ impl<O: Observer> Sim<'_, O> {
             let t = &self.chain.tubes[pool as usize];
             (t.site as usize, t.members.clone(), t.swab_times.clone())
         };
-        if self.m.labs[l].reswab_at_home {
-            for ((area, infected), swab) in members.into_iter().zip(times) {
-                self.reswab_job(area as usize, infected, swab);
-            }
-            return;
-        }
         for ((area, infected), swab) in members.into_iter().zip(times) {
+            // Re-swabbed at home where a door-to-door team serves the member's area; otherwise
+            // (validation prevents it, but a member is never dropped) the stored sample is
+            // tested again at the lab.
+            let home =
+                self.m.labs[l].reswab_at_home && !self.m.areas[area as usize].home_teams.is_empty();
+            if home {
+                self.reswab_job(area as usize, infected, swab);
+                continue;
+            }
             let id = self.open_tube(site, 1, true);
             let t = &mut self.chain.tubes[id as usize];
             t.assigned = 1;
