@@ -20,9 +20,19 @@ pub const SLOW: Duration = Duration::from_secs(10);
 const MAX_HOURS: u64 = 30;
 const MAX_EVENTS: f64 = 400_000.0;
 
+/// The repository's root, whether this file is built by the tests or by `fuzz/`.
+fn repo_root() -> std::path::PathBuf {
+    let here = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    if here.ends_with("fuzz") {
+        here.parent().unwrap_or(here).to_path_buf()
+    } else {
+        here.to_path_buf()
+    }
+}
+
 /// The seed corpus: every scenario and sweep shipped, and the test scenarios.
 pub fn corpus() -> Vec<(&'static str, String)> {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let root = repo_root();
     let mut out = Vec::new();
     for dir in ["scenarios", "sweeps", "tests/fuzz-corpus"] {
         let Ok(entries) = std::fs::read_dir(root.join(dir)) else {
@@ -236,7 +246,7 @@ pub fn check_scenario(text: &str) -> Result<Outcome, String> {
 
 /// Validates one sweep text (as a file in `sweeps/`, so its scenario paths resolve).
 pub fn check_sweep(text: &str) -> Result<Outcome, String> {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("sweeps/fuzz.toml");
+    let path = repo_root().join("sweeps/fuzz.toml");
     match swabsim::sweep::Sweep::from_text(&path, text) {
         Err(e) if e.problems.is_empty() => Err("refused without a problem".into()),
         Err(_) => Ok(Outcome::Refused),
