@@ -1,11 +1,15 @@
 //! Runs replications of a model in parallel and aggregates them.
 //!
 //! Replication `r` always uses the random streams of `r`, and results are collected in
-//! replication order, so the output is the same for any number of threads.
+//! replication order, so the output is the same for any number of threads. Each replication runs
+//! as the partitions of the scenario's plan (in parallel too), whose figures are merged exactly:
+//! the output is also the same for any partitioning.
+
+use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::engine::{Observer, simulate};
+use crate::engine::{Granularity, Observer, Plan, RunInfo, simulate_plan};
 use crate::model::Model;
 use crate::observe::{Cell, ConservationError, Row, RunFigures, Stats, Trace};
 
@@ -18,10 +22,12 @@ pub struct Replication {
     pub figures: RunFigures,
     /// Events processed.
     pub events: u64,
-    /// Most people held at once.
+    /// Most people held at once (summed over partitions).
     pub peak_people: usize,
-    /// Most tube records held at once.
+    /// Most tube records held at once (summed over partitions).
     pub peak_tubes: usize,
+    /// How the run went: partitions, windows, work and parallelism.
+    pub info: RunInfo,
     /// The per-person trace, when asked for.
     pub trace: Option<Trace>,
 }
@@ -35,6 +41,9 @@ impl Observer for Ticker<'_> {
     }
 }
 
+/// What one partition collects.
+type Collect<'a> = (Stats, (Option<Trace>, Option<Ticker<'a>>));
+
 /// Runs replication `index` of `model`; `tick` is called at every reporting step.
 pub fn run_one(
     model: &Model,
@@ -42,23 +51,40 @@ pub fn run_one(
     trace: bool,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Replication, ConservationError> {
-    let (figures, info, trace) = if trace {
-        let ((stats, (trace, _)), info) = simulate(
-            model,
-            index,
-            (Stats::new(model), (Trace::default(), Ticker(tick))),
-        );
-        (stats.finish(model)?, info, Some(trace))
-    } else {
-        let ((stats, _), info) = simulate(model, index, (Stats::new(model), Ticker(tick)));
-        (stats.finish(model)?, info, None)
+    let plan = Arc::new(Plan::new(model, Granularity::Auto));
+    run_planned(model, &plan, index, trace, tick)
+}
+
+/// Runs replication `index` of `model` as the partitions of `plan`.
+pub fn run_planned(
+    model: &Model,
+    plan: &Arc<Plan>,
+    index: u32,
+    trace: bool,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Replication, ConservationError> {
+    let make = |p: usize| -> Collect<'_> {
+        (
+            Stats::for_part(model, plan.clone(), p),
+            (trace.then(Trace::default), (p == 0).then_some(Ticker(tick))),
+        )
     };
+    let barrier = |parts: &mut [&mut Collect<'_>], t| {
+        let mut stats: Vec<&mut Stats> = parts.iter_mut().map(|c| &mut c.0).collect();
+        Stats::barrier(&mut stats, t);
+    };
+    let (parts, info) = simulate_plan(model, plan, index, make, barrier);
+    let (stats, traces): (Vec<Stats>, Vec<Option<Trace>>) =
+        parts.into_iter().map(|(s, (t, _))| (s, t)).unzip();
+    let figures = Stats::finish_parts(stats, model)?;
+    let trace = trace.then(|| Trace::merge(traces.into_iter().flatten().collect()));
     Ok(Replication {
         index,
         figures,
         events: info.events,
         peak_people: info.peak_people,
         peak_tubes: info.peak_tubes,
+        info,
         trace,
     })
 }
@@ -70,9 +96,22 @@ pub fn run_all(
     trace: bool,
     tick: &(dyn Fn() + Sync),
 ) -> Result<Vec<Replication>, ConservationError> {
+    run_all_with(model, n, trace, tick, Granularity::Auto)
+}
+
+/// Like [`run_all`], with the partitions of the given granularity (the results do not depend
+/// on it; tests check that they do not).
+pub fn run_all_with(
+    model: &Model,
+    n: u32,
+    trace: bool,
+    tick: &(dyn Fn() + Sync),
+    granularity: Granularity,
+) -> Result<Vec<Replication>, ConservationError> {
+    let plan = Arc::new(Plan::new(model, granularity));
     (0..n)
         .into_par_iter()
-        .map(|r| run_one(model, r, trace, tick))
+        .map(|r| run_planned(model, &plan, r, trace, tick))
         .collect()
 }
 

@@ -1,15 +1,26 @@
 //! The event kernel and the processes of a testing round: call-ups, walking, queueing with a
-//! green lane, pipelined stages at desks, opening hours, balking, reneging and coming back.
+//! green lane, pipelined stages at desks, opening hours, balking, reneging and coming back,
+//! staff, the sample chain and door-to-door sampling.
 //!
 //! No I/O, no printing, no serde: what happens is pushed into an [`Observer`], whose methods do
-//! nothing by default. Time is integer milliseconds; events are ordered by (time, insertion).
+//! nothing by default. Time is integer milliseconds.
+//!
+//! - [`plan`] splits a scenario into partitions along what couples at an instant;
+//! - `queue` orders events by (time, class, sender, sender's sequence), a key every partitioning
+//!   agrees on; [`rng`] gives each entity its own random streams;
+//! - `part` holds one partition's state and the handlers of its events, a file per process;
+//! - `run` runs the partitions in windows of one lookahead under a barrier, exchanging what
+//!   crosses between them (see docs/engine.md).
 
+mod part;
+pub mod plan;
 mod queue;
 pub mod rng;
-mod sim;
+mod run;
 
-pub use queue::EventQueue;
-pub use sim::{RunInfo, simulate};
+pub use plan::{Granularity, Plan};
+pub use queue::{EventQueue, Key, Kind, Sender};
+pub use run::{RunInfo, simulate, simulate_plan};
 
 use crate::model::{AreaId, CrewChange, SiteId, TeamId};
 use crate::scenario::Role;
@@ -119,6 +130,24 @@ pub struct EndState {
     pub swabs_without_result: u64,
     /// People waiting for, or in, a home visit.
     pub home_waiting: u64,
+}
+
+impl EndState {
+    /// Adds another partition's end state.
+    pub fn add(&mut self, o: &EndState) {
+        self.en_route += o.en_route;
+        self.away += o.away;
+        self.waiting += o.waiting;
+        self.at_desk += o.at_desk;
+        self.events += o.events;
+        self.tubes_at_sites += o.tubes_at_sites;
+        self.tubes_in_transit += o.tubes_in_transit;
+        self.tubes_at_labs += o.tubes_at_labs;
+        self.retests_at_labs += o.retests_at_labs;
+        self.retests_on_the_way += o.retests_on_the_way;
+        self.swabs_without_result += o.swabs_without_result;
+        self.home_waiting += o.home_waiting;
+    }
 }
 
 /// Receives what happens in a run. Every method does nothing by default.
@@ -315,5 +344,156 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn finished(&mut self, t: SimTime, end: &EndState) {
         self.0.finished(t, end);
         self.1.finished(t, end);
+    }
+}
+
+/// An observer that may be absent: told everything when present.
+impl<A: Observer> Observer for Option<A> {
+    fn called(&mut self, t: SimTime, area: AreaId, round: u32, called: u32, coming: u32) {
+        if let Some(o) = self {
+            o.called(t, area, round, called, coming);
+        }
+    }
+    fn arrived(&mut self, t: SimTime, site: SiteId, who: Who) {
+        if let Some(o) = self {
+            o.arrived(t, site, who);
+        }
+    }
+    fn queue_changed(&mut self, t: SimTime, site: SiteId, waiting: u32) {
+        if let Some(o) = self {
+            o.queue_changed(t, site, waiting);
+        }
+    }
+    fn desks_changed(&mut self, t: SimTime, site: SiteId, open: u32) {
+        if let Some(o) = self {
+            o.desks_changed(t, site, open);
+        }
+    }
+    fn busy_changed(&mut self, t: SimTime, site: SiteId, busy: u32) {
+        if let Some(o) = self {
+            o.busy_changed(t, site, busy);
+        }
+    }
+    fn service_started(
+        &mut self,
+        t: SimTime,
+        site: SiteId,
+        desk: u32,
+        who: Who,
+        wait: SimDuration,
+    ) {
+        if let Some(o) = self {
+            o.service_started(t, site, desk, who, wait);
+        }
+    }
+    fn tested(&mut self, t: SimTime, site: SiteId, desk: u32, who: Who, visit: Visit) {
+        if let Some(o) = self {
+            o.tested(t, site, desk, who, visit);
+        }
+    }
+    fn gave_up(&mut self, t: SimTime, site: SiteId, who: Who, why: GiveUp, visit: Visit) {
+        if let Some(o) = self {
+            o.gave_up(t, site, who, why, visit);
+        }
+    }
+    fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {
+        if let Some(o) = self {
+            o.crew(t, team, crew, change);
+        }
+    }
+    fn staff_changed(&mut self, t: SimTime, site: SiteId, role: Role, on_duty: u32) {
+        if let Some(o) = self {
+            o.staff_changed(t, site, role, on_duty);
+        }
+    }
+    fn unstaffed_changed(&mut self, t: SimTime, site: SiteId, desks: u32) {
+        if let Some(o) = self {
+            o.unstaffed_changed(t, site, desks);
+        }
+    }
+    fn overtime(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId, length: SimDuration) {
+        if let Some(o) = self {
+            o.overtime(t, team, crew, site, length);
+        }
+    }
+    fn dispatched(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {
+        if let Some(o) = self {
+            o.dispatched(t, team, crew, site);
+        }
+    }
+    fn pool_arrived(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {
+        if let Some(o) = self {
+            o.pool_arrived(t, team, crew, site);
+        }
+    }
+    fn home_called(&mut self, t: SimTime, area: AreaId, round: u32, people: u32) {
+        if let Some(o) = self {
+            o.home_called(t, area, round, people);
+        }
+    }
+    fn home_tested(&mut self, t: SimTime, area: AreaId, round: u32, people: u32) {
+        if let Some(o) = self {
+            o.home_tested(t, area, round, people);
+        }
+    }
+    fn reswabbed(&mut self, t: SimTime, area: AreaId, wait: SimDuration) {
+        if let Some(o) = self {
+            o.reswabbed(t, area, wait);
+        }
+    }
+    fn home_visited(&mut self, t: SimTime, team: TeamId, crew: u32, busy: SimDuration) {
+        if let Some(o) = self {
+            o.home_visited(t, team, crew, busy);
+        }
+    }
+    fn tube_opened(&mut self, t: SimTime, site: SiteId) {
+        if let Some(o) = self {
+            o.tube_opened(t, site);
+        }
+    }
+    fn tube_closed(&mut self, t: SimTime, site: SiteId, swabs: u32, pool: u32) {
+        if let Some(o) = self {
+            o.tube_closed(t, site, swabs, pool);
+        }
+    }
+    fn stockout_changed(&mut self, t: SimTime, site: SiteId, out: bool) {
+        if let Some(o) = self {
+            o.stockout_changed(t, site, out);
+        }
+    }
+    fn lab_backlog(&mut self, t: SimTime, lab: u32, waiting: u32) {
+        if let Some(o) = self {
+            o.lab_backlog(t, lab, waiting);
+        }
+    }
+    fn lab_busy(&mut self, t: SimTime, lab: u32, running: u32) {
+        if let Some(o) = self {
+            o.lab_busy(t, lab, running);
+        }
+    }
+    fn tube_picked(&mut self, t: SimTime, site: SiteId, closed: SimTime) {
+        if let Some(o) = self {
+            o.tube_picked(t, site, closed);
+        }
+    }
+    fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {
+        if let Some(o) = self {
+            o.tube_result(t, tube);
+        }
+    }
+    fn pending_swab(&mut self, t: SimTime, site: SiteId, swab: SimTime) {
+        if let Some(o) = self {
+            o.pending_swab(t, site, swab);
+        }
+    }
+    fn step(&mut self, t: SimTime) {
+        if let Some(o) = self {
+            o.step(t);
+        }
+    }
+    fn finished(&mut self, t: SimTime, end: &EndState) {
+        if let Some(o) = self {
+            o.finished(t, end);
+        }
     }
 }

@@ -1,11 +1,16 @@
-//! The event queue: a 4-ary heap ordered by (time, event class, insertion sequence).
+//! The event queue: a 4-ary heap ordered by a key that every partitioning agrees on.
 //!
-//! Four children per node halve the depth of a binary heap, which matters when millions of
-//! call-ups are pending (city scale); measured in docs/performance.md.
+//! A key is (time, class, sender, sequence) packed into one `u128`: the simulated time in ms,
+//! the event class (staff changes first at an instant, so that all changes of one instant can be
+//! taken together), the entity that scheduled the event (its kind and global index), and that
+//! entity's own count of events scheduled so far. Every entity lives in exactly one partition and
+//! schedules its events in an order that does not depend on the partitioning (by induction over
+//! the events it handles), so two runs of the same scenario and seed order every event the same
+//! way whether the scenario runs as one partition or as many, on one thread or on many. Messages
+//! between partitions carry their key.
 //!
-//! At equal times a lower class comes first (staff changes before everything else, so that all
-//! the changes of one instant can be taken together), then FIFO order through the sequence
-//! number, so a run is a pure function of (scenario, seed), whatever the heap's layout.
+//! Four children per node halve the depth of a binary heap, which matters when hundreds of
+//! thousands of events are pending (measured in docs/performance.md).
 
 use std::cmp::Ordering;
 
@@ -13,10 +18,71 @@ use dary_heap::QuaternaryHeap;
 
 use crate::time::SimTime;
 
+/// Bits of the key below the class.
+const CLASS_SHIFT: u32 = 60;
+/// Bits of the key below the sender's kind.
+const KIND_SHIFT: u32 = 57;
+/// Bits of the key below the sender's index.
+const INDEX_SHIFT: u32 = 32;
+
+/// Kinds of entities that schedule events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Kind {
+    /// Nothing in particular (the start of the run).
+    Run = 0,
+    /// An area.
+    Area = 1,
+    /// A site.
+    Site = 2,
+    /// A team.
+    Team = 3,
+    /// A courier route.
+    Route = 4,
+    /// A lab.
+    Lab = 5,
+}
+
+/// An entity that schedules events: its kind and global index (below 2^25).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Sender {
+    /// Kind.
+    pub kind: Kind,
+    /// Global index in the model.
+    pub index: u32,
+}
+
+/// The order of an event: (time, class, sender, the sender's sequence number).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Key(pub u128);
+
+impl Key {
+    /// The key of the `seq`-th event that `sender` scheduled, at `time` in `class` (0-15).
+    #[inline]
+    pub fn new(time: SimTime, class: u8, sender: Sender, seq: u32) -> Key {
+        debug_assert!(class < 16 && sender.index < (1 << 25));
+        Key((u128::from(time.0) << 64)
+            | (u128::from(class) << CLASS_SHIFT)
+            | (u128::from(sender.kind as u8) << KIND_SHIFT)
+            | (u128::from(sender.index) << INDEX_SHIFT)
+            | u128::from(seq))
+    }
+
+    /// The time.
+    #[inline]
+    pub fn time(self) -> SimTime {
+        SimTime((self.0 >> 64) as u64)
+    }
+
+    /// The class.
+    #[inline]
+    pub fn class(self) -> u8 {
+        ((self.0 >> CLASS_SHIFT) & 0xf) as u8
+    }
+}
+
 struct Entry<E> {
-    /// `time << 64 | class << 56 | sequence`: one integer comparison orders by time, class,
-    /// then insertion.
-    key: u128,
+    key: Key,
     event: E,
 }
 
@@ -38,61 +104,44 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// Bits of the key below the class: 2^56 insertions (7 × 10^16) before the sequence wraps.
-const SEQ_BITS: u32 = 56;
-
-/// A priority queue of events by (time, class, insertion order).
+/// A priority queue of events by key.
 pub struct EventQueue<E> {
     heap: QuaternaryHeap<Entry<E>>,
-    seq: u64,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
         EventQueue {
             heap: QuaternaryHeap::new(),
-            seq: 0,
         }
     }
 }
 
 impl<E> EventQueue<E> {
-    /// Schedules `event` at `time` in class 1 (after class 0 at the same time).
+    /// Schedules `event` under `key`.
     #[inline]
-    pub fn push(&mut self, time: SimTime, event: E) {
-        self.push_class(time, 1, event);
-    }
-
-    /// Schedules `event` at `time` in `class` (lower classes first at equal times).
-    #[inline]
-    pub fn push_class(&mut self, time: SimTime, class: u8, event: E) {
-        let key = (u128::from(time.0) << 64)
-            | (u128::from(class) << SEQ_BITS)
-            | u128::from(self.seq & ((1 << SEQ_BITS) - 1));
-        self.seq += 1;
+    pub fn push(&mut self, key: Key, event: E) {
         self.heap.push(Entry { key, event });
-    }
-
-    /// Removes and returns the earliest event if it is at exactly `time` in `class`.
-    #[inline]
-    pub fn pop_if(&mut self, time: SimTime, class: u8) -> Option<E> {
-        let first = self.heap.peek()?;
-        let (t, c) = ((first.key >> 64) as u64, (first.key >> SEQ_BITS) as u8);
-        if t != time.0 || c != class {
-            return None;
-        }
-        self.heap.pop().map(|e| e.event)
     }
 
     /// Removes and returns the earliest event if it is before `limit`.
     #[inline]
-    pub fn pop_before(&mut self, limit: SimTime) -> Option<(SimTime, E)> {
+    pub fn pop_before(&mut self, limit: SimTime) -> Option<(Key, E)> {
         let first = self.heap.peek()?;
-        let time = SimTime((first.key >> 64) as u64);
-        if time >= limit {
+        if first.key.time() >= limit {
             return None;
         }
-        self.heap.pop().map(|e| (time, e.event))
+        self.heap.pop().map(|e| (e.key, e.event))
+    }
+
+    /// Removes and returns the earliest event if it is at exactly `time` in `class`.
+    #[inline]
+    pub fn pop_if(&mut self, time: SimTime, class: u8) -> Option<(Key, E)> {
+        let first = self.heap.peek()?;
+        if first.key.time() != time || first.key.class() != class {
+            return None;
+        }
+        self.heap.pop().map(|e| (e.key, e.event))
     }
 
     /// Number of pending events.
@@ -111,43 +160,52 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
+    fn sender(kind: Kind, index: u32) -> Sender {
+        Sender { kind, index }
+    }
+
     proptest! {
-        /// Events come out sorted by time, and in insertion order among equal times.
+        /// Events come out in key order: time, class, sender, sequence.
         #[test]
-        fn pops_in_time_then_fifo_order(times in prop::collection::vec(0u64..50, 0..200)) {
+        fn pops_in_key_order(items in prop::collection::vec((0u64..50, 0u8..3, 0u32..5, 0u32..1000), 0..200)) {
             let mut q = EventQueue::default();
-            for (i, t) in times.iter().enumerate() {
-                q.push(SimTime(*t), i);
+            let mut keys = Vec::new();
+            for (i, (t, c, s, n)) in items.iter().enumerate() {
+                let k = Key::new(SimTime(*t), *c, sender(Kind::Site, *s), *n);
+                q.push(k, i);
+                keys.push(k);
             }
             let mut out = Vec::new();
-            while let Some((t, i)) = q.pop_before(SimTime(u64::MAX)) {
-                out.push((t.0, i));
+            while let Some((k, _)) = q.pop_before(SimTime(u64::MAX)) {
+                out.push(k);
             }
-            let mut expected: Vec<(u64, usize)> = times.iter().copied().zip(0..).collect();
-            expected.sort();
-            prop_assert_eq!(out, expected);
+            keys.sort();
+            prop_assert_eq!(out, keys);
         }
     }
 
     #[test]
-    fn lower_class_first_at_equal_times() {
-        let mut q = EventQueue::default();
-        q.push(SimTime(5), 'a');
-        q.push_class(SimTime(5), 0, 'b');
-        q.push_class(SimTime(4), 1, 'c');
-        assert_eq!(q.pop_before(SimTime(10)), Some((SimTime(4), 'c')));
-        assert_eq!(q.pop_if(SimTime(5), 1), None);
-        assert_eq!(q.pop_if(SimTime(5), 0), Some('b'));
-        assert_eq!(q.pop_if(SimTime(5), 0), None);
-        assert_eq!(q.pop_before(SimTime(10)), Some((SimTime(5), 'a')));
+    fn keys_order_by_time_class_sender_sequence() {
+        let k = |t, c, kind, i, n| Key::new(SimTime(t), c, sender(kind, i), n);
+        assert!(k(1, 9, Kind::Lab, 9, 9) < k(2, 0, Kind::Run, 0, 0));
+        assert!(k(2, 0, Kind::Lab, 9, 9) < k(2, 1, Kind::Run, 0, 0));
+        assert!(k(2, 1, Kind::Area, 9, 9) < k(2, 1, Kind::Site, 0, 0));
+        assert!(k(2, 1, Kind::Site, 3, 9) < k(2, 1, Kind::Site, 4, 0));
+        assert!(k(2, 1, Kind::Site, 3, 8) < k(2, 1, Kind::Site, 3, 9));
+        assert_eq!(k(7, 3, Kind::Route, 5, 1).time(), SimTime(7));
+        assert_eq!(k(7, 3, Kind::Route, 5, 1).class(), 3);
     }
 
     #[test]
-    fn stops_at_limit() {
+    fn stops_at_limit_and_takes_a_class() {
         let mut q = EventQueue::default();
-        q.push(SimTime(5), 'a');
-        q.push(SimTime(10), 'b');
-        assert_eq!(q.pop_before(SimTime(10)), Some((SimTime(5), 'a')));
+        let s = sender(Kind::Team, 0);
+        q.push(Key::new(SimTime(5), 1, s, 0), 'a');
+        q.push(Key::new(SimTime(5), 0, s, 1), 'b');
+        q.push(Key::new(SimTime(10), 0, s, 2), 'c');
+        assert_eq!(q.pop_if(SimTime(5), 1), None);
+        assert_eq!(q.pop_if(SimTime(5), 0).map(|x| x.1), Some('b'));
+        assert_eq!(q.pop_before(SimTime(10)).map(|x| x.1), Some('a'));
         assert_eq!(q.pop_before(SimTime(10)), None);
         assert_eq!(q.len(), 1);
     }

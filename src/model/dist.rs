@@ -21,8 +21,8 @@ pub enum Sampler {
         /// Upper bound.
         hi: f64,
     },
-    /// Triangular.
-    Triangular(Triangular<f64>),
+    /// Triangular, with its lower bound.
+    Triangular(Triangular<f64>, f64),
     /// Exponential.
     Exponential(Exp<f64>),
     /// Normal, redrawn until inside [lo, hi].
@@ -57,7 +57,7 @@ impl Sampler {
         let ms = match self {
             Sampler::Constant(v) => return SimDuration(*v),
             Sampler::Uniform { lo, hi } => lo + (hi - lo) * rng.random::<f64>(),
-            Sampler::Triangular(d) => d.sample(rng),
+            Sampler::Triangular(d, _) => d.sample(rng),
             Sampler::Exponential(d) => d.sample(rng),
             Sampler::Normal { normal, lo, hi } => {
                 let mut x = normal.sample(rng);
@@ -74,6 +74,23 @@ impl Sampler {
             Sampler::Empirical { values, index } => return SimDuration(values[index.sample(rng)]),
         };
         SimDuration::from_millis_f64(ms)
+    }
+
+    /// The smallest duration a draw can give (0 for unbounded distributions such as the
+    /// exponential): the lookahead of a delay between partitions.
+    pub fn min(&self) -> SimDuration {
+        let floor = |x: f64| SimDuration::from_millis_f64(x.floor());
+        match self {
+            Sampler::Constant(v) => SimDuration(*v),
+            Sampler::Uniform { lo, .. } | Sampler::Triangular(_, lo) => floor(*lo),
+            Sampler::Normal { lo, .. } => floor(*lo),
+            Sampler::Exponential(_) | Sampler::LogNormal(_) | Sampler::Gamma(_) => {
+                SimDuration::ZERO
+            }
+            Sampler::Empirical { values, .. } => {
+                SimDuration(values.iter().copied().min().unwrap_or(0))
+            }
+        }
     }
 
     /// A constant zero: "no delay".
@@ -93,7 +110,7 @@ impl Sampler {
     /// Triangular; caller guarantees lo ≤ mode ≤ hi.
     pub fn triangular(lo: f64, mode: f64, hi: f64) -> Sampler {
         match Triangular::new(lo, hi, mode) {
-            Ok(d) if hi > lo => Sampler::Triangular(d),
+            Ok(d) if hi > lo => Sampler::Triangular(d, lo),
             _ => Sampler::Constant(SimDuration::from_millis_f64(mode).0),
         }
     }
@@ -192,6 +209,24 @@ mod tests {
             let m = mean_of(&s, n);
             assert!((m - mean).abs() / mean < 0.01, "{s:?}: {m} vs {mean}");
         }
+    }
+
+    /// No draw is below `min()`: it is the lookahead of a cut between partitions.
+    #[test]
+    fn no_draw_is_below_the_minimum() {
+        let mut rng = rand_pcg::Pcg64Mcg::seed_from_u64(3);
+        for s in [
+            Sampler::uniform(10_000.4, 20_000.0),
+            Sampler::triangular(600_000.7, 700_000.0, 900_000.0),
+            Sampler::normal(10_000.0, 20_000.0, 5_000.5, 12_000.0),
+            Sampler::empirical(vec![30, 20, 40], &[1.0, 1.0, 1.0]).unwrap(),
+            Sampler::Constant(7),
+        ] {
+            let min = s.min();
+            assert!(min.0 > 0, "{s:?}");
+            assert!((0..20_000).all(|_| s.sample(&mut rng) >= min), "{s:?}");
+        }
+        assert_eq!(Sampler::exponential(1000.0).min().0, 0);
     }
 
     #[test]

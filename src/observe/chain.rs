@@ -5,7 +5,7 @@ use hdrhistogram::Histogram;
 
 use super::Row;
 use super::timeweighted::TimeWeighted;
-use crate::engine::{EndState, TubeRecord};
+use crate::engine::{EndState, Plan, TubeRecord};
 use crate::model::{Model, SiteId};
 use crate::time::{HOUR, SimDuration, SimTime};
 
@@ -59,9 +59,13 @@ struct LabStats {
     runs: u64,
 }
 
-/// Collects sample-chain figures; fed by [`super::Stats`].
-#[derive(Debug, Clone)]
+/// Collects sample-chain figures of one partition (its sites and labs); fed by
+/// [`super::Stats`]. Sums are whole milliseconds, so partitions merge exactly.
+#[derive(Debug, Clone, Default)]
 pub(super) struct ChainStats {
+    /// Global ids of the partition's sites and labs, by local index.
+    site_ids: Vec<u32>,
+    lab_ids: Vec<u32>,
     opened: u64,
     closed: u64,
     partial: u64,
@@ -74,23 +78,27 @@ pub(super) struct ChainStats {
     over_hold: u64,
     over_transit: u64,
     reswabs: u64,
-    reswab_wait_ms: f64,
+    reswab_wait_ms: u128,
     reswab_wait_max: u64,
     last_result: Option<SimTime>,
-    turnaround: Histogram<u64>,
-    turnaround_sum_ms: f64,
+    turnaround: Option<Histogram<u64>>,
+    turnaround_sum_ms: u128,
     stockout: Vec<TimeWeighted>,
-    /// Per site: tubes closed, and (sum, count) of members' turnarounds.
+    /// Per site: tubes closed.
     site_tubes: Vec<u64>,
-    site_turnaround: Vec<(f64, u64)>,
-    /// Per site: whether its closed tubes wait for a courier.
+    /// Per global site: (sum, count) of members' turnarounds, recorded where the results are
+    /// (a lab's partition need not hold the site); in site order after merging.
+    site_turnaround: std::collections::BTreeMap<u32, (u128, u64)>,
+    site_turnaround_all: Vec<(u128, u64)>,
+    /// Per site: whether its closed tubes wait for a courier; how many wait now, and the most.
     on_route: Vec<bool>,
-    /// Closed tubes waiting at sites for a courier now, and the most at once.
+    site_waiting: Vec<u64>,
+    site_waiting_max: Vec<u64>,
+    /// Closed tubes waiting at the partition's sites now.
     waiting: u64,
-    waiting_max: u64,
     /// Tubes picked up and the sum of their waits at the site.
     picked: u64,
-    pickup_wait_ms: f64,
+    pickup_wait_ms: u128,
     /// Swabs without a final result at the horizon.
     pending: u64,
     labs: Vec<LabStats>,
@@ -100,51 +108,122 @@ pub(super) struct ChainStats {
 }
 
 impl ChainStats {
-    pub(super) fn new(m: &Model) -> ChainStats {
+    pub(super) fn new(m: &Model, plan: &Plan, part: usize) -> ChainStats {
+        let members = &plan.parts[part];
+        let n = members.sites.len();
         ChainStats {
-            opened: 0,
-            closed: 0,
-            partial: 0,
-            pools: 0,
-            retests: 0,
-            retests_made: 0,
-            persons: 0,
-            infected_tested: 0,
-            positives: 0,
-            over_hold: 0,
-            over_transit: 0,
-            reswabs: 0,
-            reswab_wait_ms: 0.0,
-            reswab_wait_max: 0,
-            last_result: None,
+            site_ids: members.sites.clone(),
+            lab_ids: members.labs.clone(),
             // Turnarounds kept to 3 significant digits (0.1%).
-            turnaround: Histogram::new(3).expect("valid histogram precision"),
-            turnaround_sum_ms: 0.0,
-            stockout: vec![TimeWeighted::default(); m.sites.len()],
-            site_tubes: vec![0; m.sites.len()],
-            site_turnaround: vec![(0.0, 0); m.sites.len()],
-            on_route: m.sites.iter().map(|s| s.route.is_some()).collect(),
-            waiting: 0,
-            waiting_max: 0,
-            picked: 0,
-            pickup_wait_ms: 0.0,
-            pending: 0,
-            labs: vec![LabStats::default(); m.labs.len()],
-            machines: m.labs.iter().map(|l| l.machines).collect(),
-            tubes: Vec::new(),
-            lab_rows: Vec::new(),
+            turnaround: Some(Histogram::new(3).expect("valid histogram precision")),
+            stockout: vec![TimeWeighted::default(); n],
+            site_tubes: vec![0; n],
+            on_route: members
+                .sites
+                .iter()
+                .map(|&g| m.sites[g as usize].route.is_some())
+                .collect(),
+            site_waiting: vec![0; n],
+            site_waiting_max: vec![0; n],
+            labs: vec![LabStats::default(); members.labs.len()],
+            machines: members
+                .labs
+                .iter()
+                .map(|&g| m.labs[g as usize].machines)
+                .collect(),
+            ..ChainStats::default()
         }
+    }
+
+    /// Takes in the other partitions' figures (in partition order after this one, partition 0):
+    /// per-site and per-lab figures in global order, everything else added.
+    pub(super) fn absorb(&mut self, others: Vec<ChainStats>, plan: &Plan, m: &Model) {
+        let mut all: Vec<ChainStats> = Vec::with_capacity(others.len() + 1);
+        all.push(std::mem::take(self));
+        all.extend(others);
+        let mut out = ChainStats {
+            site_ids: (0..m.sites.len() as u32).collect(),
+            lab_ids: (0..m.labs.len() as u32).collect(),
+            turnaround: Some(Histogram::new(3).expect("valid histogram precision")),
+            ..ChainStats::default()
+        };
+        for p in &mut all {
+            if let (Some(h), Some(o)) = (out.turnaround.as_mut(), p.turnaround.as_ref()) {
+                let _ = h.add(o);
+            }
+            out.opened += p.opened;
+            out.closed += p.closed;
+            out.partial += p.partial;
+            out.pools += p.pools;
+            out.retests += p.retests;
+            out.retests_made += p.retests_made;
+            out.persons += p.persons;
+            out.infected_tested += p.infected_tested;
+            out.positives += p.positives;
+            out.over_hold += p.over_hold;
+            out.over_transit += p.over_transit;
+            out.reswabs += p.reswabs;
+            out.reswab_wait_ms += p.reswab_wait_ms;
+            out.reswab_wait_max = out.reswab_wait_max.max(p.reswab_wait_max);
+            out.last_result = out.last_result.max(p.last_result);
+            out.turnaround_sum_ms += p.turnaround_sum_ms;
+            out.waiting += p.waiting;
+            out.picked += p.picked;
+            out.pickup_wait_ms += p.pickup_wait_ms;
+            out.pending += p.pending;
+            out.tubes.append(&mut p.tubes);
+            out.lab_rows.append(&mut p.lab_rows);
+        }
+        for slot in &plan.site {
+            let p = &mut all[slot.part as usize];
+            let s = slot.local as usize;
+            out.stockout.push(std::mem::take(&mut p.stockout[s]));
+            out.site_tubes.push(p.site_tubes[s]);
+            out.on_route.push(p.on_route[s]);
+            out.site_waiting.push(p.site_waiting[s]);
+            out.site_waiting_max.push(p.site_waiting_max[s]);
+        }
+        for slot in &plan.lab {
+            let p = &mut all[slot.part as usize];
+            let l = slot.local as usize;
+            out.labs.push(std::mem::take(&mut p.labs[l]));
+            out.machines.push(p.machines[l]);
+        }
+        for p in &all {
+            for (&g, &(sum, n)) in &p.site_turnaround {
+                let e = out.site_turnaround.entry(g).or_insert((0, 0));
+                e.0 += sum;
+                e.1 += n;
+            }
+        }
+        out.site_turnaround_all = (0..m.sites.len() as u32)
+            .map(|g| out.site_turnaround.get(&g).copied().unwrap_or((0, 0)))
+            .collect();
+        out.tubes.sort_by_key(|t| (t.times[5], t.id));
+        out.lab_rows.sort_by_key(|r| (r.t, r.lab));
+        *self = out;
+    }
+
+    fn site(&self, g: SiteId) -> usize {
+        self.site_ids.partition_point(|&x| x < g.0)
+    }
+
+    fn lab(&self, g: u32) -> usize {
+        self.lab_ids.partition_point(|&x| x < g)
     }
 
     pub(super) fn reswabbed(&mut self, wait: SimDuration) {
         self.reswabs += 1;
-        self.reswab_wait_ms += wait.0 as f64;
+        self.reswab_wait_ms += u128::from(wait.0);
         self.reswab_wait_max = self.reswab_wait_max.max(wait.0);
     }
 
     /// Distribution of swab-to-result times in hours, bins of whole quarter hours.
     pub(super) fn turnaround_bins(&self) -> Vec<(f64, u64, f64)> {
-        super::stats::bins(&self.turnaround, 15 * crate::time::MINUTE, HOUR as f64)
+        match &self.turnaround {
+            Some(h) => super::stats::bins(h, 15 * crate::time::MINUTE, HOUR as f64),
+            None => Vec::new(),
+        }
     }
 
     /// Tubes waiting at all labs now.
@@ -162,19 +241,23 @@ impl ChainStats {
     }
 
     pub(super) fn closed(&mut self, site: SiteId, swabs: u32, pool: u32) {
+        let s = self.site(site);
         self.closed += 1;
-        self.site_tubes[site.0 as usize] += 1;
+        self.site_tubes[s] += 1;
         self.partial += u64::from(swabs < pool);
-        if self.on_route[site.0 as usize] {
+        if self.on_route[s] {
             self.waiting += 1;
-            self.waiting_max = self.waiting_max.max(self.waiting);
+            self.site_waiting[s] += 1;
+            self.site_waiting_max[s] = self.site_waiting_max[s].max(self.site_waiting[s]);
         }
     }
 
-    pub(super) fn picked(&mut self, t: SimTime, closed: SimTime) {
+    pub(super) fn picked(&mut self, t: SimTime, site: SiteId, closed: SimTime) {
+        let s = self.site(site);
         self.waiting = self.waiting.saturating_sub(1);
+        self.site_waiting[s] = self.site_waiting[s].saturating_sub(1);
         self.picked += 1;
-        self.pickup_wait_ms += t.since(closed).0 as f64;
+        self.pickup_wait_ms += u128::from(t.since(closed).0);
     }
 
     /// Closed tubes waiting at sites for a courier now.
@@ -190,23 +273,28 @@ impl ChainStats {
     }
 
     fn turnaround_point(&mut self, site: SiteId, ms: u64) {
-        let _ = self.turnaround.record(ms);
-        self.turnaround_sum_ms += ms as f64;
-        let site = &mut self.site_turnaround[site.0 as usize];
-        site.0 += ms as f64;
-        site.1 += 1;
+        if let Some(h) = self.turnaround.as_mut() {
+            let _ = h.record(ms);
+        }
+        self.turnaround_sum_ms += u128::from(ms);
+        let e = self.site_turnaround.entry(site.0).or_insert((0, 0));
+        e.0 += u128::from(ms);
+        e.1 += 1;
     }
 
     pub(super) fn stockout(&mut self, t: SimTime, site: SiteId, out: bool) {
-        self.stockout[site.0 as usize].set(t, f64::from(u8::from(out)));
+        let s = self.site(site);
+        self.stockout[s].set(t, f64::from(u8::from(out)));
     }
 
     pub(super) fn backlog(&mut self, t: SimTime, lab: u32, waiting: u32) {
-        self.labs[lab as usize].backlog.set(t, f64::from(waiting));
+        let l = self.lab(lab);
+        self.labs[l].backlog.set(t, f64::from(waiting));
     }
 
     pub(super) fn running(&mut self, t: SimTime, lab: u32, running: u32) {
-        let lab = &mut self.labs[lab as usize];
+        let l = self.lab(lab);
+        let lab = &mut self.labs[l];
         if f64::from(running) > lab.running.value() {
             lab.runs += 1;
         }
@@ -215,7 +303,8 @@ impl ChainStats {
 
     pub(super) fn result(&mut self, t: SimTime, r: &TubeRecord<'_>) {
         self.last_result = Some(t);
-        self.labs[r.lab as usize].results += 1;
+        let l = self.lab(r.lab);
+        self.labs[l].results += 1;
         if r.retest {
             self.retests += 1;
         } else {
@@ -256,7 +345,7 @@ impl ChainStats {
             let machines = f64::from(self.machines[l].max(1));
             self.lab_rows.push(LabRow {
                 t,
-                lab: l as u32,
+                lab: self.lab_ids[l],
                 backlog: b.end as u32,
                 backlog_mean: b.mean,
                 utilisation: r.mean / machines,
@@ -297,17 +386,24 @@ impl ChainStats {
     /// Summary columns.
     pub(super) fn fill(&mut self, row: &mut Row, horizon: SimTime) {
         let hours = |ms: f64| ms / HOUR as f64;
-        let n = self.turnaround.len();
+        let turnaround = self
+            .turnaround
+            .get_or_insert_with(|| Histogram::new(3).expect("valid histogram precision"));
+        let n = turnaround.len();
+        let p95 = turnaround.value_at_quantile(0.95) as f64;
         let stockout_ms: f64 = self.stockout.iter_mut().map(|s| s.integral(horizon)).sum();
         row.count("tubes", self.closed)
             .count("partial_tubes", self.partial)
-            .count("tubes_waiting_max", self.waiting_max)
+            .count(
+                "tubes_waiting_max",
+                self.site_waiting_max.iter().copied().max().unwrap_or(0),
+            )
             .real(
                 "pickup_wait_mean_h",
                 if self.picked == 0 {
                     f64::NAN
                 } else {
-                    hours(self.pickup_wait_ms / self.picked as f64)
+                    hours(self.pickup_wait_ms as f64 / self.picked as f64)
                 },
             )
             .real(
@@ -323,16 +419,12 @@ impl ChainStats {
                 if n == 0 {
                     f64::NAN
                 } else {
-                    hours(self.turnaround_sum_ms / n as f64)
+                    hours(self.turnaround_sum_ms as f64 / n as f64)
                 },
             )
             .real(
                 "turnaround_p95_h",
-                if n == 0 {
-                    f64::NAN
-                } else {
-                    hours(self.turnaround.value_at_quantile(0.95) as f64)
-                },
+                if n == 0 { f64::NAN } else { hours(p95) },
             )
             .count("swabs_pending", self.pending)
             .count("positives_found", self.positives)
@@ -354,14 +446,14 @@ impl ChainStats {
         row.count("reswabs_at_home", self.reswabs)
             .real(
                 "reswab_wait_mean_h",
-                reswab(self.reswab_wait_ms / self.reswabs.max(1) as f64),
+                reswab(self.reswab_wait_ms as f64 / self.reswabs.max(1) as f64),
             )
             .real("reswab_wait_max_h", reswab(self.reswab_wait_max as f64));
     }
 
     /// Columns of one site: stock-out hours, tubes closed, mean turnaround of its people.
     pub(super) fn fill_site(&mut self, row: &mut Row, s: usize, horizon: SimTime) {
-        let (sum, n) = self.site_turnaround[s];
+        let (sum, n) = self.site_turnaround_all[s];
         row.real(
             "stockout_hours",
             self.stockout[s].integral(horizon) / HOUR as f64,
@@ -372,7 +464,7 @@ impl ChainStats {
             if n == 0 {
                 f64::NAN
             } else {
-                sum / n as f64 / HOUR as f64
+                sum as f64 / n as f64 / HOUR as f64
             },
         );
     }

@@ -7,6 +7,7 @@
 
 use super::Row;
 use super::timeweighted::TimeWeighted;
+use crate::engine::Plan;
 use crate::model::{CrewChange, Model, Place, SiteId, TeamId};
 use crate::time::{HOUR, SimDuration, SimTime};
 
@@ -27,13 +28,19 @@ struct CrewStats {
 #[derive(Debug, Clone)]
 struct TeamInfo {
     headcount: f64,
-    /// Fixed sites; empty for a reserve.
+    /// Fixed sites (local indices); empty for a reserve.
     sites: Vec<usize>,
+    /// How many fixed sites (for person-hours).
+    places: usize,
 }
 
-/// Collects staff figures; fed by [`super::Stats`].
-#[derive(Debug, Clone)]
+/// Collects the staff figures of one partition (its teams and sites); fed by
+/// [`super::Stats`]. Teams and sites are by local index until [`StaffStats::absorb`] puts the
+/// partitions' figures in global order.
+#[derive(Debug, Clone, Default)]
 pub(super) struct StaffStats {
+    team_ids: Vec<u32>,
+    site_ids: Vec<u32>,
     teams: Vec<TeamInfo>,
     crews: Vec<Vec<CrewStats>>,
     busy: Vec<u32>,
@@ -42,31 +49,62 @@ pub(super) struct StaffStats {
 }
 
 impl StaffStats {
-    pub(super) fn new(m: &Model) -> StaffStats {
-        let teams: Vec<TeamInfo> = m
+    pub(super) fn new(m: &Model, plan: &Plan, part: usize) -> StaffStats {
+        let members = &plan.parts[part];
+        let teams: Vec<TeamInfo> = members
             .teams
             .iter()
-            .map(|t| TeamInfo {
-                headcount: f64::from(t.headcount),
-                sites: match &t.place {
-                    Place::Sites(ids) => ids.iter().map(|s| s.0 as usize).collect(),
+            .map(|&g| {
+                let t = &m.teams[g as usize];
+                let sites: Vec<usize> = match &t.place {
+                    Place::Sites(ids) => ids
+                        .iter()
+                        .map(|s| plan.site[s.0 as usize].local as usize)
+                        .collect(),
                     Place::Pool { .. } | Place::Homes(_) => Vec::new(),
-                },
+                };
+                TeamInfo {
+                    headcount: f64::from(t.headcount),
+                    places: sites.len(),
+                    sites,
+                }
             })
             .collect();
-        let crews = m
+        let crews = members
             .teams
             .iter()
-            .map(|t| vec![CrewStats::default(); m.rotas[t.rota].crews as usize])
+            .map(|&g| vec![CrewStats::default(); m.rotas[m.teams[g as usize].rota].crews as usize])
             .collect();
-        let n = m.sites.len();
+        let n = members.sites.len();
         StaffStats {
+            team_ids: members.teams.clone(),
+            site_ids: members.sites.clone(),
             teams,
             crews,
             busy: vec![0; n],
             open: vec![0; n],
             share: vec![TimeWeighted::default(); n],
         }
+    }
+
+    /// Takes in the other partitions' teams (after this one, partition 0's), in global order.
+    pub(super) fn absorb(&mut self, others: Vec<StaffStats>, plan: &Plan) {
+        let mut all: Vec<StaffStats> = Vec::with_capacity(others.len() + 1);
+        all.push(std::mem::take(self));
+        all.extend(others);
+        let mut out = StaffStats::default();
+        for slot in &plan.team {
+            let p = &mut all[slot.part as usize];
+            let t = slot.local as usize;
+            out.teams.push(p.teams[t].clone());
+            out.crews.push(std::mem::take(&mut p.crews[t]));
+        }
+        out.team_ids = (0..plan.team.len() as u32).collect();
+        *self = out;
+    }
+
+    fn team(&self, team: TeamId) -> usize {
+        self.team_ids.partition_point(|&x| x < team.0)
     }
 
     fn set_share(&mut self, t: SimTime, s: usize) {
@@ -94,7 +132,7 @@ impl StaffStats {
     }
 
     pub(super) fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {
-        let ti = team.0 as usize;
+        let ti = self.team(team);
         if change.on() {
             let snaps: Vec<(usize, f64)> = self.teams[ti]
                 .sites
@@ -118,11 +156,7 @@ impl StaffStats {
             return;
         };
         let info = &self.teams[ti];
-        let places = if info.sites.is_empty() {
-            1.0
-        } else {
-            info.sites.len() as f64
-        };
+        let places = info.places.max(1) as f64;
         let snaps = std::mem::take(&mut self.crews[ti][crew].snaps);
         let busy: f64 = snaps
             .iter()
@@ -137,24 +171,29 @@ impl StaffStats {
     }
 
     pub(super) fn overtime(&mut self, team: TeamId, crew: u32, length: SimDuration) {
-        let head = self.teams[team.0 as usize].headcount;
-        let c = &mut self.crews[team.0 as usize][crew as usize];
+        let ti = self.team(team);
+        let head = self.teams[ti].headcount;
+        let c = &mut self.crews[ti][crew as usize];
         c.overtime_person_ms += head * length.0 as f64;
         c.longest_ms = c.longest_ms.max(c.last_stint_ms + length.0);
     }
 
     /// A door-to-door unit's visit kept one person busy for `busy`.
     pub(super) fn home_visited(&mut self, team: TeamId, crew: u32, busy: SimDuration) {
-        self.crews[team.0 as usize][crew as usize].busy_person_ms += busy.0 as f64;
+        let ti = self.team(team);
+        self.crews[ti][crew as usize].busy_person_ms += busy.0 as f64;
     }
 
     pub(super) fn dispatched(&mut self, team: TeamId, crew: u32) {
-        self.crews[team.0 as usize][crew as usize].dispatches += 1;
+        let ti = self.team(team);
+        self.crews[ti][crew as usize].dispatches += 1;
     }
 
     pub(super) fn pool_arrived(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {
-        let j = self.share[site.0 as usize].integral(t);
-        self.crews[team.0 as usize][crew as usize].snaps = vec![(site.0 as usize, j)];
+        let s = self.site_ids.partition_point(|&x| x < site.0);
+        let j = self.share[s].integral(t);
+        let ti = self.team(team);
+        self.crews[ti][crew as usize].snaps = vec![(s, j)];
     }
 
     /// Closes the stints still open at the horizon.
@@ -171,7 +210,7 @@ impl StaffStats {
         let mut out = Vec::new();
         for (ti, crews) in self.crews.iter().enumerate() {
             let info = &self.teams[ti];
-            let people = info.headcount as u64 * info.sites.len().max(1) as u64;
+            let people = info.headcount as u64 * info.places.max(1) as u64;
             for (ci, c) in crews.iter().enumerate() {
                 let mut row = Row::default();
                 row.count("people", people)

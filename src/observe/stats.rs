@@ -3,11 +3,15 @@
 
 use hdrhistogram::{Counter, Histogram};
 
+use std::sync::Arc;
+
 use super::Row;
 use super::chain::ChainStats;
 use super::staffing::StaffStats;
 use super::timeweighted::TimeWeighted;
-use crate::engine::{EndState, GiveUp, Observer, TubeRecord, Visit, WALK_IN, Who};
+use crate::engine::{
+    EndState, GiveUp, Granularity, Observer, Plan, TubeRecord, Visit, WALK_IN, Who,
+};
 use crate::model::{AreaId, CrewChange, Model, SiteId, TeamId};
 use crate::scenario::{Role, SiteKind};
 use crate::time::{HOUR, MINUTE, SimDuration, SimTime};
@@ -84,16 +88,17 @@ pub const SUMMARY_COLUMNS: [&str; 56] = [
 /// Coverage marks reported, as shares of residents.
 pub const COVERAGE_MARKS: [f64; 3] = [0.90, 0.95, 0.99];
 
-/// Wait and time-in-system figures of one group of people.
+/// Wait and time-in-system figures of one group of people. Sums are whole milliseconds, so
+/// that the figures of partitions merge exactly, in any order.
 #[derive(Debug, Clone)]
 struct Waits<T: Counter> {
     wait: Histogram<T>,
-    wait_sum: f64,
+    wait_sum: u128,
     wait_max: u64,
-    green_sum: f64,
+    green_sum: u128,
     green_n: u64,
     system: Histogram<T>,
-    system_sum: f64,
+    system_sum: u128,
 }
 
 impl<T: Counter> Waits<T> {
@@ -102,12 +107,12 @@ impl<T: Counter> Waits<T> {
         let h = || Histogram::new(digits).expect("valid histogram precision");
         Waits {
             wait: h(),
-            wait_sum: 0.0,
+            wait_sum: 0,
             wait_max: 0,
-            green_sum: 0.0,
+            green_sum: 0,
             green_n: 0,
             system: h(),
-            system_sum: 0.0,
+            system_sum: 0,
         }
     }
 
@@ -116,10 +121,10 @@ impl<T: Counter> Waits<T> {
         // Auto-resizing histograms accept every value; saturating a u32 bucket would take four
         // billion equal waits at one site.
         let _ = self.wait.record(wait_ms);
-        self.wait_sum += wait_ms as f64;
+        self.wait_sum += u128::from(wait_ms);
         self.wait_max = self.wait_max.max(wait_ms);
         if priority {
-            self.green_sum += wait_ms as f64;
+            self.green_sum += u128::from(wait_ms);
             self.green_n += 1;
         }
     }
@@ -127,30 +132,44 @@ impl<T: Counter> Waits<T> {
     #[inline]
     fn record_system(&mut self, ms: u64) {
         let _ = self.system.record(ms);
-        self.system_sum += ms as f64;
+        self.system_sum += u128::from(ms);
+    }
+
+    /// Adds another group's figures (histogram counts and integer sums: exact).
+    fn merge(&mut self, other: &Waits<T>) {
+        let _ = self.wait.add(&other.wait);
+        let _ = self.system.add(&other.system);
+        self.wait_sum += other.wait_sum;
+        self.wait_max = self.wait_max.max(other.wait_max);
+        self.green_sum += other.green_sum;
+        self.green_n += other.green_n;
+        self.system_sum += other.system_sum;
     }
 
     fn fill(&self, row: &mut Row) {
         let n = self.wait.len();
         let mins = |ms: f64| if n == 0 { f64::NAN } else { ms / MINUTE as f64 };
         let q = |h: &Histogram<T>, p: f64| mins(h.value_at_quantile(p) as f64);
-        row.real("wait_mean_min", mins(self.wait_sum / n.max(1) as f64))
-            .real("wait_p50_min", q(&self.wait, 0.5))
-            .real("wait_p95_min", q(&self.wait, 0.95))
-            .real("wait_max_min", mins(self.wait_max as f64))
-            .real(
-                "wait_green_mean_min",
-                if self.green_n == 0 {
-                    f64::NAN
-                } else {
-                    self.green_sum / self.green_n as f64 / MINUTE as f64
-                },
-            );
+        row.real(
+            "wait_mean_min",
+            mins(self.wait_sum as f64 / n.max(1) as f64),
+        )
+        .real("wait_p50_min", q(&self.wait, 0.5))
+        .real("wait_p95_min", q(&self.wait, 0.95))
+        .real("wait_max_min", mins(self.wait_max as f64))
+        .real(
+            "wait_green_mean_min",
+            if self.green_n == 0 {
+                f64::NAN
+            } else {
+                self.green_sum as f64 / self.green_n as f64 / MINUTE as f64
+            },
+        );
         let m = self.system.len();
         let sys = |ms: f64| if m == 0 { f64::NAN } else { ms / MINUTE as f64 };
         row.real(
             "time_in_system_mean_min",
-            sys(self.system_sum / m.max(1) as f64),
+            sys(self.system_sum as f64 / m.max(1) as f64),
         )
         .real(
             "time_in_system_p95_min",
@@ -178,10 +197,17 @@ struct SiteStats {
 struct RoundStats {
     start: SimTime,
     residents: u64,
+    /// Residents of the round tested in this partition.
     tested: u64,
     marks: [u64; 3],
+    /// When each mark was reached over all partitions (found at barriers when there are
+    /// several; kept in partition 0).
     reached: [Option<SimTime>; 3],
+    /// Tested over all partitions up to the last barrier (partition 0).
+    merged: u64,
     by_deadline: u64,
+    /// Tests of this window in this partition, in time order: (time, people).
+    window: Vec<(SimTime, u64)>,
 }
 
 /// One row of the time series: a site at the end of a reporting step.
@@ -233,6 +259,8 @@ pub struct ProgressRow {
     /// Coverage of the latest round that has started: its residents tested ÷ its residents
     /// (NaN before the first round or without call-ups).
     pub coverage: f64,
+    /// Residents of that round tested so far (in this partition, until merged).
+    pub round_tested: u64,
     /// Desks open at all sites at the end of the step.
     pub desks_open: u32,
     /// Desks short of staff at all sites at the end of the step.
@@ -247,9 +275,15 @@ pub struct ProgressRow {
     pub tubes_waiting_pickup: u64,
 }
 
-/// Collects the figures of one run.
+/// Collects the figures of one run, or of one partition of a run: its own sites, teams and labs
+/// only. [`Stats::finish_parts`] merges the partitions' figures exactly (integer counts and
+/// sums, histograms, per-entity figures taken from their partition and combined in entity order),
+/// so a run's figures do not depend on how it was partitioned.
 #[derive(Debug, Clone)]
 pub struct Stats {
+    plan: Arc<Plan>,
+    part: u32,
+    /// The partition's sites, by local index.
     sites: Vec<SiteStats>,
     all: Waits<u64>,
     vehicles: Waits<u64>,
@@ -305,8 +339,13 @@ pub struct RunFigures {
 pub struct ConservationError(pub String);
 
 impl Stats {
-    /// A collector sized for `model`.
+    /// A collector for a run of `model` as one partition.
     pub fn new(model: &Model) -> Stats {
+        Stats::for_part(model, Arc::new(Plan::new(model, Granularity::One)), 0)
+    }
+
+    /// A collector for partition `part` of `plan`.
+    pub fn for_part(model: &Model, plan: Arc<Plan>, part: usize) -> Stats {
         let rounds = model
             .rounds
             .iter()
@@ -316,7 +355,9 @@ impl Stats {
                 tested: 0,
                 marks: COVERAGE_MARKS.map(|m| (m * r.residents as f64).ceil() as u64),
                 reached: [None; 3],
+                merged: 0,
                 by_deadline: 0,
+                window: Vec::new(),
             })
             .collect();
         let site = SiteStats {
@@ -331,20 +372,22 @@ impl Stats {
             busy: TimeWeighted::default(),
             waits: Waits::new(SITE_DIGITS),
         };
-        let sites = model
+        let sites = plan.parts[part]
             .sites
             .iter()
-            .map(|m| SiteStats {
-                checkpoint: m.kind == SiteKind::Checkpoint,
+            .map(|&g| SiteStats {
+                checkpoint: model.sites[g as usize].kind == SiteKind::Checkpoint,
                 ..site.clone()
             })
             .collect();
         Stats {
+            staff: StaffStats::new(model, &plan, part),
+            chain: ChainStats::new(model, &plan, part),
+            plan,
+            part: part as u32,
             sites,
             all: Waits::new(RUN_DIGITS),
             vehicles: Waits::new(RUN_DIGITS),
-            staff: StaffStats::new(model),
-            chain: ChainStats::new(model),
             rounds,
             deadline: model.deadline,
             called: 0,
@@ -360,33 +403,101 @@ impl Stats {
         }
     }
 
+    /// The local index of global site `g` in this partition.
+    #[inline]
+    fn local(&self, g: SiteId) -> usize {
+        self.plan.site[g.0 as usize].local as usize
+    }
+
+    /// Whether this collector sees the whole run (one partition).
+    fn alone(&self) -> bool {
+        self.plan.parts.len() == 1
+    }
+
+    /// At the end of a window, across partitions: the coverage marks reached in the window, at
+    /// the exact time of the test that reached them (the tests of all partitions in time order;
+    /// at equal times the partition order decides, which no mark's time depends on).
+    pub fn barrier(parts: &mut [&mut Stats], _t: SimTime) {
+        if parts.len() < 2 {
+            return;
+        }
+        for r in 0..parts[0].rounds.len() {
+            let mut tests: Vec<(SimTime, u64)> = Vec::new();
+            for p in parts.iter_mut() {
+                tests.append(&mut p.rounds[r].window);
+            }
+            if tests.is_empty() {
+                continue;
+            }
+            tests.sort_by_key(|x| x.0);
+            let first = &mut parts[0].rounds[r];
+            for (t, n) in tests {
+                first.merged += n;
+                for k in 0..COVERAGE_MARKS.len() {
+                    if first.reached[k].is_none()
+                        && first.merged >= first.marks[k]
+                        && first.marks[k] > 0
+                    {
+                        first.reached[k] = Some(t);
+                    }
+                }
+            }
+        }
+    }
+
     /// Checks that every person is accounted for, and returns the run's figures.
-    pub fn finish(mut self, model: &Model) -> Result<RunFigures, ConservationError> {
-        let (horizon, end) = self
-            .end
-            .ok_or_else(|| ConservationError("the run did not finish".into()))?;
-        self.check(&end)?;
-        let sites: Vec<Row> = (0..self.sites.len())
-            .map(|s| self.site_row(model, s, horizon))
+    pub fn finish(self, model: &Model) -> Result<RunFigures, ConservationError> {
+        Stats::finish_parts(vec![self], model)
+    }
+
+    /// Checks the books of every partition and of the whole run, and returns the run's figures
+    /// merged from the partitions' collectors (given in partition order).
+    pub fn finish_parts(parts: Vec<Stats>, model: &Model) -> Result<RunFigures, ConservationError> {
+        for p in &parts {
+            let (_, end) = p
+                .end
+                .ok_or_else(|| ConservationError("the run did not finish".into()))?;
+            p.check_people(&end)?;
+        }
+        let mut all = merge(parts, model);
+        let (horizon, end) = all.end.expect("checked above");
+        if all.chain_on {
+            let swabbed = all.swabbed();
+            all.chain.check(&end, swabbed).map_err(ConservationError)?;
+        }
+        let sites: Vec<Row> = (0..all.sites.len())
+            .map(|s| all.site_row(model, s, horizon))
             .collect();
-        let rounds = self.round_rows();
-        let summary = self.summary_row(horizon, &end);
+        let rounds = all.round_rows();
+        let summary = all.summary_row(horizon, &end);
         Ok(RunFigures {
             summary,
             sites,
             rounds,
-            series: self.series,
-            staff: self.staff.rows(),
-            progress: std::mem::take(&mut self.progress),
-            wait_bins: bins(&self.all.wait, MINUTE, MINUTE as f64),
-            turnaround_bins: self.chain.turnaround_bins(),
-            tubes: std::mem::take(&mut self.chain.tubes),
-            labs: std::mem::take(&mut self.chain.lab_rows),
+            series: all.series,
+            staff: all.staff.rows(),
+            progress: std::mem::take(&mut all.progress),
+            wait_bins: bins(&all.all.wait, MINUTE, MINUTE as f64),
+            turnaround_bins: all.chain.turnaround_bins(),
+            tubes: std::mem::take(&mut all.chain.tubes),
+            labs: std::mem::take(&mut all.chain.lab_rows),
             end,
         })
     }
 
-    fn check(&self, end: &EndState) -> Result<(), ConservationError> {
+    /// People swabbed at sampling points and at home.
+    fn swabbed(&self) -> u64 {
+        let at_sites: u64 = self
+            .sites
+            .iter()
+            .filter(|s| !s.checkpoint)
+            .map(|s| s.tested)
+            .sum();
+        at_sites + self.home_tested
+    }
+
+    /// The people's books of one partition (sites, areas and home teams never span two).
+    fn check_people(&self, end: &EndState) -> Result<(), ConservationError> {
         let sum = |f: &dyn Fn(&SiteStats) -> u64| self.sites.iter().map(f).sum::<u64>();
         let arrived = sum(&|s| s.arrived);
         let tested = sum(&|s| s.tested);
@@ -419,16 +530,6 @@ impl Stats {
                 "{} residents to be sampled at home, but {} were and {} are waiting",
                 self.home_called, self.home_tested, end.home_waiting
             )));
-        }
-        let at_sites: u64 = self
-            .sites
-            .iter()
-            .filter(|s| !s.checkpoint)
-            .map(|s| s.tested)
-            .sum();
-        let swabbed = at_sites + self.home_tested;
-        if self.chain_on {
-            self.chain.check(end, swabbed).map_err(ConservationError)?;
         }
         Ok(())
     }
@@ -624,19 +725,112 @@ fn share(part: u64, whole: u64) -> f64 {
 }
 
 impl Stats {
-    /// `n` residents of `round` tested at `t`: coverage marks and the deadline.
+    /// `n` residents of `round` tested at `t`: coverage marks and the deadline. Alone, the marks
+    /// are found at once; as one of several partitions, the test is kept for the barrier.
     fn count_round(&mut self, t: SimTime, round: u32, n: u64) {
         let deadline = self.deadline;
+        let alone = self.alone();
         let r = &mut self.rounds[round as usize];
         r.tested += n;
-        for k in 0..COVERAGE_MARKS.len() {
-            if r.reached[k].is_none() && r.tested >= r.marks[k] && r.marks[k] > 0 {
-                r.reached[k] = Some(t);
+        if alone {
+            for k in 0..COVERAGE_MARKS.len() {
+                if r.reached[k].is_none() && r.tested >= r.marks[k] && r.marks[k] > 0 {
+                    r.reached[k] = Some(t);
+                }
             }
+        } else {
+            r.window.push((t, n));
         }
         if deadline.is_some_and(|d| t <= r.start.after(d)) {
             r.by_deadline += n;
         }
+    }
+}
+
+/// The figures of the partitions (in partition order) as those of one run: each site's from
+/// its partition, in site order; counts, integer sums and histograms added.
+fn merge(parts: Vec<Stats>, model: &Model) -> Stats {
+    let mut parts: Vec<Option<Stats>> = parts.into_iter().map(Some).collect();
+    let mut first = parts[0].take().expect("at least one partition");
+    let plan = first.plan.clone();
+    let mut rest: Vec<Stats> = parts.into_iter().flatten().collect();
+    // Each site's figures from its partition, in global order.
+    let mut by_part: Vec<std::vec::IntoIter<SiteStats>> = std::iter::once(&mut first)
+        .chain(rest.iter_mut())
+        .map(|p| std::mem::take(&mut p.sites).into_iter())
+        .collect();
+    first.sites = plan
+        .site
+        .iter()
+        .map(|slot| {
+            by_part[slot.part as usize]
+                .next()
+                .expect("every site in its partition")
+        })
+        .collect();
+    let staff: Vec<StaffStats> = rest
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.staff))
+        .collect();
+    first.staff.absorb(staff, &plan);
+    let chain: Vec<ChainStats> = rest
+        .iter_mut()
+        .map(|p| std::mem::take(&mut p.chain))
+        .collect();
+    first.chain.absorb(chain, &plan, model);
+    for p in &rest {
+        first.all.merge(&p.all);
+        first.vehicles.merge(&p.vehicles);
+        first.called += p.called;
+        first.coming += p.coming;
+        first.arrived_called += p.arrived_called;
+        first.tested_walk_in += p.tested_walk_in;
+        first.home_called += p.home_called;
+        first.home_tested += p.home_tested;
+        for (r, o) in first.rounds.iter_mut().zip(&p.rounds) {
+            r.tested += o.tested;
+            r.by_deadline += o.by_deadline;
+        }
+        for (row, o) in first.progress.iter_mut().zip(&p.progress) {
+            row.add(o);
+        }
+        if let (Some((t, e)), Some((_, o))) = (first.end.as_mut(), p.end) {
+            let _ = t;
+            e.add(&o);
+        }
+    }
+    for p in rest.iter_mut() {
+        first.series.append(&mut p.series);
+    }
+    first.series.sort_by_key(|r| (r.t, r.site));
+    let rounds = &first.rounds;
+    for row in &mut first.progress {
+        row.coverage = rounds
+            .iter()
+            .rfind(|r| r.start <= row.t)
+            .map_or(f64::NAN, |r| share(row.round_tested, r.residents));
+    }
+    first
+}
+
+impl ProgressRow {
+    /// Adds another partition's row of the same step.
+    fn add(&mut self, o: &ProgressRow) {
+        self.called += o.called;
+        self.called_at_home += o.called_at_home;
+        self.tested_at_sites += o.tested_at_sites;
+        self.tested_at_home += o.tested_at_home;
+        self.results += o.results;
+        self.positives += o.positives;
+        self.round_tested += o.round_tested;
+        self.desks_open += o.desks_open;
+        self.desks_unstaffed += o.desks_unstaffed;
+        for k in 0..3 {
+            self.on_duty[k] += o.on_duty[k];
+        }
+        self.waiting += o.waiting;
+        self.lab_backlog += o.lab_backlog;
+        self.tubes_waiting_pickup += o.tubes_waiting_pickup;
     }
 }
 
@@ -647,24 +841,28 @@ impl Observer for Stats {
     }
 
     fn arrived(&mut self, _t: SimTime, site: SiteId, who: Who) {
-        self.sites[site.0 as usize].arrived += 1;
+        let s = self.local(site);
+        self.sites[s].arrived += 1;
         if who.round != WALK_IN {
             self.arrived_called += 1;
         }
     }
 
     fn queue_changed(&mut self, t: SimTime, site: SiteId, waiting: u32) {
-        self.sites[site.0 as usize].queue.set(t, f64::from(waiting));
+        let s = self.local(site);
+        self.sites[s].queue.set(t, f64::from(waiting));
     }
 
     fn desks_changed(&mut self, t: SimTime, site: SiteId, open: u32) {
-        self.sites[site.0 as usize].desks.set(t, f64::from(open));
-        self.staff.desks_changed(t, site.0 as usize, open);
+        let s = self.local(site);
+        self.sites[s].desks.set(t, f64::from(open));
+        self.staff.desks_changed(t, s, open);
     }
 
     fn busy_changed(&mut self, t: SimTime, site: SiteId, busy: u32) {
-        self.sites[site.0 as usize].busy.set(t, f64::from(busy));
-        self.staff.busy_changed(t, site.0 as usize, busy);
+        let s = self.local(site);
+        self.sites[s].busy.set(t, f64::from(busy));
+        self.staff.busy_changed(t, s, busy);
     }
 
     fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {
@@ -678,13 +876,13 @@ impl Observer for Stats {
             Role::Marshal => 2,
             _ => return,
         };
-        self.sites[site.0 as usize].on_duty[k] = on_duty;
+        let s = self.local(site);
+        self.sites[s].on_duty[k] = on_duty;
     }
 
     fn unstaffed_changed(&mut self, t: SimTime, site: SiteId, desks: u32) {
-        self.sites[site.0 as usize]
-            .unstaffed
-            .set(t, f64::from(desks));
+        let s = self.local(site);
+        self.sites[s].unstaffed.set(t, f64::from(desks));
     }
 
     fn overtime(
@@ -714,7 +912,8 @@ impl Observer for Stats {
         who: Who,
         wait: SimDuration,
     ) {
-        let st = &mut self.sites[site.0 as usize];
+        let s = self.local(site);
+        let st = &mut self.sites[s];
         st.waits.record_wait(wait.0, who.priority);
         let all = if st.checkpoint {
             &mut self.vehicles
@@ -725,7 +924,8 @@ impl Observer for Stats {
     }
 
     fn tested(&mut self, t: SimTime, site: SiteId, _desk: u32, who: Who, visit: Visit) {
-        let st = &mut self.sites[site.0 as usize];
+        let s = self.local(site);
+        let st = &mut self.sites[s];
         st.tested += 1;
         let in_system = t.since(visit.first_arrival).0;
         st.waits.record_system(in_system);
@@ -764,7 +964,8 @@ impl Observer for Stats {
             GiveUp::Closed => 1,
             GiveUp::Reneged => 2,
         };
-        self.sites[site.0 as usize].gave_up[k] += 1;
+        let s = self.local(site);
+        self.sites[s].gave_up[k] += 1;
     }
 
     fn step(&mut self, t: SimTime) {
@@ -788,6 +989,11 @@ impl Observer for Stats {
                 .iter()
                 .rfind(|r| r.start <= t)
                 .map_or(f64::NAN, |r| share(r.tested, r.residents)),
+            round_tested: self
+                .rounds
+                .iter()
+                .rfind(|r| r.start <= t)
+                .map_or(0, |r| r.tested),
             desks_open: self.sites.iter().map(|s| s.desks.value() as u32).sum(),
             desks_unstaffed: self.sites.iter().map(|s| s.unstaffed.value() as u32).sum(),
             on_duty: [0, 1, 2].map(|k| self.sites.iter().map(|s| s.on_duty[k]).sum()),
@@ -800,13 +1006,14 @@ impl Observer for Stats {
             lab_backlog: self.chain.backlog_now(),
             tubes_waiting_pickup: self.chain.waiting_now(),
         });
+        let part = &self.plan.parts[self.part as usize];
         for (s, st) in self.sites.iter_mut().enumerate() {
             let q = st.queue.close_step(t);
             let d = st.desks.close_step(t);
             let b = st.busy.close_step(t);
             self.series.push(SeriesRow {
                 t,
-                site: SiteId(s as u32),
+                site: SiteId(part.sites[s]),
                 queue: q.end as u32,
                 queue_mean: q.mean,
                 queue_max: q.max as u32,
@@ -845,8 +1052,8 @@ impl Observer for Stats {
         self.chain.result(t, tube);
     }
 
-    fn tube_picked(&mut self, t: SimTime, _site: SiteId, closed: SimTime) {
-        self.chain.picked(t, closed);
+    fn tube_picked(&mut self, t: SimTime, site: SiteId, closed: SimTime) {
+        self.chain.picked(t, site, closed);
     }
 
     fn pending_swab(&mut self, t: SimTime, site: SiteId, swab: SimTime) {

@@ -30,6 +30,9 @@ pub struct TraceRow {
     pub end: SimTime,
     /// How it ended.
     pub outcome: Outcome,
+    /// The visit's number among those that ended at its site: with `end` and `site`, a total
+    /// order of the rows that does not depend on how the run was partitioned.
+    pub seq: u64,
 }
 
 /// Collects a [`TraceRow`] per person.
@@ -37,10 +40,35 @@ pub struct TraceRow {
 pub struct Trace {
     /// The rows, in the order visits ended.
     pub rows: Vec<TraceRow>,
+    /// Visits ended so far, per site.
+    ended: Vec<u64>,
+}
+
+impl Trace {
+    fn next_seq(&mut self, site: SiteId) -> u64 {
+        let s = site.0 as usize;
+        if self.ended.len() <= s {
+            self.ended.resize(s + 1, 0);
+        }
+        self.ended[s] += 1;
+        self.ended[s] - 1
+    }
+
+    /// The traces of a run's partitions as one, in the order visits ended (by time, site, and
+    /// order at the site).
+    pub fn merge(parts: Vec<Trace>) -> Trace {
+        let mut rows: Vec<TraceRow> = parts.into_iter().flat_map(|t| t.rows).collect();
+        rows.sort_by_key(|r| (r.end, r.site, r.seq));
+        Trace {
+            rows,
+            ended: Vec::new(),
+        }
+    }
 }
 
 impl Observer for Trace {
     fn tested(&mut self, t: SimTime, site: SiteId, desk: u32, who: Who, visit: Visit) {
+        let seq = self.next_seq(site);
         self.rows.push(TraceRow {
             who,
             site,
@@ -48,10 +76,12 @@ impl Observer for Trace {
             visit,
             end: t,
             outcome: Outcome::Tested,
+            seq,
         });
     }
 
     fn gave_up(&mut self, t: SimTime, site: SiteId, who: Who, why: GiveUp, visit: Visit) {
+        let seq = self.next_seq(site);
         self.rows.push(TraceRow {
             who,
             site,
@@ -59,6 +89,7 @@ impl Observer for Trace {
             visit,
             end: t,
             outcome: Outcome::GaveUp(why),
+            seq,
         });
     }
 }

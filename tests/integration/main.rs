@@ -12,6 +12,7 @@ mod files;
 mod fuzz;
 mod home;
 mod memory;
+mod partitions;
 mod scale;
 mod scenarios;
 mod staff;

@@ -6,12 +6,14 @@ use std::collections::{BTreeMap, VecDeque};
 
 use rand::Rng;
 
-use super::{Event, NONE, Observer, Sim};
+use super::{Event, NONE, Observer, Part};
+use crate::engine::plan::Members;
 use crate::model::{AreaId, Model, Place, TeamId};
 use crate::time::{SimDuration, SimTime};
 
 #[derive(Debug, Clone, Copy)]
 struct Job {
+    /// Local area.
     area: u32,
     round: u32,
     size: u32,
@@ -87,10 +89,11 @@ pub(super) struct Homes {
 }
 
 impl Homes {
-    pub(super) fn new(m: &Model) -> Homes {
-        let teams = m
+    pub(super) fn new(m: &Model, members: &Members) -> Homes {
+        let teams = members
             .teams
             .iter()
+            .map(|&g| &m.teams[g as usize])
             .map(|t| match &t.place {
                 Place::Homes(_) => {
                     let crews = m.rotas[t.rota].crews;
@@ -117,9 +120,10 @@ impl Homes {
     }
 
     /// Re-swabs still to be taken at home: (the drop site of the team, the member's first swab).
-    pub(super) fn pending_reswabs(&self, m: &Model, mut f: impl FnMut(u32, SimTime)) {
+    /// (`tg`: the partition's teams' global indices; sites are reported by global id.)
+    pub(super) fn pending_reswabs(&self, m: &Model, tg: &[u32], f: &mut dyn FnMut(u32, SimTime)) {
         for (t, team) in self.teams.iter().enumerate() {
-            let Place::Homes(h) = &m.teams[t].place else {
+            let Place::Homes(h) = &m.teams[tg[t] as usize].place else {
                 continue;
             };
             let visiting = team.units.iter().filter_map(|u| u.job.as_ref());
@@ -148,10 +152,10 @@ impl Homes {
     }
 }
 
-impl<O: Observer> Sim<'_, O> {
+impl<O: Observer> Part<'_, O> {
     /// `n` residents of a sealed area in `round`: households to visit.
     pub(super) fn call_households(&mut self, a: usize, round: u32, n: u32) {
-        let area = &self.m.areas[a];
+        let area = self.m_area(a);
         let per_household = if area.households > 0 {
             f64::from(area.residents) / f64::from(area.households)
         } else {
@@ -171,7 +175,7 @@ impl<O: Observer> Sim<'_, O> {
             return;
         }
         let Some(t) = self.home_team(a) else { return };
-        let area = &self.m.areas[a];
+        let area = self.m_area(a);
         let prevalence = area.prevalence;
         let rng = &mut self.areas[a].people;
         let infected = if prevalence > 0.0 {
@@ -182,7 +186,7 @@ impl<O: Observer> Sim<'_, O> {
             0
         };
         self.obs
-            .home_called(self.now, AreaId(a as u32), round, size);
+            .home_called(self.now, AreaId(self.ag[a]), round, size);
         let job = Job {
             area: a as u32,
             round,
@@ -211,9 +215,16 @@ impl<O: Observer> Sim<'_, O> {
     /// The team that takes a new visit in area `a`: the first of its teams with people on duty,
     /// or else the first.
     fn home_team(&self, a: usize) -> Option<usize> {
-        let teams = &self.m.areas[a].home_teams;
-        let on = |&&t: &&usize| self.homes.teams[t].units.iter().any(|u| u.on);
-        teams.iter().find(on).or(teams.first()).copied()
+        let teams = &self.m_area(a).home_teams;
+        let on = |&&t: &&usize| {
+            let t = self.team_local(t);
+            self.homes.teams[t].units.iter().any(|u| u.on)
+        };
+        teams
+            .iter()
+            .find(on)
+            .or(teams.first())
+            .map(|&t| self.team_local(t))
     }
 
     fn dispatch_units(&mut self, t: usize) {
@@ -226,7 +237,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     fn start_visit(&mut self, t: usize, u: usize) {
-        let Place::Homes(visit) = &self.m.teams[t].place else {
+        let Place::Homes(visit) = &self.m_team(t).place else {
             return;
         };
         let here = self.homes.teams[t].units[u].area;
@@ -245,7 +256,7 @@ impl<O: Observer> Sim<'_, O> {
         unit.job = Some(job);
         unit.started = self.now;
         let done = self.now.after(travel).after(time);
-        self.queue.push(
+        self.at(
             done,
             Event::HomeVisit {
                 team: t as u32,
@@ -259,19 +270,27 @@ impl<O: Observer> Sim<'_, O> {
         let Some(job) = self.homes.teams[t].units[u].job.take() else {
             return;
         };
-        let Place::Homes(visit) = &self.m.teams[t].place else {
+        let Place::Homes(visit) = &self.m_team(t).place else {
             return;
         };
-        let (drop, pool) = (visit.drop.0 as usize, visit.pool);
+        let (drop, pool) = (self.site_local(visit.drop.0), visit.pool);
         let unit = self.homes.teams[t].units[u];
         self.homes.teams[t].units[u].area = job.area;
         let busy = self.now.since(unit.started);
         self.obs
-            .home_visited(self.now, TeamId(t as u32), unit.crew, busy);
+            .home_visited(self.now, TeamId(self.tg[t]), unit.crew, busy);
         if let Some((first_swab, made)) = job.reswab {
-            self.obs
-                .reswabbed(self.now, AreaId(job.area), self.now.since(made));
-            self.reswab_tube(drop, job.area, job.infected > 0, first_swab);
+            self.obs.reswabbed(
+                self.now,
+                AreaId(self.ag[job.area as usize]),
+                self.now.since(made),
+            );
+            self.reswab_tube(
+                drop,
+                self.ag[job.area as usize],
+                job.infected > 0,
+                first_swab,
+            );
         } else {
             self.household_swabbed(t, u, job, drop, pool);
         }
@@ -284,14 +303,18 @@ impl<O: Observer> Sim<'_, O> {
 
     /// A household's first visit: its swabs go into a tube of its own, or the unit's k-in-1 tube.
     fn household_swabbed(&mut self, t: usize, u: usize, job: Job, drop: usize, pool: Option<u32>) {
-        self.obs
-            .home_tested(self.now, AreaId(job.area), job.round, job.size);
-        if self.m.sites[drop].route.is_none() {
+        self.obs.home_tested(
+            self.now,
+            AreaId(self.ag[job.area as usize]),
+            job.round,
+            job.size,
+        );
+        if self.m_site(drop).route.is_none() {
             return; // no courier, no lab: nothing to keep per tube
         }
         let Some(k) = pool else {
             let id = self.home_tube(drop, job.size);
-            self.fill_home_tube(id, job.area, job.size, job.infected);
+            self.fill_home_tube(id, self.ag[job.area as usize], job.size, job.infected);
             return;
         };
         let (mut left, mut infected) = (job.size, job.infected);
@@ -305,7 +328,7 @@ impl<O: Observer> Sim<'_, O> {
             let sick = infected.min(n);
             infected -= sick;
             left -= n;
-            if self.fill_home_tube(id, job.area, n, sick) {
+            if self.fill_home_tube(id, self.ag[job.area as usize], n, sick) {
                 self.homes.teams[t].units[u].tube = NONE;
             }
         }

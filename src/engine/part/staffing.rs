@@ -1,7 +1,8 @@
 //! Staff on duty: rota changes, desks opened and closed by the people present, overtime of
 //! desks that finish their people after a crew's time, slow-down late in a stint, reserves.
 
-use super::{Event, Observer, Sim};
+use super::{Event, Observer, Part, ROTA_CLASS};
+use crate::engine::plan::Members;
 use crate::model::{Change, CrewChange, Model, Place, SiteId, TeamId};
 use crate::scenario::Role;
 use crate::time::{SimDuration, SimTime};
@@ -13,7 +14,7 @@ pub(super) struct CrewState {
     since: SimTime,
     /// Bumped at every change, so a reserve's arrival after its crew went off is ignored.
     generation: u32,
-    /// A reserve crew's site, once it arrived there.
+    /// A reserve crew's site (local), once it arrived there.
     at: Option<u32>,
     travelling: bool,
 }
@@ -25,44 +26,45 @@ pub(super) struct TeamState {
     crews: Vec<CrewState>,
 }
 
-/// Queue class of rota changes: before every other event of the same instant.
-const ROTA_CLASS: u8 = 0;
-
-/// What the rota changes of one instant touched.
-#[derive(Default)]
-struct Touched {
-    /// (site, role) whose people on duty changed.
-    sites: Vec<(usize, Role)>,
-    /// Some crew came on duty (reserves may be sent).
-    arrivals: bool,
-    /// Courier and lab teams that changed.
-    chain_teams: Vec<usize>,
-}
-
-pub(super) fn team_states(m: &Model) -> Vec<TeamState> {
-    m.teams
+/// The state of the partition's teams, by local index.
+pub(super) fn team_states(m: &Model, members: &Members) -> Vec<TeamState> {
+    members
+        .teams
         .iter()
-        .map(|t| TeamState {
+        .map(|&g| TeamState {
             cursor: 0,
-            crews: vec![CrewState::default(); m.rotas[t.rota].crews as usize],
+            crews: vec![CrewState::default(); m.rotas[m.teams[g as usize].rota].crews as usize],
         })
         .collect()
 }
 
-pub(super) fn pool_threshold(m: &Model) -> Option<u32> {
-    m.teams
+/// The smallest queue threshold of the partition's reserves, if it has any.
+pub(super) fn pool_threshold(m: &Model, members: &Members) -> Option<u32> {
+    members
+        .teams
         .iter()
-        .filter_map(|t| match t.place {
+        .filter_map(|&g| match m.teams[g as usize].place {
             Place::Pool { threshold, .. } => Some(threshold),
             Place::Sites(_) | Place::Homes(_) => None,
         })
         .min()
 }
 
-impl<O: Observer> Sim<'_, O> {
+/// What the rota changes of one instant touched.
+#[derive(Default)]
+struct Touched {
+    /// (local site, role) whose people on duty changed.
+    sites: Vec<(usize, Role)>,
+    /// Some crew came on duty (reserves may be sent).
+    arrivals: bool,
+    /// Courier and lab teams that changed (local).
+    chain_teams: Vec<usize>,
+}
+
+impl<O: Observer> Part<'_, O> {
     /// Desks the people on duty can open at site `s`.
     pub(super) fn staffed(&self, s: usize) -> u32 {
-        let site = &self.m.sites[s];
+        let site = self.m_site(s);
         let st = &self.sites[s];
         if st.on_duty[Role::Marshal as usize] < site.marshals {
             return 0;
@@ -78,23 +80,27 @@ impl<O: Observer> Sim<'_, O> {
         }
     }
 
-    /// People of team `t` on duty now (all its crews on duty × headcount).
+    /// People of local team `t` on duty now (all its crews on duty × headcount).
     pub(super) fn team_on_duty(&self, t: usize) -> u32 {
         let on = self.teams[t].crews.iter().filter(|c| c.on).count() as u32;
-        on * self.m.teams[t].headcount
+        on * self.m_team(t).headcount
     }
 
     pub(super) fn start_rotas(&mut self) {
         for t in 0..self.teams.len() {
+            self.sender = crate::engine::queue::Sender {
+                kind: crate::engine::queue::Kind::Team,
+                index: self.tg[t],
+            };
             self.schedule_rota(t);
         }
     }
 
     fn schedule_rota(&mut self, t: usize) {
-        let rota = &self.m.rotas[self.m.teams[t].rota];
+        let rota = &self.m.rotas[self.m_team(t).rota];
         if let Some(ch) = rota.changes.get(self.teams[t].cursor) {
-            self.queue
-                .push_class(ch.t, ROTA_CLASS, Event::Rota { team: t as u32 });
+            let key = self.key(ch.t, ROTA_CLASS);
+            self.queue.push(key, Event::Rota { team: t as u32 });
         }
     }
 
@@ -104,16 +110,24 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn rota_change(&mut self, first: usize) {
         let mut touched = Touched::default();
         self.team_changes(first, &mut touched);
-        while let Some(Event::Rota { team }) = self.queue.pop_if(self.now, ROTA_CLASS) {
+        while let Some((_, Event::Rota { team })) = self.queue.pop_if(self.now, ROTA_CLASS) {
             self.events += 1;
+            self.sender = crate::engine::queue::Sender {
+                kind: crate::engine::queue::Kind::Team,
+                index: self.tg[team as usize],
+            };
             self.team_changes(team as usize, &mut touched);
         }
+        self.sender = crate::engine::queue::Sender {
+            kind: crate::engine::queue::Kind::Team,
+            index: self.tg[first],
+        };
         touched.sites.sort_unstable();
         touched.sites.dedup();
         for &(s, role) in &touched.sites {
             let on_duty = self.sites[s].on_duty[role as usize];
             self.obs
-                .staff_changed(self.now, SiteId(s as u32), role, on_duty);
+                .staff_changed(self.now, self.site_id(s), role, on_duty);
         }
         let mut last = usize::MAX;
         for &(s, _) in &touched.sites {
@@ -133,9 +147,9 @@ impl<O: Observer> Sim<'_, O> {
         }
     }
 
-    /// Applies team `t`'s changes at this instant; sites are settled by the caller.
+    /// Applies local team `t`'s changes at this instant; sites are settled by the caller.
     fn team_changes(&mut self, t: usize, touched: &mut Touched) {
-        let rota = self.m.teams[t].rota;
+        let rota = self.m_team(t).rota;
         while let Some(&ch) = self.m.rotas[rota].changes.get(self.teams[t].cursor)
             && ch.t == self.now
         {
@@ -152,10 +166,11 @@ impl<O: Observer> Sim<'_, O> {
         if crew.on {
             crew.since = self.now;
         }
-        self.obs.crew(self.now, TeamId(t as u32), ch.crew, ch.kind);
-        let team = &self.m.teams[t];
+        self.obs
+            .crew(self.now, TeamId(self.tg[t]), ch.crew, ch.kind);
+        let team = self.m_team(t);
         let sites: Vec<usize> = match &team.place {
-            Place::Sites(ids) => ids.iter().map(|s| s.0 as usize).collect(),
+            Place::Sites(ids) => ids.iter().map(|s| self.site_local(s.0)).collect(),
             Place::Homes(_) => {
                 self.home_crew(t, ch.crew, ch.kind.on());
                 Vec::new()
@@ -180,17 +195,17 @@ impl<O: Observer> Sim<'_, O> {
     /// A crew comes on (or goes off) duty at site `s` and the site recomputes its desks.
     fn set_present(&mut self, s: usize, t: usize, crew: u32, on: bool) {
         self.mark_present(s, t, crew, on);
-        let role = self.m.teams[t].role;
+        let role = self.m_team(t).role;
         let on_duty = self.sites[s].on_duty[role as usize];
         self.obs
-            .staff_changed(self.now, SiteId(s as u32), role, on_duty);
+            .staff_changed(self.now, self.site_id(s), role, on_duty);
         self.sites[s].staffed = self.staffed(s);
         self.update_desks(s);
     }
 
     /// Counts a crew in (or out) at site `s`, without recomputing the desks.
     fn mark_present(&mut self, s: usize, t: usize, crew: u32, on: bool) {
-        let team = &self.m.teams[t];
+        let team = self.m_team(t);
         let role = team.role as usize;
         let st = &mut self.sites[s];
         if on {
@@ -222,8 +237,13 @@ impl<O: Observer> Sim<'_, O> {
         for (t, crew, left) in pending {
             let length = self.now.since(left);
             if length > SimDuration::ZERO {
-                self.obs
-                    .overtime(self.now, TeamId(t), crew, SiteId(s as u32), length);
+                self.obs.overtime(
+                    self.now,
+                    TeamId(self.tg[t as usize]),
+                    crew,
+                    self.site_id(s),
+                    length,
+                );
             }
         }
     }
@@ -234,12 +254,12 @@ impl<O: Observer> Sim<'_, O> {
         let freshest = self.sites[s]
             .present
             .iter()
-            .filter(|(t, _, _)| self.m.teams[*t as usize].role == role)
+            .filter(|(t, _, _)| self.m_team(*t as usize).role == role)
             .max_by_key(|(_, _, since)| *since);
         let Some(&(t, _, since)) = freshest else {
             return d;
         };
-        match self.m.rotas[self.m.teams[t as usize].rota].slowdown {
+        match self.m.rotas[self.m_team(t as usize).rota].slowdown {
             Some((after, factor)) if self.now.since(since) > after => {
                 SimDuration::from_millis_f64(d.0 as f64 * factor)
             }
@@ -250,11 +270,11 @@ impl<O: Observer> Sim<'_, O> {
     /// Sends every idle reserve crew on duty to the site with the longest queue above its
     /// threshold, among the sites that need its role.
     pub(super) fn dispatch_reserves(&mut self) {
-        for t in 0..self.m.teams.len() {
-            let Place::Pool { threshold, travel } = self.m.teams[t].place else {
+        for t in 0..self.teams.len() {
+            let Place::Pool { threshold, travel } = self.m_team(t).place else {
                 continue;
             };
-            let role = self.m.teams[t].role;
+            let role = self.m_team(t).role;
             for crew in 0..self.teams[t].crews.len() {
                 let c = self.teams[t].crews[crew];
                 if !c.on || c.travelling || c.at.is_some() {
@@ -267,21 +287,29 @@ impl<O: Observer> Sim<'_, O> {
                 c.travelling = true;
                 let generation = c.generation;
                 self.obs
-                    .dispatched(self.now, TeamId(t as u32), crew as u32, SiteId(s as u32));
+                    .dispatched(self.now, TeamId(self.tg[t]), crew as u32, self.site_id(s));
                 let ev = Event::PoolArrive {
                     team: t as u32,
                     crew: crew as u32,
                     site: s as u32,
                     generation,
                 };
-                self.queue.push(self.now.after(travel), ev);
+                let sender = self.sender;
+                self.sender = crate::engine::queue::Sender {
+                    kind: crate::engine::queue::Kind::Team,
+                    index: self.tg[t],
+                };
+                self.at(self.now.after(travel), ev);
+                self.sender = sender;
             }
         }
     }
 
+    /// The local site with the longest queue above `threshold` among those needing `role`; ties
+    /// go to the lowest global id.
     fn longest_queue(&self, role: Role, threshold: u32) -> Option<usize> {
         let needs = |s: usize| {
-            let site = &self.m.sites[s];
+            let site = self.m_site(s);
             (role == Role::Marshal && site.marshals > 0)
                 || site
                     .staff
@@ -290,7 +318,7 @@ impl<O: Observer> Sim<'_, O> {
         };
         (0..self.sites.len())
             .filter(|&s| self.sites[s].waiting > threshold && needs(s))
-            .max_by_key(|&s| (self.sites[s].waiting, std::cmp::Reverse(s)))
+            .max_by_key(|&s| (self.sites[s].waiting, std::cmp::Reverse(self.sg[s])))
     }
 
     pub(super) fn pool_arrive(&mut self, t: usize, crew: u32, s: usize, generation: u32) {
@@ -301,7 +329,7 @@ impl<O: Observer> Sim<'_, O> {
         c.travelling = false;
         c.at = Some(s as u32);
         self.obs
-            .pool_arrived(self.now, TeamId(t as u32), crew, SiteId(s as u32));
+            .pool_arrived(self.now, TeamId(self.tg[t]), crew, SiteId(self.sg[s]));
         self.set_present(s, t, crew, true);
     }
 }

@@ -1,18 +1,24 @@
 //! The sample chain: tubes filled at desks (pooling, stock, resupply), couriers carrying closed
 //! tubes to labs, plates run on machines, results, and individual re-tests of positive pools.
+//!
+//! A tube is numbered by the site that opened it (or, for a lab's individual re-test, by the
+//! lab), so its number does not depend on the partitioning. A vehicle's last leg ends in two
+//! events scheduled by its route: the vehicle back at the lab (route state), and its tubes
+//! received there (lab state), which is a message when the lab runs in another partition.
 
 use std::collections::VecDeque;
 
 use rand::Rng;
 
 use super::super::rng::{Stream, stream};
-use super::{Event, NONE, Observer, Sim};
+use super::{CLASS, Event, Message, NONE, Observer, Part};
+use crate::engine::plan::Members;
 use crate::engine::{EndState, TubeRecord};
 use crate::model::{Model, SiteId};
 use crate::scenario::SiteKind;
 use crate::time::{SimDuration, SimTime};
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Place {
     /// Being filled, or closed and waiting for a courier, at a site.
     Site,
@@ -20,32 +26,33 @@ enum Place {
     Lab,
 }
 
+/// A tube, with all it carries from desk to result (moved whole between partitions).
 #[derive(Debug, Clone)]
-struct Tube {
+pub(crate) struct TubeData {
     id: u64,
+    /// Global site that filled it (a re-test: its pool's site).
     site: u32,
     pool: u32,
     assigned: u32,
     infected: u32,
     swab_times: Vec<SimTime>,
-    /// Area and infection of each member, in the order of `swab_times`' assignments.
+    /// Global area and infection of each member, in the order of `swab_times`' assignments.
     members: Vec<(u32, bool)>,
     /// For a re-swab: the member's first swab, from which the turnaround counts.
     origin: Option<SimTime>,
     sealed: bool,
-    closed: bool,
     retest: bool,
     place: Place,
     closed_at: SimTime,
     picked: SimTime,
     received: SimTime,
     queued: SimTime,
+    /// Global lab.
     lab: u32,
     transit_limit: SimDuration,
 }
 
 struct SiteChain {
-    /// The tube each desk is filling.
     /// The tubes each desk is filling, one per pool size in use: (pool, tube).
     desk_tubes: Vec<Vec<(u32, u32)>>,
     tubes: Option<u32>,
@@ -54,6 +61,8 @@ struct SiteChain {
     /// Closed tubes waiting for a courier.
     outbox: VecDeque<u32>,
     called: bool,
+    /// Tubes opened here so far (their numbers).
+    opened: u32,
 }
 
 struct RouteState {
@@ -61,13 +70,14 @@ struct RouteState {
     out: u32,
     /// Scheduled trips waiting for a vehicle.
     pending_trips: u32,
-    /// Sites that called a vehicle while none was free.
+    /// Local sites that called a vehicle while none was free.
     pending_calls: VecDeque<u32>,
 }
 
 struct Trip {
+    /// Local route.
     route: u32,
-    /// Sites still to visit, in order.
+    /// Local sites still to visit, in order.
     stops: Vec<u32>,
     next: usize,
     load: Vec<u32>,
@@ -81,40 +91,45 @@ struct LabState {
     timer_at: Option<SimTime>,
     run_rng: Stream,
     result_rng: Stream,
+    /// Individual re-test tubes opened here so far (their numbers).
+    opened: u32,
 }
 
-/// State of the sample chain in one run.
+/// State of the sample chain in one partition.
 pub(super) struct Chain {
-    tubes: Vec<Tube>,
+    tubes: Vec<TubeData>,
     free: Vec<u32>,
-    next_id: u64,
     sites: Vec<SiteChain>,
     routes: Vec<RouteState>,
     trips: Vec<Option<Trip>>,
     labs: Vec<LabState>,
     runs: Vec<Option<Vec<u32>>>,
     travel: Vec<Stream>,
+    /// Tubes on their way to a lab of this partition: (arena ids) per parcel.
+    parcels: Vec<Option<Vec<u32>>>,
+    /// Sites in the model, for the numbers of labs' re-test tubes.
+    n_sites: u64,
 }
 
 impl Chain {
-    pub(super) fn new(m: &Model, seed: u64, rep: u32) -> Chain {
+    pub(super) fn new(m: &Model, members: &Members, seed: u64, rep: u32) -> Chain {
         Chain {
             tubes: Vec::new(),
             free: Vec::new(),
-            next_id: 0,
-            sites: m
+            sites: members
                 .sites
                 .iter()
-                .map(|s| SiteChain {
-                    desk_tubes: vec![Vec::new(); s.desks as usize],
-                    tubes: s.tubes,
-                    kits: s.kits,
+                .map(|&g| SiteChain {
+                    desk_tubes: vec![Vec::new(); m.sites[g as usize].desks as usize],
+                    tubes: m.sites[g as usize].tubes,
+                    kits: m.sites[g as usize].kits,
                     out: false,
                     outbox: VecDeque::new(),
                     called: false,
+                    opened: 0,
                 })
                 .collect(),
-            routes: m
+            routes: members
                 .routes
                 .iter()
                 .map(|_| RouteState {
@@ -124,36 +139,31 @@ impl Chain {
                 })
                 .collect(),
             trips: Vec::new(),
-            labs: m
+            labs: members
                 .labs
                 .iter()
-                .map(|l| LabState {
-                    open: false,
-                    door: Vec::new(),
-                    queue: VecDeque::new(),
-                    running: 0,
-                    timer_at: None,
-                    run_rng: stream(seed, rep, "lab", &l.name, "runs"),
-                    result_rng: stream(seed, rep, "lab", &l.name, "results"),
+                .map(|&g| {
+                    let l = &m.labs[g as usize];
+                    LabState {
+                        open: false,
+                        door: Vec::new(),
+                        queue: VecDeque::new(),
+                        running: 0,
+                        timer_at: None,
+                        run_rng: stream(seed, rep, "lab", &l.name, "runs"),
+                        result_rng: stream(seed, rep, "lab", &l.name, "results"),
+                        opened: 0,
+                    }
                 })
                 .collect(),
             runs: Vec::new(),
-            travel: m
+            travel: members
                 .routes
                 .iter()
-                .map(|r| stream(seed, rep, "route", &r.name, "travel"))
+                .map(|&g| stream(seed, rep, "route", &m.routes[g as usize].name, "travel"))
                 .collect(),
-        }
-    }
-
-    /// Every swab without a final result: (site, swab time). Positive pools' members count
-    /// through their re-test tubes, not through the pool.
-    pub(super) fn pending(&self, mut f: impl FnMut(u32, SimTime)) {
-        for t in self.tubes.iter().filter(|t| t.assigned > 0 || t.retest) {
-            match (&t.origin, t.retest) {
-                (Some(origin), _) => f(t.site, *origin),
-                (None, _) => t.swab_times.iter().for_each(|&s| f(t.site, s)),
-            }
+            parcels: Vec::new(),
+            n_sites: m.sites.len() as u64,
         }
     }
 
@@ -162,10 +172,30 @@ impl Chain {
         self.tubes.len()
     }
 
+    /// The local route of trip `trip`.
+    pub(super) fn trip_route(&self, trip: u32) -> u32 {
+        self.trips[trip as usize].as_ref().map_or(0, |t| t.route)
+    }
+
+    fn live(&self) -> impl Iterator<Item = &TubeData> {
+        self.tubes.iter().filter(|t| t.assigned > 0 || t.retest)
+    }
+
+    /// Every swab without a final result: (global site, swab time). Positive pools' members
+    /// count through their re-test tubes, not through the pool.
+    pub(super) fn pending(&self, f: &mut dyn FnMut(u32, SimTime)) {
+        for t in self.live() {
+            match t.origin {
+                Some(origin) => f(t.site, origin),
+                None => t.swab_times.iter().for_each(|&s| f(t.site, s)),
+            }
+        }
+    }
+
     /// Where the tubes and swabs without a result are.
     pub(super) fn end_state(&self, end: &mut EndState) {
-        for t in self.tubes.iter().filter(|t| t.assigned > 0 || t.retest) {
-            match (t.retest, &t.place) {
+        for t in self.live() {
+            match (t.retest, t.place) {
                 (true, Place::Lab) => end.retests_at_labs += 1,
                 (true, _) => end.retests_on_the_way += 1,
                 (false, Place::Site) => end.tubes_at_sites += 1,
@@ -177,31 +207,75 @@ impl Chain {
             }
         }
     }
+
+    fn alloc(&mut self, tube: TubeData) -> u32 {
+        match self.free.pop() {
+            Some(id) => {
+                self.tubes[id as usize] = tube;
+                id
+            }
+            None => {
+                self.tubes.push(tube);
+                (self.tubes.len() - 1) as u32
+            }
+        }
+    }
+
+    fn parcel(&mut self, ids: Vec<u32>) -> u32 {
+        match self.parcels.iter().position(Option::is_none) {
+            Some(p) => {
+                self.parcels[p] = Some(ids);
+                p as u32
+            }
+            None => {
+                self.parcels.push(Some(ids));
+                (self.parcels.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Takes tubes from another partition into the arena, on the road until received.
+    pub(super) fn parcel_from(&mut self, tubes: Vec<TubeData>) -> u32 {
+        let ids = tubes.into_iter().map(|t| self.alloc(t)).collect();
+        self.parcel(ids)
+    }
 }
 
-impl<O: Observer> Sim<'_, O> {
+impl<O: Observer> Part<'_, O> {
     pub(super) fn start_chain(&mut self) {
-        for (s, site) in self.m.sites.iter().enumerate() {
-            if let Some((every, _, _)) = site.resupply {
-                self.queue
-                    .push(SimTime(every.0), Event::Resupply { site: s as u32 });
+        for s in 0..self.sites.len() {
+            if let Some((every, _, _)) = self.m_site(s).resupply {
+                self.sender = crate::engine::queue::Sender {
+                    kind: crate::engine::queue::Kind::Site,
+                    index: self.sg[s],
+                };
+                self.at(SimTime(every.0), Event::Resupply { site: s as u32 });
             }
         }
-        for (r, route) in self.m.routes.iter().enumerate() {
-            if let Some((first, _)) = route.schedule {
-                self.queue
-                    .push(SimTime(first.0), Event::Trip { route: r as u32 });
+        for r in 0..self.chain.routes.len() {
+            if let Some((first, _)) = self.m_route(r).schedule {
+                self.sender = crate::engine::queue::Sender {
+                    kind: crate::engine::queue::Kind::Route,
+                    index: self.rg[r],
+                };
+                self.at(SimTime(first.0), Event::Trip { route: r as u32 });
             }
         }
-        for l in 0..self.m.labs.len() {
+        for l in 0..self.chain.labs.len() {
+            self.sender = crate::engine::queue::Sender {
+                kind: crate::engine::queue::Kind::Lab,
+                index: self.lg[l],
+            };
             self.lab_hours(l, true);
         }
     }
 
     /// Whether site `s` fills tubes: a sampling point on a courier route. Without labs there is
     /// no chain, and nothing is kept per tube (memory must not grow with the people swabbed).
+    #[inline]
     pub(super) fn tube_sampling(&self, s: usize) -> bool {
-        self.m.sites[s].kind == SiteKind::Sampling && self.m.sites[s].route.is_some()
+        let site = self.m_site(s);
+        site.kind == SiteKind::Sampling && site.route.is_some()
     }
 
     /// Whether desk `desk` has the kit and tube its next person needs.
@@ -223,19 +297,19 @@ impl<O: Observer> Sim<'_, O> {
             return 0;
         }
         let area = self.people[person as usize].who.area.0 as usize;
-        self.m.areas[area].pool.unwrap_or(self.m.sites[s].pool)
+        self.m.areas[area].pool.unwrap_or(self.m_site(s).pool)
     }
 
     /// Reports a stock-out: the site is open and no desk has the kit and tube to start anyone.
     pub(super) fn note_stock(&mut self, s: usize) {
         let c = &self.chain.sites[s];
-        let desks = self.m.sites[s].desks as usize;
+        let desks = self.m_site(s).desks as usize;
         let empty = c.kits == Some(0) || c.tubes == Some(0);
-        let pool = self.m.sites[s].pool;
+        let pool = self.m_site(s).pool;
         let out = self.sites[s].open && empty && (0..desks).all(|d| !self.stock_allows(s, d, pool));
         if out != self.chain.sites[s].out {
             self.chain.sites[s].out = out;
-            self.obs.stockout_changed(self.now, SiteId(s as u32), out);
+            self.obs.stockout_changed(self.now, self.site_id(s), out);
         }
     }
 
@@ -243,7 +317,7 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn home_tube(&mut self, drop: usize, pool: u32) -> u32 {
         let id = self.open_tube(drop, pool, true);
         self.chain.tubes[id as usize].retest = false;
-        self.obs.tube_opened(self.now, SiteId(drop as u32));
+        self.obs.tube_opened(self.now, self.site_id(drop));
         id
     }
 
@@ -253,8 +327,8 @@ impl<O: Observer> Sim<'_, O> {
         t.pool - t.assigned
     }
 
-    /// Swabs `n` people (of whom `infected`) into a home tube; closes it when full.
-    /// Returns whether it closed.
+    /// Swabs `n` people of global area `area` (of whom `infected`) into a home tube; closes it
+    /// when full. Returns whether it closed.
     pub(super) fn fill_home_tube(&mut self, id: u32, area: u32, n: u32, infected: u32) -> bool {
         let t = &mut self.chain.tubes[id as usize];
         t.assigned += n;
@@ -308,7 +382,7 @@ impl<O: Observer> Sim<'_, O> {
             None => {
                 let id = self.open_tube(s, pool, false);
                 self.chain.sites[s].desk_tubes[desk].push((pool, id));
-                self.obs.tube_opened(self.now, SiteId(s as u32));
+                self.obs.tube_opened(self.now, self.site_id(s));
                 id
             }
         };
@@ -329,13 +403,22 @@ impl<O: Observer> Sim<'_, O> {
         self.note_stock(s);
     }
 
+    /// A new tube at local site `s`, numbered by the site.
     fn open_tube(&mut self, s: usize, pool: u32, retest: bool) -> u32 {
-        if !retest && let Some(t) = self.chain.sites[s].tubes.as_mut() {
+        let c = &mut self.chain.sites[s];
+        if !retest && let Some(t) = c.tubes.as_mut() {
             *t -= 1;
         }
-        let tube = Tube {
-            id: self.chain.next_id,
-            site: s as u32,
+        let id = (u64::from(self.sg[s]) << 32) | u64::from(c.opened);
+        c.opened += 1;
+        let tube = self.new_tube(id, self.sg[s], pool, retest);
+        self.chain.alloc(tube)
+    }
+
+    fn new_tube(&self, id: u64, site: u32, pool: u32, retest: bool) -> TubeData {
+        TubeData {
+            id,
+            site,
             pool,
             assigned: 0,
             infected: 0,
@@ -343,7 +426,6 @@ impl<O: Observer> Sim<'_, O> {
             members: Vec::new(),
             origin: None,
             sealed: false,
-            closed: false,
             retest,
             place: Place::Site,
             closed_at: self.now,
@@ -352,17 +434,6 @@ impl<O: Observer> Sim<'_, O> {
             queued: self.now,
             lab: 0,
             transit_limit: SimDuration::ZERO,
-        };
-        self.chain.next_id += 1;
-        match self.chain.free.pop() {
-            Some(id) => {
-                self.chain.tubes[id as usize] = tube;
-                id
-            }
-            None => {
-                self.chain.tubes.push(tube);
-                (self.chain.tubes.len() - 1) as u32
-            }
         }
     }
 
@@ -397,39 +468,40 @@ impl<O: Observer> Sim<'_, O> {
 
     fn close_tube(&mut self, id: u32) {
         let tube = &mut self.chain.tubes[id as usize];
-        tube.closed = true;
         tube.closed_at = self.now;
-        let s = tube.site as usize;
+        let g = tube.site;
         let (swabs, pool) = (tube.swab_times.len() as u32, tube.pool);
-        self.obs
-            .tube_closed(self.now, SiteId(s as u32), swabs, pool);
-        let Some(r) = self.m.sites[s].route else {
+        self.obs.tube_closed(self.now, SiteId(g), swabs, pool);
+        let Some(r) = self.m.sites[g as usize].route else {
             return;
         };
+        let s = self.site_local(g);
         self.chain.sites[s].outbox.push_back(id);
         let waiting = self.chain.sites[s].outbox.len() as u32;
         if self.m.routes[r].when_waiting.is_some_and(|n| waiting >= n)
             && !self.chain.sites[s].called
         {
             self.chain.sites[s].called = true;
-            self.call_vehicle(r, s);
+            let local = self.plan.route[r].local as usize;
+            self.call_vehicle(local, s);
         }
     }
 
     /// A site closed for the session with closed tubes waiting: the route sends a vehicle for
     /// them, so that no tube waits at a closed site for the next day's trips.
     pub(super) fn session_over(&mut self, s: usize) {
-        let Some(r) = self.m.sites[s].route else {
+        let Some(r) = self.m_site(s).route else {
             return;
         };
         if !self.chain.sites[s].outbox.is_empty() && !self.chain.sites[s].called {
             self.chain.sites[s].called = true;
-            self.call_vehicle(r, s);
+            let local = self.plan.route[r].local as usize;
+            self.call_vehicle(local, s);
         }
     }
 
     pub(super) fn resupply(&mut self, s: usize) {
-        let Some((every, tubes, kits)) = self.m.sites[s].resupply else {
+        let Some((every, tubes, kits)) = self.m_site(s).resupply else {
             return;
         };
         let c = &mut self.chain.sites[s];
@@ -440,33 +512,52 @@ impl<O: Observer> Sim<'_, O> {
         if let Some(k) = c.kits.as_mut() {
             *k = k.saturating_add(kits);
         }
-        self.queue
-            .push(self.now.after(every), Event::Resupply { site: s as u32 });
+        self.at(self.now.after(every), Event::Resupply { site: s as u32 });
         self.note_stock(s);
         self.try_start(s);
     }
 
     // ---- couriers -----------------------------------------------------------------------
 
+    /// Runs `f` as local route `r`'s own handler: the events it schedules are the route's.
+    fn as_route(&mut self, r: usize, f: impl FnOnce(&mut Self)) {
+        let sender = self.sender;
+        self.sender = crate::engine::queue::Sender {
+            kind: crate::engine::queue::Kind::Route,
+            index: self.rg[r],
+        };
+        f(self);
+        self.sender = sender;
+    }
+
     pub(super) fn scheduled_trip(&mut self, r: usize) {
-        if let Some((_, every)) = self.m.routes[r].schedule {
-            self.queue
-                .push(self.now.after(every), Event::Trip { route: r as u32 });
+        if let Some((_, every)) = self.m_route(r).schedule {
+            self.at(self.now.after(every), Event::Trip { route: r as u32 });
         }
         if self.vehicle_free(r) {
-            let stops = self.m.routes[r].sites.iter().map(|s| s.0).collect();
+            let stops = self.route_stops(r);
             self.start_trip(r, stops);
         } else {
             self.chain.routes[r].pending_trips += 1;
         }
     }
 
+    fn route_stops(&self, r: usize) -> Vec<u32> {
+        self.m_route(r)
+            .sites
+            .iter()
+            .map(|s| self.site_local(s.0) as u32)
+            .collect()
+    }
+
     fn call_vehicle(&mut self, r: usize, s: usize) {
-        if self.vehicle_free(r) {
-            self.start_trip(r, vec![s as u32]);
-        } else {
-            self.chain.routes[r].pending_calls.push_back(s as u32);
-        }
+        self.as_route(r, |p| {
+            if p.vehicle_free(r) {
+                p.start_trip(r, vec![s as u32]);
+            } else {
+                p.chain.routes[r].pending_calls.push_back(s as u32);
+            }
+        });
     }
 
     fn start_trip(&mut self, r: usize, stops: Vec<u32>) {
@@ -498,14 +589,56 @@ impl<O: Observer> Sim<'_, O> {
             return;
         };
         let r = trip.route as usize;
-        let travel = self.m.routes[r].travel.sample(&mut self.chain.travel[r]);
+        let travel = self.m_route(r).travel.sample(&mut self.chain.travel[r]);
         let at = self.now.after(travel);
-        let ev = if trip.next < trip.stops.len() {
-            Event::TripStop { trip: id as u32 }
+        if trip.next < trip.stops.len() {
+            self.at(at, Event::TripStop { trip: id as u32 });
         } else {
-            Event::TripLab { trip: id as u32 }
+            self.last_leg(id, at);
+        }
+    }
+
+    /// The last leg: the vehicle is back at `at`, and its tubes reach the lab then.
+    fn last_leg(&mut self, id: usize, at: SimTime) {
+        let Some(trip) = self.chain.trips[id].take() else {
+            return;
         };
-        self.queue.push(at, ev);
+        let r = trip.route as usize;
+        self.at(at, Event::TripBack { route: r as u32 });
+        let key = self.key(at, CLASS);
+        let lab = self.m_route(r).lab;
+        let slot = self.plan.lab[lab];
+        if slot.part == self.id {
+            let parcel = self.chain.parcel(trip.load);
+            self.queue.push(
+                key,
+                Event::LabReceive {
+                    lab: slot.local,
+                    parcel,
+                },
+            );
+        } else {
+            let tubes = trip
+                .load
+                .into_iter()
+                .map(|t| {
+                    self.chain.free.push(t);
+                    let tube = &mut self.chain.tubes[t as usize];
+                    let data = tube.clone();
+                    tube.assigned = 0;
+                    tube.retest = false;
+                    tube.members.clear();
+                    tube.swab_times.clear();
+                    data
+                })
+                .collect();
+            self.outbox.push(Message {
+                to: slot.part,
+                key,
+                lab: lab as u32,
+                tubes,
+            });
+        }
     }
 
     pub(super) fn trip_stop(&mut self, id: usize) {
@@ -515,93 +648,109 @@ impl<O: Observer> Sim<'_, O> {
         let r = trip.route as usize;
         let s = trip.stops[trip.next] as usize;
         trip.next += 1;
-        let room = self.m.routes[r].box_capacity as usize - trip.load.len();
+        let route = &self.m.routes[self.rg[r] as usize];
+        let room = route.box_capacity as usize - trip.load.len();
         let outbox = &mut self.chain.sites[s].outbox;
         let take = room.min(outbox.len());
         for tube in outbox.drain(..take) {
             let t = &mut self.chain.tubes[tube as usize];
             t.place = Place::Transit;
             t.picked = self.now;
-            t.transit_limit = self.m.routes[r].pickup_limit;
+            t.transit_limit = route.pickup_limit;
             trip.load.push(tube);
             self.obs
-                .tube_picked(self.now, SiteId(s as u32), t.closed_at);
+                .tube_picked(self.now, SiteId(self.sg[s]), t.closed_at);
         }
         self.next_leg(id);
     }
 
-    pub(super) fn trip_lab(&mut self, id: usize) {
-        let Some(trip) = self.chain.trips[id].take() else {
-            return;
-        };
-        let r = trip.route as usize;
-        let lab = self.m.routes[r].lab;
-        // The whole box is received before plates are loaded from it.
-        for tube in trip.load {
-            self.receive(lab, tube);
-        }
-        self.note_backlog(lab);
-        self.start_runs(lab);
+    /// A vehicle is back at its lab: trips waiting for one may leave.
+    pub(super) fn trip_back(&mut self, r: usize) {
         self.chain.routes[r].out -= 1;
         self.start_waiting_trips(r);
     }
 
     /// Whether a vehicle of route `r` is at the lab with a driver on duty.
     fn vehicle_free(&self, r: usize) -> bool {
-        let route = &self.m.routes[r];
-        let drivable = route
-            .drivers
-            .map_or(route.vehicles, |t| route.vehicles.min(self.team_on_duty(t)));
+        let route = self.m_route(r);
+        let drivable = route.drivers.map_or(route.vehicles, |t| {
+            route.vehicles.min(self.team_on_duty(self.team_local(t)))
+        });
         self.chain.routes[r].out < drivable
     }
 
     /// Trips that waited for a vehicle or a driver leave now, calls first.
     pub(super) fn start_waiting_trips(&mut self, r: usize) {
-        while self.vehicle_free(r) {
-            if let Some(s) = self.chain.routes[r].pending_calls.pop_front() {
-                self.start_trip(r, vec![s]);
-            } else if self.chain.routes[r].pending_trips > 0 {
-                self.chain.routes[r].pending_trips -= 1;
-                let stops = self.m.routes[r].sites.iter().map(|s| s.0).collect();
-                self.start_trip(r, stops);
-            } else {
-                return;
+        self.as_route(r, |p| {
+            while p.vehicle_free(r) {
+                if let Some(s) = p.chain.routes[r].pending_calls.pop_front() {
+                    p.start_trip(r, vec![s]);
+                } else if p.chain.routes[r].pending_trips > 0 {
+                    p.chain.routes[r].pending_trips -= 1;
+                    let stops = p.route_stops(r);
+                    p.start_trip(r, stops);
+                } else {
+                    return;
+                }
             }
-        }
+        });
     }
 
     /// Machines of lab `l` that the technicians on duty can run.
     fn machines_staffed(&self, l: usize) -> u32 {
-        let lab = &self.m.labs[l];
+        let lab = self.m_lab(l);
         lab.technicians.map_or(lab.machines, |(t, per)| {
-            lab.machines.min(self.team_on_duty(t) / per)
+            lab.machines
+                .min(self.team_on_duty(self.team_local(t)) / per)
         })
     }
 
-    /// A courier or lab crew changed: trips and runs that waited for them may start.
+    /// A courier or lab crew (local team `t`) changed: trips and runs that waited for them may
+    /// start.
     pub(super) fn chain_staff_changed(&mut self, t: usize) {
-        for r in 0..self.m.routes.len() {
-            if self.m.routes[r].drivers == Some(t) {
+        let g = self.tg[t] as usize;
+        for r in 0..self.chain.routes.len() {
+            if self.m_route(r).drivers == Some(g) {
                 self.start_waiting_trips(r);
             }
         }
-        for l in 0..self.m.labs.len() {
-            if self.m.labs[l]
-                .technicians
-                .is_some_and(|(team, _)| team == t)
-            {
-                self.start_runs(l);
+        for l in 0..self.chain.labs.len() {
+            if self.m_lab(l).technicians.is_some_and(|(team, _)| team == g) {
+                self.as_lab(l, |p| p.start_runs(l));
             }
         }
     }
 
     // ---- labs ---------------------------------------------------------------------------
 
+    /// Runs `f` as local lab `l`'s own handler.
+    fn as_lab(&mut self, l: usize, f: impl FnOnce(&mut Self)) {
+        let sender = self.sender;
+        self.sender = crate::engine::queue::Sender {
+            kind: crate::engine::queue::Kind::Lab,
+            index: self.lg[l],
+        };
+        f(self);
+        self.sender = sender;
+    }
+
+    /// A vehicle's tubes reach lab `l`; the whole box is received before plates are loaded.
+    pub(super) fn lab_receive(&mut self, l: usize, parcel: u32) {
+        let Some(ids) = self.chain.parcels[parcel as usize].take() else {
+            return;
+        };
+        for id in ids {
+            self.receive(l, id);
+        }
+        self.note_backlog(l);
+        self.start_runs(l);
+    }
+
     fn receive(&mut self, l: usize, id: u32) {
         let t = &mut self.chain.tubes[id as usize];
         t.place = Place::Lab;
         t.received = self.now;
-        t.lab = l as u32;
+        t.lab = self.lg[l];
         if self.chain.labs[l].open {
             self.queue_for_run(l, id);
         } else {
@@ -615,24 +764,18 @@ impl<O: Observer> Sim<'_, O> {
         self.chain.labs[l].queue.push_back(id);
     }
 
-    fn enqueue(&mut self, l: usize, id: u32) {
-        self.queue_for_run(l, id);
-        self.note_backlog(l);
-        self.start_runs(l);
-    }
-
     fn note_backlog(&mut self, l: usize) {
         let lab = &self.chain.labs[l];
         let waiting = (lab.door.len() + lab.queue.len()) as u32;
-        self.obs.lab_backlog(self.now, l as u32, waiting);
+        self.obs.lab_backlog(self.now, self.lg[l], waiting);
     }
 
     pub(super) fn lab_hours(&mut self, l: usize, init: bool) {
         let tod = self.m.time_of_day(self.now);
-        let hours = &self.m.labs[l].hours;
+        let hours = &self.m_lab(l).hours;
         let open = hours.value_at(tod) > 0.0;
         if let Some(until) = hours.until_change(tod) {
-            self.queue.push(
+            self.at(
                 self.now.after(SimDuration(until)),
                 Event::LabHours { lab: l as u32 },
             );
@@ -654,7 +797,7 @@ impl<O: Observer> Sim<'_, O> {
     /// Starts plates while machines are free and a plate is full, or the oldest tube has
     /// waited the batch time; otherwise sets a timer for that moment.
     fn start_runs(&mut self, l: usize) {
-        let lab = &self.m.labs[l];
+        let lab = self.m_lab(l);
         loop {
             let st = &self.chain.labs[l];
             if st.running >= self.machines_staffed(l) || st.queue.is_empty() {
@@ -665,7 +808,7 @@ impl<O: Observer> Sim<'_, O> {
             if st.queue.len() < lab.plate as usize && self.now < due {
                 if st.timer_at.is_none_or(|t| t > due || t < self.now) {
                     self.chain.labs[l].timer_at = Some(due);
-                    self.queue.push(due, Event::BatchTimer { lab: l as u32 });
+                    self.at(due, Event::BatchTimer { lab: l as u32 });
                 }
                 return;
             }
@@ -686,7 +829,7 @@ impl<O: Observer> Sim<'_, O> {
                     self.chain.runs.len() - 1
                 }
             };
-            self.queue.push(
+            self.at(
                 self.now.after(run_time),
                 Event::RunDone {
                     lab: l as u32,
@@ -694,7 +837,7 @@ impl<O: Observer> Sim<'_, O> {
                 },
             );
             self.obs
-                .lab_busy(self.now, l as u32, self.chain.labs[l].running);
+                .lab_busy(self.now, self.lg[l], self.chain.labs[l].running);
             self.note_backlog(l);
         }
     }
@@ -712,8 +855,8 @@ impl<O: Observer> Sim<'_, O> {
         };
         self.chain.labs[l].running -= 1;
         self.obs
-            .lab_busy(self.now, l as u32, self.chain.labs[l].running);
-        let sensitivity = self.m.labs[l].sensitivity;
+            .lab_busy(self.now, self.lg[l], self.chain.labs[l].running);
+        let sensitivity = self.m_lab(l).sensitivity;
         for id in plate {
             let infected = self.chain.tubes[id as usize].infected > 0;
             let positive = infected && self.chain.labs[l].result_rng.random::<f64>() < sensitivity;
@@ -728,16 +871,17 @@ impl<O: Observer> Sim<'_, O> {
 
     fn report(&mut self, l: usize, id: u32, positive: bool) {
         let t = &self.chain.tubes[id as usize];
-        let lab = &self.m.labs[l];
+        let lab = self.m_lab(l);
+        let first = t.swab_times.first().copied().unwrap_or(t.closed_at);
         let record = TubeRecord {
             id: t.id,
             site: SiteId(t.site),
-            lab: l as u32,
+            lab: self.lg[l],
             swabs: t.swab_times.len() as u32,
             retest: t.retest,
             infected: t.infected,
             positive,
-            first_swab: t.swab_times.first().copied().unwrap_or(t.closed_at),
+            first_swab: first,
             closed: t.closed_at,
             picked: t.picked,
             received: t.received,
@@ -748,10 +892,7 @@ impl<O: Observer> Sim<'_, O> {
             },
             final_for_members: !positive || t.swab_times.len() == 1,
             transit_over_limit: !t.retest && t.received.since(t.picked) > t.transit_limit,
-            over_hold_limit: !t.retest
-                && t.received
-                    .since(t.swab_times.first().copied().unwrap_or(t.closed_at))
-                    > lab.hold_limit,
+            over_hold_limit: !t.retest && t.received.since(first) > lab.hold_limit,
         };
         self.obs.tube_result(self.now, &record);
         let t = &mut self.chain.tubes[id as usize];
@@ -760,38 +901,38 @@ impl<O: Observer> Sim<'_, O> {
         t.retest = false;
         t.origin = None;
         t.members.clear();
+        t.swab_times.clear();
     }
 
-    /// Each member of a positive pool is tested on their own (from the stored sample).
+    /// Each member of a positive pool is tested on their own: re-swabbed at home where a
+    /// door-to-door team serves their area, or else from the stored sample at the lab.
     fn retest_members(&mut self, l: usize, pool: u32) {
         let (site, members, times) = {
             let t = &self.chain.tubes[pool as usize];
-            (t.site as usize, t.members.clone(), t.swab_times.clone())
+            (t.site, t.members.clone(), t.swab_times.clone())
         };
         for ((area, infected), swab) in members.into_iter().zip(times) {
-            // Re-swabbed at home where a door-to-door team serves the member's area; otherwise
-            // (validation prevents it, but a member is never dropped) the stored sample is
-            // tested again at the lab.
             let home =
-                self.m.labs[l].reswab_at_home && !self.m.areas[area as usize].home_teams.is_empty();
+                self.m_lab(l).reswab_at_home && !self.m.areas[area as usize].home_teams.is_empty();
             if home {
-                self.reswab_job(area as usize, infected, swab);
+                self.reswab_job(self.area_local(area), infected, swab);
                 continue;
             }
-            let id = self.open_tube(site, 1, true);
-            let t = &mut self.chain.tubes[id as usize];
+            let lab = &mut self.chain.labs[l];
+            let id = ((self.chain.n_sites + u64::from(self.lg[l])) << 32) | u64::from(lab.opened);
+            lab.opened += 1;
+            let mut t = self.new_tube(id, site, 1, true);
             t.assigned = 1;
             t.infected = u32::from(infected);
             t.members.push((area, infected));
             t.swab_times.push(swab);
             t.sealed = true;
-            t.closed = true;
-            t.closed_at = self.now;
-            t.picked = self.now;
-            t.received = self.now;
             t.place = Place::Lab;
-            t.lab = l as u32;
-            self.enqueue(l, id);
+            t.lab = self.lg[l];
+            let id = self.chain.alloc(t);
+            self.queue_for_run(l, id);
+            self.note_backlog(l);
+            self.start_runs(l);
         }
     }
 }

@@ -1,0 +1,550 @@
+//! One partition of a run: the state of the entities it owns and the handlers of their events.
+//!
+//! A partition knows its entities by local index (`a`, `s`, `t`, `r`, `l` below) and maps them
+//! to the model's global ids (`ag`, `sg`, `tg`, `rg`, `lg`) for the model and the observer, which
+//! only ever see global ids. Every event is scheduled under the key of the entity whose handler
+//! runs (its *sender*), so the order of events is the same however the scenario is partitioned.
+//! A partition never reads another's state: what crosses (tubes driven to a lab in another
+//! partition) leaves through its outbox as a [`Message`].
+//!
+//! The processes live in their own files: [`people`] (call-ups, waves, walk-ins), [`sites`]
+//! (queues, desks, hours), [`staffing`] (rotas, reserves), [`chain`] (tubes, couriers, labs) and
+//! [`home`] (door to door).
+
+mod chain;
+mod home;
+mod people;
+mod sites;
+mod staffing;
+
+use std::collections::VecDeque;
+
+pub(crate) use chain::TubeData;
+
+use super::plan::Plan;
+use super::queue::{EventQueue, Key, Kind, Sender};
+use super::rng::{Stream, stream};
+use super::{EndState, Observer, Visit, Who};
+use crate::model::{Area, Lab, Model, Route, Site, Team};
+use crate::time::SimTime;
+
+/// No person (or tube) in this slot.
+const NONE: u32 = u32::MAX;
+
+/// Event classes: at one instant, staff changes come first, then everything else.
+const ROTA_CLASS: u8 = 0;
+const CLASS: u8 = 1;
+
+#[derive(Debug, Clone, Copy)]
+enum Event {
+    CallUp {
+        area: u32,
+        round: u32,
+        wave: u32,
+    },
+    /// The next person of a call-up wave sets off (or arrives, when the site is known).
+    Come {
+        wave: u32,
+    },
+    Arrive {
+        person: u32,
+    },
+    WalkIn {
+        area: u32,
+    },
+    StageDone {
+        site: u32,
+        slot: u32,
+    },
+    Renege {
+        person: u32,
+        generation: u32,
+    },
+    Hours {
+        site: u32,
+    },
+    Rota {
+        team: u32,
+    },
+    PoolArrive {
+        team: u32,
+        crew: u32,
+        site: u32,
+        generation: u32,
+    },
+    Resupply {
+        site: u32,
+    },
+    Trip {
+        route: u32,
+    },
+    TripStop {
+        trip: u32,
+    },
+    /// A vehicle is back at its lab (the tubes it carried arrive as `LabReceive`).
+    TripBack {
+        route: u32,
+    },
+    LabReceive {
+        lab: u32,
+        parcel: u32,
+    },
+    LabHours {
+        lab: u32,
+    },
+    BatchTimer {
+        lab: u32,
+    },
+    RunDone {
+        lab: u32,
+        run: u32,
+    },
+    HomeVisit {
+        team: u32,
+        unit: u32,
+    },
+}
+
+/// What crosses from one partition to another.
+#[derive(Debug)]
+pub(crate) struct Message {
+    /// The receiving partition.
+    pub to: u32,
+    /// The key the receiver schedules it under.
+    pub key: Key,
+    /// The tubes a vehicle brings to lab `lab` (global index).
+    pub lab: u32,
+    /// The tubes.
+    pub tubes: Vec<TubeData>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Free,
+    EnRoute,
+    Away,
+    Waiting,
+    /// Left the queue (reneged) but still listed in it until the queue reaches it.
+    Gone,
+    AtDesk,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Person {
+    who: Who,
+    /// Local index of the site.
+    site: u32,
+    state: State,
+    generation: u32,
+    tries: u32,
+    arrived_once: bool,
+    infected: bool,
+    set_off: SimTime,
+    first_arrival: SimTime,
+    arrival: SimTime,
+    service_start: SimTime,
+    /// The tube this person's swab goes into (assigned at the desk).
+    tube: u32,
+}
+
+impl Person {
+    fn visit(&self) -> Visit {
+        Visit {
+            set_off: self.set_off,
+            first_arrival: self.first_arrival,
+            arrival: self.arrival,
+            tries: self.tries,
+            service_start: self.service_start,
+        }
+    }
+}
+
+/// Number of roles.
+const ROLES: usize = 6;
+
+struct SiteState {
+    open: bool,
+    /// Closed, but finishing the people who came before closing.
+    draining: bool,
+    closed_at: SimTime,
+    green: VecDeque<u32>,
+    normal: VecDeque<u32>,
+    waiting: u32,
+    /// Person at each post: `desk * stages + stage`.
+    slots: Vec<u32>,
+    /// Whether the person at a post is done and waits for the next post.
+    blocked: Vec<bool>,
+    stages: u32,
+    occupied: u32,
+    busy: u32,
+    desks_open: u32,
+    /// People at each desk (all posts).
+    desk_people: Vec<u32>,
+    /// Desks the staff on duty can open (the site's desks when it needs no staff).
+    staffed: u32,
+    /// Desks short of staff while open, as last reported.
+    unstaffed: u32,
+    /// People on duty by role.
+    on_duty: [u32; ROLES],
+    /// Crews on duty here: (local team, crew, on duty since).
+    present: Vec<(u32, u32, SimTime)>,
+    /// Crews that left while their desks were still busy: (local team, crew, left at).
+    overtime: Vec<(u32, u32, SimTime)>,
+    service: Vec<Stream>,
+    behaviour: Stream,
+}
+
+struct AreaState {
+    arrivals: Stream,
+    people: Stream,
+}
+
+/// Events scheduled so far by each entity of the partition: the last part of their keys.
+#[derive(Default)]
+struct Seqs {
+    run: u32,
+    areas: Vec<u32>,
+    sites: Vec<u32>,
+    teams: Vec<u32>,
+    routes: Vec<u32>,
+    labs: Vec<u32>,
+}
+
+/// What a partition did, besides what its observer saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PartInfo {
+    /// Events processed.
+    pub events: u64,
+    /// Most people held in the arena at once.
+    pub peak_people: usize,
+    /// Most tube records held at once.
+    pub peak_tubes: usize,
+}
+
+/// One partition of a replication.
+pub(crate) struct Part<'m, O: Observer> {
+    m: &'m Model,
+    plan: &'m Plan,
+    id: u32,
+    ag: &'m [u32],
+    sg: &'m [u32],
+    tg: &'m [u32],
+    rg: &'m [u32],
+    lg: &'m [u32],
+    obs: O,
+    now: SimTime,
+    sender: Sender,
+    seqs: Seqs,
+    queue: EventQueue<Event>,
+    sites: Vec<SiteState>,
+    areas: Vec<AreaState>,
+    people: Vec<Person>,
+    free: Vec<u32>,
+    waves: people::Waves,
+    chain: chain::Chain,
+    homes: home::Homes,
+    teams: Vec<staffing::TeamState>,
+    /// Smallest queue threshold of any reserve, if there are reserves.
+    pool_threshold: Option<u32>,
+    events: u64,
+    outbox: Vec<Message>,
+}
+
+impl<'m, O: Observer> Part<'m, O> {
+    /// Partition `id` of replication `rep` of `m`, reporting to `obs`.
+    pub(crate) fn new(m: &'m Model, plan: &'m Plan, id: u32, rep: u32, obs: O) -> Self {
+        let members = &plan.parts[id as usize];
+        let seed = m.seed;
+        let sites = members
+            .sites
+            .iter()
+            .map(|&g| sites::site_state(&m.sites[g as usize], seed, rep))
+            .collect();
+        let areas = members
+            .areas
+            .iter()
+            .map(|&g| {
+                let a = &m.areas[g as usize];
+                AreaState {
+                    arrivals: stream(seed, rep, "area", &a.name, "arrivals"),
+                    people: stream(seed, rep, "area", &a.name, "people"),
+                }
+            })
+            .collect();
+        let seqs = Seqs {
+            run: 0,
+            areas: vec![0; members.areas.len()],
+            sites: vec![0; members.sites.len()],
+            teams: vec![0; members.teams.len()],
+            routes: vec![0; members.routes.len()],
+            labs: vec![0; members.labs.len()],
+        };
+        Part {
+            m,
+            plan,
+            id,
+            ag: &members.areas,
+            sg: &members.sites,
+            tg: &members.teams,
+            rg: &members.routes,
+            lg: &members.labs,
+            obs,
+            now: SimTime::ZERO,
+            sender: Sender {
+                kind: Kind::Run,
+                index: 0,
+            },
+            seqs,
+            queue: EventQueue::default(),
+            sites,
+            areas,
+            people: Vec::new(),
+            free: Vec::new(),
+            waves: people::Waves::default(),
+            chain: chain::Chain::new(m, members, seed, rep),
+            homes: home::Homes::new(m, members),
+            teams: staffing::team_states(m, members),
+            pool_threshold: staffing::pool_threshold(m, members),
+            events: 0,
+            outbox: Vec::new(),
+        }
+    }
+
+    // ---- the model, by local index ---------------------------------------------------------
+
+    fn m_area(&self, a: usize) -> &'m Area {
+        &self.m.areas[self.ag[a] as usize]
+    }
+    fn m_site(&self, s: usize) -> &'m Site {
+        &self.m.sites[self.sg[s] as usize]
+    }
+    fn m_team(&self, t: usize) -> &'m Team {
+        &self.m.teams[self.tg[t] as usize]
+    }
+    fn m_route(&self, r: usize) -> &'m Route {
+        &self.m.routes[self.rg[r] as usize]
+    }
+    fn m_lab(&self, l: usize) -> &'m Lab {
+        &self.m.labs[self.lg[l] as usize]
+    }
+
+    /// Local index of global site `g` (which this partition owns).
+    fn site_local(&self, g: u32) -> usize {
+        let slot = self.plan.site[g as usize];
+        debug_assert_eq!(
+            slot.part, self.id,
+            "site {g} is not in partition {}",
+            self.id
+        );
+        slot.local as usize
+    }
+    fn area_local(&self, g: u32) -> usize {
+        let slot = self.plan.area[g as usize];
+        debug_assert_eq!(
+            slot.part, self.id,
+            "area {g} is not in partition {}",
+            self.id
+        );
+        slot.local as usize
+    }
+    fn team_local(&self, g: usize) -> usize {
+        let slot = self.plan.team[g];
+        debug_assert_eq!(
+            slot.part, self.id,
+            "team {g} is not in partition {}",
+            self.id
+        );
+        slot.local as usize
+    }
+
+    // ---- scheduling ------------------------------------------------------------------------
+
+    /// The key of the next event the current sender schedules at `t` in `class`.
+    fn key(&mut self, t: SimTime, class: u8) -> Key {
+        let s = self.sender;
+        let local = |g: u32, slots: &[super::plan::Slot]| slots[g as usize].local as usize;
+        let seq = match s.kind {
+            Kind::Run => &mut self.seqs.run,
+            Kind::Area => &mut self.seqs.areas[local(s.index, &self.plan.area)],
+            Kind::Site => &mut self.seqs.sites[local(s.index, &self.plan.site)],
+            Kind::Team => &mut self.seqs.teams[local(s.index, &self.plan.team)],
+            Kind::Route => &mut self.seqs.routes[local(s.index, &self.plan.route)],
+            Kind::Lab => &mut self.seqs.labs[local(s.index, &self.plan.lab)],
+        };
+        let k = Key::new(t, class, s, *seq);
+        *seq = seq.wrapping_add(1);
+        k
+    }
+
+    /// Schedules `ev` at `t` under the current sender.
+    #[inline]
+    fn at(&mut self, t: SimTime, ev: Event) {
+        let k = self.key(t, CLASS);
+        self.queue.push(k, ev);
+    }
+
+    /// The entity whose handler runs an event.
+    fn sender_of(&self, ev: &Event) -> Sender {
+        let (kind, index) = match *ev {
+            Event::CallUp { area, .. } | Event::WalkIn { area } => {
+                (Kind::Area, self.ag[area as usize])
+            }
+            Event::Come { wave } => (Kind::Area, self.ag[self.waves.area(wave) as usize]),
+            Event::Arrive { person } | Event::Renege { person, .. } => (
+                Kind::Site,
+                self.sg[self.people[person as usize].site as usize],
+            ),
+            Event::StageDone { site, .. } | Event::Hours { site } | Event::Resupply { site } => {
+                (Kind::Site, self.sg[site as usize])
+            }
+            Event::Rota { team }
+            | Event::PoolArrive { team, .. }
+            | Event::HomeVisit { team, .. } => (Kind::Team, self.tg[team as usize]),
+            Event::Trip { route } | Event::TripBack { route } => {
+                (Kind::Route, self.rg[route as usize])
+            }
+            Event::TripStop { trip } => {
+                (Kind::Route, self.rg[self.chain.trip_route(trip) as usize])
+            }
+            Event::LabReceive { lab, .. }
+            | Event::LabHours { lab }
+            | Event::BatchTimer { lab }
+            | Event::RunDone { lab, .. } => (Kind::Lab, self.lg[lab as usize]),
+        };
+        Sender { kind, index }
+    }
+
+    // ---- running ---------------------------------------------------------------------------
+
+    /// Schedules the first events of every entity of the partition.
+    pub(crate) fn start(&mut self) {
+        for s in 0..self.sites.len() {
+            self.sender = Sender {
+                kind: Kind::Site,
+                index: self.sg[s],
+            };
+            self.sites[s].staffed = self.staffed(s);
+            self.set_hours(s, true);
+        }
+        self.start_rotas();
+        self.start_chain();
+        self.start_areas();
+    }
+
+    /// Handles every event before `limit`.
+    pub(crate) fn run_until(&mut self, limit: SimTime) {
+        while let Some((key, ev)) = self.queue.pop_before(limit) {
+            self.now = key.time();
+            self.events += 1;
+            self.sender = self.sender_of(&ev);
+            self.handle(ev);
+        }
+    }
+
+    fn handle(&mut self, ev: Event) {
+        match ev {
+            Event::CallUp { area, round, wave } => {
+                self.call_up(area as usize, round, wave as usize)
+            }
+            Event::Come { wave } => self.come(wave),
+            Event::Arrive { person } => self.arrive(person),
+            Event::WalkIn { area } => self.walk_in(area as usize),
+            Event::StageDone { site, slot } => self.stage_done(site as usize, slot as usize),
+            Event::Renege { person, generation } => self.renege(person, generation),
+            Event::Hours { site } => self.set_hours(site as usize, false),
+            Event::Rota { team } => self.rota_change(team as usize),
+            Event::PoolArrive {
+                team,
+                crew,
+                site,
+                generation,
+            } => self.pool_arrive(team as usize, crew, site as usize, generation),
+            Event::Resupply { site } => self.resupply(site as usize),
+            Event::Trip { route } => self.scheduled_trip(route as usize),
+            Event::TripStop { trip } => self.trip_stop(trip as usize),
+            Event::TripBack { route } => self.trip_back(route as usize),
+            Event::LabReceive { lab, parcel } => self.lab_receive(lab as usize, parcel),
+            Event::LabHours { lab } => self.lab_hours(lab as usize, false),
+            Event::BatchTimer { lab } => self.batch_timer(lab as usize),
+            Event::RunDone { lab, run } => self.run_done(lab as usize, run as usize),
+            Event::HomeVisit { team, unit } => self.home_visit(team as usize, unit as usize),
+        }
+    }
+
+    /// Ends a reporting step at `t` (every event before `t` handled, none at `t` yet).
+    pub(crate) fn step(&mut self, t: SimTime) {
+        self.now = t;
+        self.obs.step(t);
+    }
+
+    /// The messages sent since the last call.
+    pub(crate) fn take_outbox(&mut self) -> Vec<Message> {
+        std::mem::take(&mut self.outbox)
+    }
+
+    /// Takes in a message from another partition.
+    pub(crate) fn deliver(&mut self, msg: Message) {
+        let lab = self.plan.lab[msg.lab as usize].local;
+        let parcel = self.chain.parcel_from(msg.tubes);
+        self.queue.push(msg.key, Event::LabReceive { lab, parcel });
+    }
+
+    /// Ends the run at the horizon: the last step, the swabs without a result, the end state.
+    pub(crate) fn finish(mut self, horizon: SimTime) -> (O, PartInfo) {
+        self.now = horizon;
+        self.obs.step(horizon);
+        self.report_pending();
+        let end = self.end_state();
+        self.obs.finished(horizon, &end);
+        let info = PartInfo {
+            events: self.events,
+            peak_people: self.people.len(),
+            peak_tubes: self.chain.records(),
+        };
+        (self.obs, info)
+    }
+
+    /// The observer, for the coordinator's merges at barriers.
+    pub(crate) fn observer(&mut self) -> &mut O {
+        &mut self.obs
+    }
+
+    /// Events handled so far.
+    pub(crate) fn events(&self) -> u64 {
+        self.events
+    }
+
+    fn end_state(&self) -> EndState {
+        let mut end = EndState {
+            events: self.events,
+            ..EndState::default()
+        };
+        self.chain.end_state(&mut end);
+        let (first, reswabs) = self.homes.waiting();
+        end.home_waiting = first;
+        end.retests_on_the_way += reswabs;
+        end.en_route = self.waves.pending();
+        for p in &self.people {
+            match p.state {
+                State::EnRoute => end.en_route += 1,
+                State::Away => end.away += 1,
+                State::Waiting => end.waiting += 1,
+                State::AtDesk => end.at_desk += 1,
+                State::Free | State::Gone => {}
+            }
+        }
+        end
+    }
+
+    /// Tells the observer of every swab without a final result at the horizon.
+    fn report_pending(&mut self) {
+        let mut pending: Vec<(u32, SimTime)> = Vec::new();
+        self.chain.pending(&mut |s, t| pending.push((s, t)));
+        self.homes
+            .pending_reswabs(self.m, self.tg, &mut |s, t| pending.push((s, t)));
+        for (s, swab) in pending {
+            self.obs
+                .pending_swab(self.now, crate::model::SiteId(s), swab);
+        }
+    }
+}

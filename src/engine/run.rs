@@ -1,0 +1,184 @@
+//! Running a replication: its partitions side by side under conservative synchronisation.
+//!
+//! Time is cut into windows. A window ends at the next reporting step, and is never longer than
+//! the plan's lookahead `L`, the least delay of any message between partitions. Within a window
+//! the partitions run independently (in parallel on the current rayon pool): a message sent at
+//! `s` ≥ the window's start arrives at `s + L` or later, so at or after the window's end, and no
+//! partition can receive, within a window, a message it has not been given before the window
+//! began. At the end of a window every partition stops (a barrier), messages are delivered, the
+//! reporting step (if the window ends on one) is taken by every partition, and the caller's
+//! `barrier` merges what must be merged across partitions at that instant. There is no rollback:
+//! this is the bounded-window form of conservative synchronisation (YAWNS; see docs/engine.md).
+//!
+//! Nothing here depends on the number of threads: the plan fixes the partitions, the keys fix
+//! the order of events, and the barrier work is done in partition order.
+
+use std::time::Instant;
+
+use rayon::prelude::*;
+
+use super::Observer;
+use super::part::{Part, PartInfo};
+use super::plan::Plan;
+use crate::model::Model;
+use crate::time::SimTime;
+
+/// What a run did, besides what its observers saw.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct RunInfo {
+    /// Events processed, all partitions.
+    pub events: u64,
+    /// Most people held in the partitions' arenas, summed over partitions.
+    pub peak_people: usize,
+    /// Most tube records held, summed over partitions.
+    pub peak_tubes: usize,
+    /// Partitions.
+    pub partitions: usize,
+    /// Synchronisation windows.
+    pub windows: u64,
+    /// Events summed over windows of the busiest partition of each window: the run's length in
+    /// events on as many cores as partitions.
+    pub critical_events: u64,
+    /// Seconds of partition work, summed over partitions and windows.
+    pub work_s: f64,
+    /// Seconds of the busiest partition's work, summed over windows.
+    pub critical_s: f64,
+    /// Seconds spent at barriers (exchange, steps, merges), outside partition work.
+    pub barrier_s: f64,
+}
+
+impl RunInfo {
+    /// The parallelism the partitioning offers, counted in events: total events over the
+    /// events of the critical path through the windows.
+    pub fn parallelism(&self) -> f64 {
+        if self.critical_events == 0 {
+            1.0
+        } else {
+            self.events as f64 / self.critical_events as f64
+        }
+    }
+}
+
+/// Runs replication `rep` of `model` as the partitions of `plan`, each reporting to the observer
+/// `make(p)` gives it; `barrier` sees every partition's observer, in partition order, at the end
+/// of every window. Returns the observers in partition order.
+pub fn simulate_plan<O, F, B>(
+    model: &Model,
+    plan: &Plan,
+    rep: u32,
+    make: F,
+    mut barrier: B,
+) -> (Vec<O>, RunInfo)
+where
+    O: Observer + Send,
+    F: Fn(usize) -> O,
+    B: FnMut(&mut [&mut O], SimTime),
+{
+    let mut parts: Vec<Part<'_, O>> = (0..plan.parts.len())
+        .map(|p| Part::new(model, plan, p as u32, rep, make(p)))
+        .collect();
+    let mut info = RunInfo {
+        partitions: parts.len(),
+        ..RunInfo::default()
+    };
+    for_each(&mut parts, |p| p.start());
+    let horizon = model.horizon;
+    let step = model.report_every;
+    let mut next_step = SimTime(step.0).min(horizon);
+    let mut t = SimTime::ZERO;
+    while t < horizon {
+        let end = plan
+            .lookahead
+            .map_or(next_step, |l| t.after(l).min(next_step));
+        let before: Vec<u64> = parts.iter().map(|p| p.events()).collect();
+        let times = for_each_timed(&mut parts, |p| p.run_until(end));
+        let started = Instant::now();
+        let counts: Vec<u64> = parts
+            .iter()
+            .zip(&before)
+            .map(|(p, b)| p.events() - b)
+            .collect();
+        info.windows += 1;
+        info.critical_events += counts.iter().copied().max().unwrap_or(0);
+        info.work_s += times.iter().sum::<f64>();
+        info.critical_s += times.iter().copied().fold(0.0, f64::max);
+        exchange(&mut parts, end);
+        if end == next_step {
+            if end < horizon {
+                for_each(&mut parts, |p| p.step(end));
+            }
+            next_step = end.after(step).min(horizon);
+        }
+        let mut observers: Vec<&mut O> = parts.iter_mut().map(|p| p.observer()).collect();
+        barrier(&mut observers, end);
+        info.barrier_s += started.elapsed().as_secs_f64();
+        t = end;
+    }
+    let finished: Vec<(O, PartInfo)> = parts.into_iter().map(|p| p.finish(horizon)).collect();
+    let mut out = Vec::with_capacity(finished.len());
+    for (o, pi) in finished {
+        info.events += pi.events;
+        info.peak_people += pi.peak_people;
+        info.peak_tubes += pi.peak_tubes;
+        out.push(o);
+    }
+    (out, info)
+}
+
+/// Delivers every message sent in the window that ended at `end` (none is due before `end`).
+fn exchange<O: Observer>(parts: &mut [Part<'_, O>], end: SimTime) {
+    let mut mail = Vec::new();
+    for p in parts.iter_mut() {
+        mail.extend(p.take_outbox());
+    }
+    for msg in mail {
+        debug_assert!(
+            msg.key.time() >= end,
+            "a message arrives before the window's end"
+        );
+        parts[msg.to as usize].deliver(msg);
+    }
+}
+
+/// Runs `f` on every partition: on the current rayon pool when there are several.
+fn for_each<O: Observer + Send>(
+    parts: &mut [Part<'_, O>],
+    f: impl Fn(&mut Part<'_, O>) + Sync + Send,
+) {
+    if parts.len() == 1 {
+        f(&mut parts[0]);
+    } else {
+        parts.par_iter_mut().for_each(f);
+    }
+}
+
+/// Like [`for_each`], returning each partition's seconds of work.
+fn for_each_timed<O: Observer + Send>(
+    parts: &mut [Part<'_, O>],
+    f: impl Fn(&mut Part<'_, O>) + Sync + Send,
+) -> Vec<f64> {
+    let timed = |p: &mut Part<'_, O>| {
+        let started = Instant::now();
+        f(p);
+        started.elapsed().as_secs_f64()
+    };
+    if parts.len() == 1 {
+        vec![timed(&mut parts[0])]
+    } else {
+        parts.par_iter_mut().map(timed).collect()
+    }
+}
+
+/// Runs replication `rep` of `model` as one partition, reporting to `obs`.
+pub fn simulate<O: Observer + Send>(model: &Model, rep: u32, obs: O) -> (O, RunInfo) {
+    let plan = Plan::new(model, super::plan::Granularity::One);
+    let cell = std::cell::Cell::new(Some(obs));
+    let (mut out, info) = simulate_plan(
+        model,
+        &plan,
+        rep,
+        |_| cell.take().expect("one partition takes the observer"),
+        |_, _| {},
+    );
+    (out.remove(0), info)
+}
