@@ -263,6 +263,7 @@ fn run_scenario(args: RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     load_font(args.font.as_deref())?;
     let (loaded, mut model) = load_model(&args.scenario, &args.sets)?;
+    let loaded_s = started.elapsed().as_secs_f64();
     show_warnings(&loaded);
     if let Some(seed) = args.seed {
         model.seed = seed;
@@ -296,11 +297,20 @@ fn run_scenario(args: RunArgs) -> Result<(), Failure> {
         }
     };
     let reps = pool
-        .install(|| runner::run_all(&model, args.replications, args.trace, &tick))
+        .install(|| {
+            let granularity = args
+                .partitions
+                .map_or(swabsim::engine::Granularity::Auto, |p| p.0);
+            runner::run_all_with(&model, args.replications, args.trace, &tick, granularity)
+        })
         .map_err(|e| Failure::Run(anyhow!(e)))?;
     bar.finish_and_clear();
     let threads = pool.current_num_threads();
-    let manifest = manifest(&args, &loaded, &model, &reps, threads);
+    let mut manifest = manifest(&args, &loaded, &model, &reps, threads);
+    manifest.phases = serde_json::json!({
+        "load_s": loaded_s,
+        "simulate_s": started.elapsed().as_secs_f64() - loaded_s,
+    });
     write_run(dir, &model, &reps, manifest, started)?;
     if !args.quiet {
         say(summary_text(&model, &reps, &target))?;
@@ -346,6 +356,27 @@ fn manifest(
         peak_people: reps.iter().map(|r| r.peak_people).collect(),
         peak_tubes: reps.iter().map(|r| r.peak_tubes).collect(),
         wall_time_s: 0.0,
+        phases: serde_json::Value::Null,
+        runs: reps
+            .iter()
+            .map(|r| {
+                let i = &r.info;
+                serde_json::json!({
+                    "partitions": i.partitions,
+                    "windows": i.windows,
+                    "events": i.events,
+                    "critical_events": i.critical_events,
+                    "parallelism": i.parallelism(),
+                    "peak_queue": i.peak_queue,
+                    "work_s": i.work_s,
+                    "critical_s": i.critical_s,
+                    "barrier_s": i.barrier_s,
+                    "setup_s": i.setup_s,
+                    "windows_s": i.windows_s,
+                    "finish_s": i.finish_s,
+                })
+            })
+            .collect(),
         threads,
         files: Vec::new(),
     }

@@ -132,4 +132,32 @@ pub struct RunArgs {
     /// [default: the DejaVu Sans shipped with swabsim].
     #[arg(long, value_name = "FILE")]
     pub font: Option<PathBuf>,
+
+    /// How finely one run is split to use several cores: a number of partitions, `one`, or
+    /// `finest` [default: auto, at most 64]. Results are the same for every value; only the
+    /// speed changes (docs/engine.md).
+    #[arg(long, value_name = "N|one|finest")]
+    pub partitions: Option<PartitionsArg>,
+}
+
+/// The `--partitions` value.
+#[derive(Debug, Clone, Copy)]
+pub struct PartitionsArg(pub swabsim::engine::Granularity);
+
+impl std::str::FromStr for PartitionsArg {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        use swabsim::engine::Granularity;
+        match s {
+            "one" => Ok(PartitionsArg(Granularity::One)),
+            "finest" => Ok(PartitionsArg(Granularity::Finest)),
+            "auto" => Ok(PartitionsArg(Granularity::Auto)),
+            n => match n.parse::<usize>() {
+                Ok(k) if k >= 1 => Ok(PartitionsArg(Granularity::Parts(k))),
+                _ => Err(format!(
+                    "`{s}` is not a number of partitions (1 or more), `one`, `finest` or `auto`"
+                )),
+            },
+        }
+    }
 }

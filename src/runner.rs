@@ -65,7 +65,7 @@ pub fn run_planned(
 ) -> Result<Replication, ConservationError> {
     let make = |p: usize| -> Collect<'_> {
         (
-            Stats::for_part(model, plan.clone(), p),
+            Stats::for_part(model, plan.clone(), p).with_tube_rows(trace),
             (trace.then(Trace::default), (p == 0).then_some(Ticker(tick))),
         )
     };

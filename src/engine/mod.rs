@@ -93,14 +93,36 @@ pub struct TubeRecord<'a> {
     pub received: SimTime,
     /// Its plate's run started.
     pub run_start: SimTime,
-    /// When each member was swabbed.
-    pub swab_times: &'a [SimTime],
+    /// When the tube was opened.
+    pub opened: SimTime,
+    /// Each swabbed member: their global area and their swab's time in ms after `opened`.
+    pub members: &'a [(u32, u32)],
+    /// For a re-swab: the member's first swab, from which their turnaround counts.
+    pub origin: Option<SimTime>,
     /// Whether this result is final for its members (negative, or an individual test).
     pub final_for_members: bool,
     /// Transit (pickup to lab) over the route's limit.
     pub transit_over_limit: bool,
     /// Received later than the lab's hold limit after the first swab.
     pub over_hold_limit: bool,
+}
+
+impl TubeRecord<'_> {
+    /// When each member was swabbed (for a re-swab: their first swab).
+    pub fn swab_times(&self) -> impl Iterator<Item = SimTime> + '_ {
+        let opened = self.opened;
+        let origin = self.origin;
+        let members = if origin.is_some() {
+            &[][..]
+        } else {
+            self.members
+        };
+        origin.into_iter().chain(
+            members
+                .iter()
+                .map(move |m| opened.after(SimDuration(u64::from(m.1)))),
+        )
+    }
 }
 
 /// Where everyone still in the system is when the run ends.

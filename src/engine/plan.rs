@@ -21,14 +21,19 @@ use crate::model::{Arrivals, Model, Place, Site};
 use crate::scenario::Role;
 use crate::time::{DAY, SimDuration};
 
-/// Most partitions of an automatic plan: enough to keep many cores busy, few enough that the
-/// per-window synchronisation stays cheap.
-pub const MAX_PARTS: usize = 64;
+/// Most partitions of an automatic plan.
+pub const MAX_PARTS: usize = 4096;
+
+/// The work (people) an automatic plan puts in a partition at least: partitions this small run
+/// faster even on one core (a partition's state and events stay in cache while it runs its
+/// window), and there are enough of them to keep many cores busy; smaller ones would spend more
+/// on synchronisation than they save (measured in docs/performance.md).
+pub const PART_WORK: f64 = 25_000.0;
 
 /// How finely to split a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Granularity {
-    /// Up to [`MAX_PARTS`] partitions, balanced by work.
+    /// Partitions of at least [`PART_WORK`] people each (at most [`MAX_PARTS`]), balanced.
     Auto,
     /// Everything in one partition.
     One,
@@ -289,7 +294,13 @@ fn group(comps: &[f64], granularity: Granularity) -> Vec<u32> {
     let k = match granularity {
         Granularity::One => 1,
         Granularity::Finest => comps.len(),
-        Granularity::Auto => comps.len().min(MAX_PARTS),
+        Granularity::Auto => {
+            let total: f64 = comps.iter().sum();
+            comps
+                .len()
+                .min(MAX_PARTS)
+                .min((total / PART_WORK).floor().max(1.0) as usize)
+        }
         Granularity::Parts(k) => comps.len().min(k.max(1)),
     }
     .max(1);

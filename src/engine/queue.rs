@@ -1,6 +1,6 @@
 //! The event queue: a 4-ary heap ordered by a key that every partitioning agrees on.
 //!
-//! A key is (time, class, sender, sequence) packed into one `u128`: the simulated time in ms,
+//! A key is (time, class, sender, sequence) packed into two words: the simulated time in ms,
 //! the event class (staff changes first at an instant, so that all changes of one instant can be
 //! taken together), the entity that scheduled the event (its kind and global index), and that
 //! entity's own count of events scheduled so far. Every entity lives in exactly one partition and
@@ -9,8 +9,8 @@
 //! way whether the scenario runs as one partition or as many, on one thread or on many. Messages
 //! between partitions carry their key.
 //!
-//! Four children per node halve the depth of a binary heap, which matters when hundreds of
-//! thousands of events are pending (measured in docs/performance.md).
+//! Four children per node halve the depth of a binary heap (measured in docs/performance.md; a
+//! hand-written heap with keys and events in separate arrays executed more instructions).
 
 use std::cmp::Ordering;
 
@@ -18,11 +18,11 @@ use dary_heap::QuaternaryHeap;
 
 use crate::time::SimTime;
 
-/// Bits of the key below the class.
+/// Bits of the key's second word below the class.
 const CLASS_SHIFT: u32 = 60;
-/// Bits of the key below the sender's kind.
+/// Bits of the key's second word below the sender's kind.
 const KIND_SHIFT: u32 = 57;
-/// Bits of the key below the sender's index.
+/// Bits of the key's second word below the sender's index.
 const INDEX_SHIFT: u32 = 32;
 
 /// Kinds of entities that schedule events.
@@ -52,32 +52,38 @@ pub struct Sender {
     pub index: u32,
 }
 
-/// The order of an event: (time, class, sender, the sender's sequence number).
+/// The order of an event: (time, class, sender, the sender's sequence number), as the time and
+/// one word for the rest (two `u64`, not a `u128`: 8-byte alignment keeps heap entries small).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Key(pub u128);
+pub struct Key {
+    time: u64,
+    rest: u64,
+}
 
 impl Key {
     /// The key of the `seq`-th event that `sender` scheduled, at `time` in `class` (0-15).
     #[inline]
     pub fn new(time: SimTime, class: u8, sender: Sender, seq: u32) -> Key {
         debug_assert!(class < 16 && sender.index < (1 << 25));
-        Key((u128::from(time.0) << 64)
-            | (u128::from(class) << CLASS_SHIFT)
-            | (u128::from(sender.kind as u8) << KIND_SHIFT)
-            | (u128::from(sender.index) << INDEX_SHIFT)
-            | u128::from(seq))
+        Key {
+            time: time.0,
+            rest: (u64::from(class) << CLASS_SHIFT)
+                | (u64::from(sender.kind as u8) << KIND_SHIFT)
+                | (u64::from(sender.index) << INDEX_SHIFT)
+                | u64::from(seq),
+        }
     }
 
     /// The time.
     #[inline]
     pub fn time(self) -> SimTime {
-        SimTime((self.0 >> 64) as u64)
+        SimTime(self.time)
     }
 
     /// The class.
     #[inline]
     pub fn class(self) -> u8 {
-        ((self.0 >> CLASS_SHIFT) & 0xf) as u8
+        ((self.rest >> CLASS_SHIFT) & 0xf) as u8
     }
 }
 
@@ -104,7 +110,7 @@ impl<E> Ord for Entry<E> {
     }
 }
 
-/// A priority queue of events by key.
+/// A priority queue of events by key (a 4-ary heap).
 pub struct EventQueue<E> {
     heap: QuaternaryHeap<Entry<E>>,
 }
@@ -142,6 +148,11 @@ impl<E> EventQueue<E> {
             return None;
         }
         self.heap.pop().map(|e| (e.key, e.event))
+    }
+
+    /// The time of the earliest pending event.
+    pub fn next_time(&self) -> Option<SimTime> {
+        self.heap.peek().map(|e| e.key.time())
     }
 
     /// Number of pending events.

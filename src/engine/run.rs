@@ -1,9 +1,10 @@
 //! Running a replication: its partitions side by side under conservative synchronisation.
 //!
-//! Time is cut into windows. A window ends at the next reporting step, and is never longer than
-//! the plan's lookahead `L`, the least delay of any message between partitions. Within a window
+//! Time is cut into windows. A window starting at `t` ends at the next reporting step, or at
+//! `e + L` if that is earlier, where `e` ≥ `t` is the earliest event pending in any partition and
+//! `L` the plan's lookahead, the least delay of any message between partitions. Within a window
 //! the partitions run independently (in parallel on the current rayon pool): a message sent at
-//! `s` ≥ the window's start arrives at `s + L` or later, so at or after the window's end, and no
+//! `s` ≥ `e` arrives at `s + L` or later, so at or after the window's end, and no
 //! partition can receive, within a window, a message it has not been given before the window
 //! began. At the end of a window every partition stops (a barrier), messages are delivered, the
 //! reporting step (if the window ends on one) is taken by every partition, and the caller's
@@ -18,7 +19,7 @@ use std::time::Instant;
 use rayon::prelude::*;
 
 use super::Observer;
-use super::part::{Part, PartInfo};
+use super::part::{Message, Part, PartInfo};
 use super::plan::Plan;
 use crate::model::Model;
 use crate::time::SimTime;
@@ -32,6 +33,8 @@ pub struct RunInfo {
     pub peak_people: usize,
     /// Most tube records held, summed over partitions.
     pub peak_tubes: usize,
+    /// Most events pending in one partition (at window starts).
+    pub peak_queue: usize,
     /// Partitions.
     pub partitions: usize,
     /// Synchronisation windows.
@@ -45,6 +48,12 @@ pub struct RunInfo {
     pub critical_s: f64,
     /// Seconds spent at barriers (exchange, steps, merges), outside partition work.
     pub barrier_s: f64,
+    /// Seconds to set the partitions up and schedule their first events.
+    pub setup_s: f64,
+    /// Wall-clock seconds of the windows (partition work and barriers).
+    pub windows_s: f64,
+    /// Seconds to finish the partitions at the horizon.
+    pub finish_s: f64,
 }
 
 impl RunInfo {
@@ -74,22 +83,32 @@ where
     F: Fn(usize) -> O,
     B: FnMut(&mut [&mut O], SimTime),
 {
-    let mut parts: Vec<Part<'_, O>> = (0..plan.parts.len())
-        .map(|p| Part::new(model, plan, p as u32, rep, make(p)))
+    let setup = Instant::now();
+    let observers: Vec<O> = (0..plan.parts.len()).map(make).collect();
+    let mut parts: Vec<Part<'_, O>> = observers
+        .into_par_iter()
+        .enumerate()
+        .map(|(p, o)| Part::new(model, plan, p as u32, rep, o))
         .collect();
     let mut info = RunInfo {
         partitions: parts.len(),
         ..RunInfo::default()
     };
     for_each(&mut parts, |p| p.start());
+    info.setup_s = setup.elapsed().as_secs_f64();
+    let windows = Instant::now();
     let horizon = model.horizon;
     let step = model.report_every;
     let mut next_step = SimTime(step.0).min(horizon);
     let mut t = SimTime::ZERO;
     while t < horizon {
-        let end = plan
-            .lookahead
-            .map_or(next_step, |l| t.after(l).min(next_step));
+        // YAWNS: nothing can arrive in another partition before the earliest pending event
+        // plus the lookahead, so the window reaches that far (stretches where every partition
+        // is idle, such as nights, cost one window).
+        let end = plan.lookahead.map_or(next_step, |l| {
+            let first = parts.iter().filter_map(|p| p.next_time()).min();
+            first.unwrap_or(next_step).max(t).after(l).min(next_step)
+        });
         let before: Vec<u64> = parts.iter().map(|p| p.events()).collect();
         let times = for_each_timed(&mut parts, |p| p.run_until(end));
         let started = Instant::now();
@@ -114,30 +133,47 @@ where
         info.barrier_s += started.elapsed().as_secs_f64();
         t = end;
     }
-    let finished: Vec<(O, PartInfo)> = parts.into_iter().map(|p| p.finish(horizon)).collect();
+    info.windows_s = windows.elapsed().as_secs_f64();
+    let finish = Instant::now();
+    let finished: Vec<(O, PartInfo)> = parts.into_par_iter().map(|p| p.finish(horizon)).collect();
+    info.finish_s = finish.elapsed().as_secs_f64();
     let mut out = Vec::with_capacity(finished.len());
     for (o, pi) in finished {
         info.events += pi.events;
         info.peak_people += pi.peak_people;
         info.peak_tubes += pi.peak_tubes;
+        info.peak_queue = info.peak_queue.max(pi.peak_queue);
         out.push(o);
     }
     (out, info)
 }
 
-/// Delivers every message sent in the window that ended at `end` (none is due before `end`).
-fn exchange<O: Observer>(parts: &mut [Part<'_, O>], end: SimTime) {
-    let mut mail = Vec::new();
+/// Delivers every message sent in the window that ended at `end` (none is due before `end`):
+/// sorted to their partitions in the senders' order, then taken in by the partitions in
+/// parallel.
+fn exchange<O: Observer + Send>(parts: &mut [Part<'_, O>], end: SimTime) {
+    let n = parts.len();
+    let mut mail: Vec<Vec<Message>> = Vec::new();
     for p in parts.iter_mut() {
-        mail.extend(p.take_outbox());
+        for msg in p.take_outbox() {
+            debug_assert!(
+                msg.key.time() >= end,
+                "a message arrives before the window's end"
+            );
+            if mail.is_empty() {
+                mail.resize_with(n, Vec::new);
+            }
+            let to = msg.to as usize;
+            mail[to].push(msg);
+        }
     }
-    for msg in mail {
-        debug_assert!(
-            msg.key.time() >= end,
-            "a message arrives before the window's end"
-        );
-        parts[msg.to as usize].deliver(msg);
+    if mail.is_empty() {
+        return;
     }
+    parts
+        .par_iter_mut()
+        .zip(mail)
+        .for_each(|(p, inbox)| inbox.into_iter().for_each(|m| p.deliver(m)));
 }
 
 /// Runs `f` on every partition: on the current rayon pool when there are several.

@@ -908,6 +908,19 @@ fn check_staffing(c: &mut Check, file: &ScenarioFile, sites: &[Site], teams: &[T
         .filter(|t| matches!(t.place, Place::Pool { .. }))
         .map(|t| t.role)
         .collect();
+    // The roles that teams bring to each site: one pass over the teams, not one per site.
+    let mut brought: Vec<Vec<Role>> = vec![Vec::new(); sites.len()];
+    for t in teams {
+        if let Place::Sites(ids) = &t.place {
+            for id in ids {
+                if let Some(b) = brought.get_mut(id.0 as usize)
+                    && !b.contains(&t.role)
+                {
+                    b.push(t.role);
+                }
+            }
+        }
+    }
     let mut site_file = 0;
     let mut left_in_block = 0;
     for (s, site) in sites.iter().enumerate() {
@@ -928,10 +941,7 @@ fn check_staffing(c: &mut Check, file: &ScenarioFile, sites: &[Site], teams: &[T
             needs.push(Role::Marshal);
         }
         for role in needs {
-            let here = teams.iter().any(|t| {
-                t.role == role
-                    && matches!(&t.place, Place::Sites(ids) if ids.contains(&SiteId(s as u32)))
-            });
+            let here = brought[s].contains(&role);
             if !here && !pools.contains(&role) {
                 c.push(
                     path.key(if role == Role::Marshal { "marshals" } else { "staff" }),

@@ -103,6 +103,8 @@ pub(super) struct ChainStats {
     pending: u64,
     labs: Vec<LabStats>,
     machines: Vec<u32>,
+    /// Every tube with its result, kept only when asked for (a trace: it grows with the tubes).
+    pub(super) keep_tubes: bool,
     pub(super) tubes: Vec<TubeRow>,
     pub(super) lab_rows: Vec<LabRow>,
 }
@@ -321,9 +323,12 @@ impl ChainStats {
             self.positives += 1;
         }
         if r.final_for_members {
-            for &s in r.swab_times {
+            for s in r.swab_times() {
                 self.turnaround_point(r.site, t.since(s).0);
             }
+        }
+        if !self.keep_tubes {
+            return;
         }
         self.tubes.push(TubeRow {
             id: r.id,

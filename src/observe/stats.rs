@@ -17,12 +17,20 @@ use crate::scenario::{Role, SiteKind};
 use crate::time::{HOUR, MINUTE, SimDuration, SimTime};
 
 /// Significant decimal digits of the run-wide wait histograms: quantiles are exact to within
-/// 0.1% (HdrHistogram's relative error at 3 digits), so a p95 of 30 min is within ±1.8 s.
+/// 0.1% (HdrHistogram's relative error at 3 digits) above 100 s, so a p95 of 30 min is within
+/// ±1.8 s, and to 100 ms below.
 pub const RUN_DIGITS: u8 = 3;
 
-/// Significant decimal digits of the per-site histograms: within 1%, at about a tenth of the
-/// memory, so that a city of 10,000 sites keeps its per-site quantiles in ~170 MB.
+/// Significant decimal digits of the per-site histograms: within 1% (and to the second below
+/// 100 s), at about a tenth of the memory of the run-wide ones.
 pub const SITE_DIGITS: u8 = 2;
+
+/// Resolution of the per-site histograms below which waits are not told apart: a second.
+pub const SITE_FLOOR_MS: u64 = 1000;
+
+/// Resolution of the run-wide histograms: 100 ms, so that every partition's histograms stay
+/// small (tens of kilobytes) while quantiles keep 3 significant digits above 100 s.
+pub const RUN_FLOOR_MS: u64 = 100;
 
 /// The columns of a summary row, in order: the figures `summary.csv` holds per replication,
 /// that sweep targets and plans may name.
@@ -102,9 +110,20 @@ struct Waits<T: Counter> {
 }
 
 impl<T: Counter> Waits<T> {
-    fn new(digits: u8) -> Self {
-        // 2 and 3 significant digits are valid HdrHistogram precisions (1 to 5 are).
-        let h = || Histogram::new(digits).expect("valid histogram precision");
+    /// Figures with quantiles to `digits` significant digits; values below `floor_ms` are told
+    /// apart to `floor_ms` (a floor of a second keeps a site's histograms small: they are
+    /// sized by the largest value over the floor).
+    fn new(digits: u8, floor_ms: u64) -> Self {
+        // 2 and 3 significant digits are valid HdrHistogram precisions (1 to 5 are); the bounds
+        // are valid for any floor of at least 1 ms.
+        let h = || {
+            Histogram::new_with_bounds(floor_ms.max(1), (floor_ms.max(1) * 2).max(2), digits)
+                .map(|mut h| {
+                    h.auto(true);
+                    h
+                })
+                .expect("valid histogram bounds")
+        };
         Waits {
             wait: h(),
             wait_sum: 0,
@@ -285,8 +304,9 @@ pub struct Stats {
     part: u32,
     /// The partition's sites, by local index.
     sites: Vec<SiteStats>,
-    all: Waits<u64>,
-    vehicles: Waits<u64>,
+    all: Waits<u32>,
+    /// Checkpoints' vehicles (made on first use: most partitions have no checkpoint).
+    vehicles: Option<Waits<u32>>,
     staff: StaffStats,
     chain: ChainStats,
     rounds: Vec<RoundStats>,
@@ -370,7 +390,7 @@ impl Stats {
             queue: TimeWeighted::default(),
             desks: TimeWeighted::default(),
             busy: TimeWeighted::default(),
-            waits: Waits::new(SITE_DIGITS),
+            waits: Waits::new(SITE_DIGITS, SITE_FLOOR_MS),
         };
         let sites = plan.parts[part]
             .sites
@@ -386,8 +406,8 @@ impl Stats {
             plan,
             part: part as u32,
             sites,
-            all: Waits::new(RUN_DIGITS),
-            vehicles: Waits::new(RUN_DIGITS),
+            all: Waits::new(RUN_DIGITS, RUN_FLOOR_MS),
+            vehicles: None,
             rounds,
             deadline: model.deadline,
             called: 0,
@@ -401,6 +421,13 @@ impl Stats {
             progress: Vec::new(),
             end: None,
         }
+    }
+
+    /// Keeps a row per tube with its result (`tubes.csv`): a trace, whose memory grows with the
+    /// tubes; off unless asked for.
+    pub fn with_tube_rows(mut self, keep: bool) -> Stats {
+        self.chain.keep_tubes = keep;
+        self
     }
 
     /// The local index of global site `g` in this partition.
@@ -422,15 +449,34 @@ impl Stats {
             return;
         }
         for r in 0..parts[0].rounds.len() {
+            let added: u64 = parts
+                .iter()
+                .flat_map(|p| p.rounds[r].window.iter())
+                .map(|x| x.1)
+                .sum();
+            if added == 0 {
+                continue;
+            }
+            let first = &parts[0].rounds[r];
+            let crossing = (0..COVERAGE_MARKS.len()).any(|k| {
+                first.reached[k].is_none()
+                    && first.marks[k] > 0
+                    && first.merged + added >= first.marks[k]
+            });
+            if !crossing {
+                for p in parts.iter_mut() {
+                    p.rounds[r].window.clear();
+                }
+                parts[0].rounds[r].merged += added;
+                continue;
+            }
             let mut tests: Vec<(SimTime, u64)> = Vec::new();
             for p in parts.iter_mut() {
                 tests.append(&mut p.rounds[r].window);
             }
-            if tests.is_empty() {
-                continue;
-            }
-            tests.sort_by_key(|x| x.0);
             let first = &mut parts[0].rounds[r];
+            // Stable: at equal times the partitions' order decides, not the sort.
+            tests.sort_by_key(|x| x.0);
             for (t, n) in tests {
                 first.merged += n;
                 for k in 0..COVERAGE_MARKS.len() {
@@ -483,6 +529,12 @@ impl Stats {
             labs: std::mem::take(&mut all.chain.lab_rows),
             end,
         })
+    }
+
+    /// The checkpoints' figures, made on first use.
+    fn vehicles(&mut self) -> &mut Waits<u32> {
+        self.vehicles
+            .get_or_insert_with(|| Waits::new(RUN_DIGITS, RUN_FLOOR_MS))
     }
 
     /// People swabbed at sampling points and at home.
@@ -621,10 +673,9 @@ impl Stats {
             .filter(|s| s.checkpoint)
             .map(|s| s.tested)
             .sum();
-        let vehicle_p95 = if self.vehicles.wait.is_empty() {
-            f64::NAN
-        } else {
-            self.vehicles.wait.value_at_quantile(0.95) as f64 / MINUTE as f64
+        let vehicle_p95 = match &self.vehicles {
+            Some(v) if !v.wait.is_empty() => v.wait.value_at_quantile(0.95) as f64 / MINUTE as f64,
+            _ => f64::NAN,
         };
         row.count("longest_queue", longest.unwrap_or(0))
             .real("queue_person_min", queue_ms / MINUTE as f64)
@@ -780,7 +831,9 @@ fn merge(parts: Vec<Stats>, model: &Model) -> Stats {
     first.chain.absorb(chain, &plan, model);
     for p in &rest {
         first.all.merge(&p.all);
-        first.vehicles.merge(&p.vehicles);
+        if let Some(v) = &p.vehicles {
+            first.vehicles().merge(v);
+        }
         first.called += p.called;
         first.coming += p.coming;
         first.arrived_called += p.arrived_called;
@@ -916,7 +969,8 @@ impl Observer for Stats {
         let st = &mut self.sites[s];
         st.waits.record_wait(wait.0, who.priority);
         let all = if st.checkpoint {
-            &mut self.vehicles
+            self.vehicles
+                .get_or_insert_with(|| Waits::new(RUN_DIGITS, RUN_FLOOR_MS))
         } else {
             &mut self.all
         };
@@ -930,7 +984,7 @@ impl Observer for Stats {
         let in_system = t.since(visit.first_arrival).0;
         st.waits.record_system(in_system);
         if st.checkpoint {
-            self.vehicles.record_system(in_system);
+            self.vehicles().record_system(in_system);
             return;
         }
         self.all.record_system(in_system);

@@ -221,17 +221,16 @@ fn queues<DB: DrawingBackend>(
     rows: &[SeriesRow],
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
-    let mut busiest: Vec<(u32, u32)> = (0..model.sites.len() as u32)
-        .map(|s| {
-            (
-                s,
-                rows.iter()
-                    .filter(|r| r.site.0 == s)
-                    .map(|r| r.queue_max)
-                    .max()
-                    .unwrap_or(0),
-            )
-        })
+    // One pass over the rows: the longest queue of every site.
+    let mut longest = vec![0u32; model.sites.len()];
+    for r in rows {
+        let q = &mut longest[r.site.0 as usize];
+        *q = (*q).max(r.queue_max);
+    }
+    let mut busiest: Vec<(u32, u32)> = longest
+        .into_iter()
+        .enumerate()
+        .map(|(s, q)| (s as u32, q))
         .collect();
     busiest.sort_by_key(|&(s, q)| (std::cmp::Reverse(q), s));
     busiest.truncate(BUSIEST);
@@ -254,12 +253,20 @@ fn queues<DB: DrawingBackend>(
         .y_desc("people waiting")
         .draw()
         .map_err(err)?;
+    let mut lines: Vec<Vec<(f64, f64)>> = vec![Vec::new(); busiest.len()];
+    let rank: std::collections::BTreeMap<u32, usize> = busiest
+        .iter()
+        .enumerate()
+        .map(|(k, &(s, _))| (s, k))
+        .collect();
+    for r in rows {
+        if let Some(&k) = rank.get(&r.site.0) {
+            lines[k].push((r.t.hours(), r.queue_mean));
+        }
+    }
     for (k, &(s, _)) in busiest.iter().enumerate() {
         let style = PALETTE[k % PALETTE.len()].stroke_width(2);
-        let points = rows
-            .iter()
-            .filter(|r| r.site.0 == s)
-            .map(|r| (r.t.hours(), r.queue_mean));
+        let points = std::mem::take(&mut lines[k]);
         chart
             .draw_series(LineSeries::new(points, style))
             .map_err(err)?

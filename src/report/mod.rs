@@ -50,59 +50,81 @@ pub struct Manifest {
     pub peak_people: Vec<usize>,
     /// Most tube records held at once, per replication.
     pub peak_tubes: Vec<usize>,
-    /// Wall time of the simulation, seconds.
+    /// Wall time of the whole command, seconds.
     pub wall_time_s: f64,
+    /// Seconds of the command's phases: loading and validating, simulating and merging (the
+    /// rest of `wall_time_s` is writing the tables, charts and page).
+    pub phases: serde_json::Value,
+    /// How each replication ran: partitions, windows, events, the parallelism its partitions
+    /// offer, seconds of work and of barriers.
+    pub runs: Vec<serde_json::Value>,
     /// Worker threads used.
     pub threads: usize,
     /// Files written.
     pub files: Vec<String>,
 }
 
-/// Writes every table of a run into `dir` (a fresh temporary directory).
+/// Writes every table of a run into `dir` (a fresh temporary directory). The files are
+/// independent, so they are written side by side on the current rayon pool; the list of files
+/// comes back in a fixed order.
 pub fn write_tables(
     dir: &Path,
     model: &Model,
     reps: &[Replication],
 ) -> std::io::Result<Vec<String>> {
-    let mut files = vec![
-        "summary.csv".to_string(),
-        "sites.csv".to_string(),
-        "rounds.csv".to_string(),
-        "timeseries.csv".to_string(),
+    let file = |name, write| file_job(dir, name, write);
+    let mut jobs: Vec<Job<'_>> = vec![
+        file("summary.csv", Box::new(|p| write_summary(p, reps))),
+        file("sites.csv", Box::new(|p| write_sites(p, model, reps))),
+        file("rounds.csv", Box::new(|p| write_rounds(p, reps))),
+        file("timeseries.csv", Box::new(|p| write_series(p, model, reps))),
+        file("progress.csv", Box::new(|p| write_progress(p, model, reps))),
+        file(
+            "distributions.csv",
+            Box::new(|p| write_distributions(p, reps)),
+        ),
     ];
-    write_summary(&dir.join("summary.csv"), reps)?;
-    write_sites(&dir.join("sites.csv"), model, reps)?;
-    write_rounds(&dir.join("rounds.csv"), reps)?;
-    write_series(&dir.join("timeseries.csv"), model, reps)?;
-    write_progress(&dir.join("progress.csv"), model, reps)?;
-    files.push("progress.csv".to_string());
-    write_distributions(&dir.join("distributions.csv"), reps)?;
-    files.push("distributions.csv".to_string());
     if !model.teams.is_empty() {
-        write_staff(&dir.join("staff.csv"), model, reps)?;
-        files.push("staff.csv".to_string());
+        jobs.push(file("staff.csv", Box::new(|p| write_staff(p, model, reps))));
     }
     if !model.labs.is_empty() {
-        write_tubes(&dir.join("tubes.csv"), model, reps)?;
-        write_labs(&dir.join("labs.csv"), model, reps)?;
-        files.push("tubes.csv".to_string());
-        files.push("labs.csv".to_string());
+        jobs.push(file("labs.csv", Box::new(|p| write_labs(p, model, reps))));
     }
-    let chart_dir = dir.join("charts");
-    std::fs::create_dir_all(&chart_dir)?;
-    let charts = charts::write_charts(&chart_dir, model, reps).map_err(std::io::Error::other)?;
-    files.extend(
-        charts
+    jobs.push(Box::new(|| {
+        let chart_dir = dir.join("charts");
+        std::fs::create_dir_all(&chart_dir)?;
+        let charts =
+            charts::write_charts(&chart_dir, model, reps).map_err(std::io::Error::other)?;
+        page::write_page(&dir.join("index.html"), model, reps, &charts)?;
+        let mut files: Vec<String> = charts
             .iter()
-            .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")]),
-    );
-    page::write_page(&dir.join("index.html"), model, reps, &charts)?;
-    files.push("index.html".to_string());
+            .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")])
+            .collect();
+        files.push("index.html".to_string());
+        Ok(files)
+    }));
     if reps.iter().any(|r| r.trace.is_some()) {
-        write_trace(&dir.join("trace.csv"), model, reps)?;
-        files.push("trace.csv".to_string());
+        jobs.push(file("trace.csv", Box::new(|p| write_trace(p, model, reps))));
+        if !model.labs.is_empty() {
+            jobs.push(file("tubes.csv", Box::new(|p| write_tubes(p, model, reps))));
+        }
     }
-    Ok(files)
+    use rayon::prelude::*;
+    let written: Vec<Vec<String>> = jobs.par_iter().map(|job| job()).collect::<Result<_, _>>()?;
+    Ok(written.into_iter().flatten().collect())
+}
+
+/// Writes one file; returns the names of the files written.
+type Job<'a> = Box<dyn Fn() -> std::io::Result<Vec<String>> + Send + Sync + 'a>;
+
+/// Writes a table to a path.
+type Writer<'a> = Box<dyn Fn(&Path) -> std::io::Result<()> + Send + Sync + 'a>;
+
+fn file_job<'a>(dir: &'a Path, name: &'static str, write: Writer<'a>) -> Job<'a> {
+    Box::new(move || {
+        write(&dir.join(name))?;
+        Ok(vec![name.to_string()])
+    })
 }
 
 /// Writes `manifest.json`.

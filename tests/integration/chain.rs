@@ -101,13 +101,7 @@ fn sensitivity_one_finds_every_infected_person() {
 /// courier's wait, one 15 min leg and the 2 h run after it was closed.
 #[test]
 fn turnaround_is_never_below_pickup_travel_and_run() {
-    let rep = run_one(
-        &model(&chain_text(10, 0.02, 1.0, "300/h")),
-        0,
-        false,
-        &|| {},
-    )
-    .unwrap();
+    let rep = run_one(&model(&chain_text(10, 0.02, 1.0, "300/h")), 0, true, &|| {}).unwrap();
     let tubes = &rep.figures.tubes;
     assert!(tubes.len() > 1000);
     for t in tubes {
@@ -344,7 +338,7 @@ rota = "day"
             "sensitivity = 1\ntechnicians = \"technicians\"\nper_machine = 2",
         )
         + staff;
-    let rep = run_one(&model(&text), 0, false, &|| {}).unwrap();
+    let rep = run_one(&model(&text), 0, true, &|| {}).unwrap();
     let on_duty = |t: u64| {
         let tod_h = (t / 60_000) % (24 * 60);
         (8 * 60..18 * 60).contains(&tod_h)
@@ -374,7 +368,7 @@ rota = "day"
 fn areas_can_have_their_own_pool_size() {
     let text = chain_text(10, 0.0, 1.0, "300/h")
         + "\n[[area]]\nname = \"isolation-group\"\nsites = [\"s\"]\npool = 1\nwalkin = { rate = \"30/h\", end = \"40h\" }\n";
-    let rep = run_one(&model(&text), 0, false, &|| {}).unwrap();
+    let rep = run_one(&model(&text), 0, true, &|| {}).unwrap();
     let singles = rep.figures.tubes.iter().filter(|t| t.swabs == 1).count() as f64;
     let tens = rep.figures.tubes.iter().filter(|t| t.swabs == 10).count() as f64;
     let sites = &rep.figures.sites[0];

@@ -186,7 +186,7 @@ sites = ["point"]
 prevalence = 0.02
 walkin = { rate = "120/h", end = "24h" }
 "#;
-    let rep = run_one(&model(text), 0, false, &|| {}).unwrap();
+    let rep = run_one(&model(text), 0, true, &|| {}).unwrap();
     let s = &rep.figures.summary;
     let positive_pools: Vec<_> = rep
         .figures

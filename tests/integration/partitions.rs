@@ -91,7 +91,10 @@ fn every_partitioning_and_thread_count_gives_the_same_files() {
         "tests/fuzz-corpus/districts.toml",
         "scenarios/lingling.toml",
         "scenarios/dongyuegong.toml",
+        "scenarios/tutorial.toml",
         "tests/fuzz-corpus/chain-and-homes.toml",
+        "tests/fuzz-corpus/handover.toml",
+        "tests/fuzz-corpus/session.toml",
     ] {
         let m = load(path);
         let base = tables(&m, 2, Granularity::One, 1, true);

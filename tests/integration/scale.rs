@@ -63,3 +63,41 @@ callup = [{ at = "0h", share = 1.0 }]
         rep.peak_people
     );
 }
+
+#[path = "../common/city.rs"]
+mod city;
+
+/// The Shanghai-scale round (domain.md V8): 25.7 million residents, 20,560 points with crews in
+/// two shifts, 1,028 courier routes and 103 labs; its partitions cross by tube deliveries. The
+/// books balance (in every partition and overall), nearly everyone is tested, the tubes reach the
+/// labs, and what is held at once stays far below the population.
+#[test]
+#[ignore = "city scale: about half a minute in release; .ci/run runs it"]
+fn a_shanghai_scale_round_with_crews_couriers_and_labs() {
+    let m = model(&city::city(20_560));
+    assert_eq!(m.residents(), 25_700_000);
+    let rep = run_one(&m, 0, false, &|| {}).expect("conservation holds");
+    let s = &rep.figures.summary;
+    let tested = s.get("tested").unwrap();
+    eprintln!(
+        "tested {tested}, events {}, partitions {}, parallelism {:.1}, peak person records {}, peak tube records {}",
+        rep.events,
+        rep.info.partitions,
+        rep.info.parallelism(),
+        rep.peak_people,
+        rep.peak_tubes
+    );
+    assert!(tested > 0.97 * 25_700_000.0, "tested {tested}");
+    assert!(
+        rep.info.partitions > 100,
+        "{} partitions",
+        rep.info.partitions
+    );
+    assert!(
+        rep.peak_people < 500_000,
+        "peak {} person records",
+        rep.peak_people
+    );
+    assert!(s.get("tubes").unwrap() > 2_400_000.0);
+    assert!(s.get("positives_found").unwrap() > 0.0);
+}

@@ -26,18 +26,22 @@ enum Place {
     Lab,
 }
 
-/// A tube, with all it carries from desk to result (moved whole between partitions).
+/// A tube, with all it carries from desk to result (moved whole between partitions). Kept
+/// compact: at city scale millions of tubes are on their way at once.
 #[derive(Debug, Clone)]
 pub(crate) struct TubeData {
     id: u64,
+    opened: SimTime,
+    /// One entry per member, in the order they were assigned (and swabbed): their global area,
+    /// and their swab's time in ms after `opened` (`u32::MAX` until swabbed).
+    members: Vec<(u32, u32)>,
+    /// Infected members, by position (a tube holds at most 50).
+    infected: u64,
+    /// Members swabbed so far.
+    swabbed: u32,
+    pool: u32,
     /// Global site that filled it (a re-test: its pool's site).
     site: u32,
-    pool: u32,
-    assigned: u32,
-    infected: u32,
-    swab_times: Vec<SimTime>,
-    /// Global area and infection of each member, in the order of `swab_times`' assignments.
-    members: Vec<(u32, bool)>,
     /// For a re-swab: the member's first swab, from which the turnaround counts.
     origin: Option<SimTime>,
     sealed: bool,
@@ -111,6 +115,50 @@ pub(super) struct Chain {
     n_sites: u64,
 }
 
+impl TubeData {
+    fn assigned(&self) -> u32 {
+        self.members.len() as u32
+    }
+
+    fn infected_count(&self) -> u32 {
+        self.infected.count_ones()
+    }
+
+    /// A member joins the tube (swabbed later).
+    fn add_member(&mut self, area: u32, infected: bool) {
+        if infected {
+            self.infected |= 1 << self.members.len().min(63);
+        }
+        self.members.push((area, u32::MAX));
+    }
+
+    /// The next assigned member is swabbed at `now`.
+    fn swab(&mut self, now: SimTime) {
+        // A tube is filled within a session; 49 days is far beyond any.
+        let offset = now.since(self.opened).0.min(u64::from(u32::MAX - 1)) as u32;
+        if let Some(m) = self.members.get_mut(self.swabbed as usize) {
+            m.1 = offset;
+        }
+        self.swabbed += 1;
+    }
+
+    /// The swab times of the members swabbed.
+    fn swab_times(&self) -> impl Iterator<Item = SimTime> + '_ {
+        self.members[..self.swabbed as usize]
+            .iter()
+            .map(|m| self.opened.after(SimDuration(u64::from(m.1))))
+    }
+
+    /// Empties the record for reuse, keeping its allocation.
+    fn clear(&mut self) {
+        self.members.clear();
+        self.infected = 0;
+        self.swabbed = 0;
+        self.retest = false;
+        self.origin = None;
+    }
+}
+
 impl Chain {
     pub(super) fn new(m: &Model, members: &Members, seed: u64, rep: u32) -> Chain {
         Chain {
@@ -178,7 +226,9 @@ impl Chain {
     }
 
     fn live(&self) -> impl Iterator<Item = &TubeData> {
-        self.tubes.iter().filter(|t| t.assigned > 0 || t.retest)
+        self.tubes
+            .iter()
+            .filter(|t| !t.members.is_empty() || t.retest)
     }
 
     /// Every swab without a final result: (global site, swab time). Positive pools' members
@@ -187,7 +237,7 @@ impl Chain {
         for t in self.live() {
             match t.origin {
                 Some(origin) => f(t.site, origin),
-                None => t.swab_times.iter().for_each(|&s| f(t.site, s)),
+                None => t.swab_times().for_each(|s| f(t.site, s)),
             }
         }
     }
@@ -203,7 +253,44 @@ impl Chain {
                 (false, Place::Lab) => end.tubes_at_labs += 1,
             }
             if !t.retest {
-                end.swabs_without_result += t.swab_times.len() as u64;
+                end.swabs_without_result += u64::from(t.swabbed);
+            }
+        }
+    }
+
+    /// A new, empty tube record (a freed one's allocation reused).
+    fn open(&mut self, id: u64, now: SimTime, site: u32, pool: u32, retest: bool) -> u32 {
+        let fresh = |members: Vec<(u32, u32)>| TubeData {
+            id,
+            opened: now,
+            members,
+            infected: 0,
+            swabbed: 0,
+            pool,
+            site,
+            origin: None,
+            sealed: false,
+            retest,
+            place: Place::Site,
+            closed_at: now,
+            picked: now,
+            received: now,
+            queued: now,
+            lab: 0,
+            transit_limit: SimDuration::ZERO,
+        };
+        match self.free.pop() {
+            Some(slot) => {
+                let t = &mut self.tubes[slot as usize];
+                let mut members = std::mem::take(&mut t.members);
+                members.clear();
+                members.reserve_exact(pool as usize);
+                *t = fresh(members);
+                slot
+            }
+            None => {
+                self.tubes.push(fresh(Vec::with_capacity(pool as usize)));
+                (self.tubes.len() - 1) as u32
             }
         }
     }
@@ -290,14 +377,15 @@ impl<O: Observer> Part<'_, O> {
         kit && tube
     }
 
-    /// The pool size of a person's tube: their area's, or else the site's.
-    /// (Read only where tubes are filled: the area lookup misses cache in a city of areas.)
+    /// The pool size of a person's tube: their area's (kept on the person), or else the site's.
     pub(super) fn pool_of(&self, s: usize, person: u32) -> u32 {
         if !self.tube_sampling(s) {
             return 0;
         }
-        let area = self.people[person as usize].who.area.0 as usize;
-        self.m.areas[area].pool.unwrap_or(self.m_site(s).pool)
+        match self.people[person as usize].pool {
+            0 => self.m_site(s).pool,
+            k => u32::from(k),
+        }
     }
 
     /// Reports a stock-out: the site is open and no desk has the kit and tube to start anyone.
@@ -324,19 +412,19 @@ impl<O: Observer> Part<'_, O> {
     /// Room left in a tube.
     pub(super) fn chain_room(&self, id: u32) -> u32 {
         let t = &self.chain.tubes[id as usize];
-        t.pool - t.assigned
+        t.pool - t.assigned()
     }
 
     /// Swabs `n` people of global area `area` (of whom `infected`) into a home tube; closes it
     /// when full. Returns whether it closed.
     pub(super) fn fill_home_tube(&mut self, id: u32, area: u32, n: u32, infected: u32) -> bool {
+        let now = self.now;
         let t = &mut self.chain.tubes[id as usize];
-        t.assigned += n;
-        t.infected += infected;
-        t.members.extend((0..n).map(|k| (area, k < infected)));
-        t.swab_times
-            .extend(std::iter::repeat_n(self.now, n as usize));
-        let full = t.assigned >= t.pool;
+        for k in 0..n {
+            t.add_member(area, k < infected);
+            t.swab(now);
+        }
+        let full = t.assigned() >= t.pool;
         if full {
             t.sealed = true;
             self.close_tube(id);
@@ -348,11 +436,10 @@ impl<O: Observer> Part<'_, O> {
     /// re-test, dropped at `drop` for the courier.
     pub(super) fn reswab_tube(&mut self, drop: usize, area: u32, infected: bool, origin: SimTime) {
         let id = self.open_tube(drop, 1, true);
+        let now = self.now;
         let t = &mut self.chain.tubes[id as usize];
-        t.assigned = 1;
-        t.infected = u32::from(infected);
-        t.members.push((area, infected));
-        t.swab_times.push(self.now);
+        t.add_member(area, infected);
+        t.swab(now);
         t.origin = Some(origin);
         t.sealed = true;
         self.close_tube(id);
@@ -362,7 +449,7 @@ impl<O: Observer> Part<'_, O> {
     pub(super) fn seal_home_tube(&mut self, id: u32) {
         let t = &mut self.chain.tubes[id as usize];
         t.sealed = true;
-        if t.assigned > 0 {
+        if t.assigned() > 0 {
             self.close_tube(id);
         }
     }
@@ -391,12 +478,10 @@ impl<O: Observer> Part<'_, O> {
             *k -= 1;
         }
         let tube = &mut self.chain.tubes[id as usize];
-        tube.assigned += 1;
         let p = &self.people[person as usize];
-        tube.infected += u32::from(p.infected);
-        tube.members.push((p.who.area.0, p.infected));
+        tube.add_member(p.who.area.0, p.infected);
         self.people[person as usize].tube = id;
-        if tube.assigned == tube.pool {
+        if tube.assigned() == tube.pool {
             tube.sealed = true;
             self.chain.sites[s].desk_tubes[desk].retain(|&(_, t)| t != id);
         }
@@ -411,30 +496,7 @@ impl<O: Observer> Part<'_, O> {
         }
         let id = (u64::from(self.sg[s]) << 32) | u64::from(c.opened);
         c.opened += 1;
-        let tube = self.new_tube(id, self.sg[s], pool, retest);
-        self.chain.alloc(tube)
-    }
-
-    fn new_tube(&self, id: u64, site: u32, pool: u32, retest: bool) -> TubeData {
-        TubeData {
-            id,
-            site,
-            pool,
-            assigned: 0,
-            infected: 0,
-            swab_times: Vec::new(),
-            members: Vec::new(),
-            origin: None,
-            sealed: false,
-            retest,
-            place: Place::Site,
-            closed_at: self.now,
-            picked: self.now,
-            received: self.now,
-            queued: self.now,
-            lab: 0,
-            transit_limit: SimDuration::ZERO,
-        }
+        self.chain.open(id, self.now, self.sg[s], pool, retest)
     }
 
     /// A person's swab went into their tube.
@@ -443,8 +505,8 @@ impl<O: Observer> Part<'_, O> {
             return;
         }
         let tube = &mut self.chain.tubes[id as usize];
-        tube.swab_times.push(self.now);
-        if tube.sealed && tube.swab_times.len() as u32 == tube.assigned {
+        tube.swab(self.now);
+        if tube.sealed && tube.swabbed == tube.assigned() {
             self.close_tube(id);
         }
     }
@@ -458,7 +520,7 @@ impl<O: Observer> Part<'_, O> {
             for (_, id) in std::mem::take(&mut self.chain.sites[s].desk_tubes[d]) {
                 let tube = &mut self.chain.tubes[id as usize];
                 tube.sealed = true;
-                if tube.swab_times.len() as u32 == tube.assigned {
+                if tube.swabbed == tube.assigned() {
                     self.close_tube(id);
                 }
             }
@@ -470,7 +532,7 @@ impl<O: Observer> Part<'_, O> {
         let tube = &mut self.chain.tubes[id as usize];
         tube.closed_at = self.now;
         let g = tube.site;
-        let (swabs, pool) = (tube.swab_times.len() as u32, tube.pool);
+        let (swabs, pool) = (tube.swabbed, tube.pool);
         self.obs.tube_closed(self.now, SiteId(g), swabs, pool);
         let Some(r) = self.m.sites[g as usize].route else {
             return;
@@ -625,10 +687,7 @@ impl<O: Observer> Part<'_, O> {
                     self.chain.free.push(t);
                     let tube = &mut self.chain.tubes[t as usize];
                     let data = tube.clone();
-                    tube.assigned = 0;
-                    tube.retest = false;
-                    tube.members.clear();
-                    tube.swab_times.clear();
+                    tube.clear();
                     data
                 })
                 .collect();
@@ -858,9 +917,9 @@ impl<O: Observer> Part<'_, O> {
             .lab_busy(self.now, self.lg[l], self.chain.labs[l].running);
         let sensitivity = self.m_lab(l).sensitivity;
         for id in plate {
-            let infected = self.chain.tubes[id as usize].infected > 0;
+            let infected = self.chain.tubes[id as usize].infected != 0;
             let positive = infected && self.chain.labs[l].result_rng.random::<f64>() < sensitivity;
-            if positive && self.chain.tubes[id as usize].swab_times.len() > 1 {
+            if positive && self.chain.tubes[id as usize].swabbed > 1 {
                 self.retest_members(l, id);
             }
             self.report(l, id, positive);
@@ -872,46 +931,46 @@ impl<O: Observer> Part<'_, O> {
     fn report(&mut self, l: usize, id: u32, positive: bool) {
         let t = &self.chain.tubes[id as usize];
         let lab = self.m_lab(l);
-        let first = t.swab_times.first().copied().unwrap_or(t.closed_at);
+        let first = t.swab_times().next().unwrap_or(t.closed_at);
         let record = TubeRecord {
             id: t.id,
             site: SiteId(t.site),
             lab: self.lg[l],
-            swabs: t.swab_times.len() as u32,
+            swabs: t.swabbed,
             retest: t.retest,
-            infected: t.infected,
+            infected: t.infected_count(),
             positive,
             first_swab: first,
             closed: t.closed_at,
             picked: t.picked,
             received: t.received,
             run_start: t.queued,
-            swab_times: match &t.origin {
-                Some(origin) => std::slice::from_ref(origin),
-                None => &t.swab_times,
-            },
-            final_for_members: !positive || t.swab_times.len() == 1,
+            opened: t.opened,
+            members: &t.members[..t.swabbed as usize],
+            origin: t.origin,
+            final_for_members: !positive || t.swabbed == 1,
             transit_over_limit: !t.retest && t.received.since(t.picked) > t.transit_limit,
             over_hold_limit: !t.retest && t.received.since(first) > lab.hold_limit,
         };
         self.obs.tube_result(self.now, &record);
         let t = &mut self.chain.tubes[id as usize];
         t.place = Place::Site;
-        t.assigned = 0;
-        t.retest = false;
-        t.origin = None;
-        t.members.clear();
-        t.swab_times.clear();
+        t.clear();
     }
 
     /// Each member of a positive pool is tested on their own: re-swabbed at home where a
     /// door-to-door team serves their area, or else from the stored sample at the lab.
     fn retest_members(&mut self, l: usize, pool: u32) {
-        let (site, members, times) = {
+        let (site, members) = {
             let t = &self.chain.tubes[pool as usize];
-            (t.site, t.members.clone(), t.swab_times.clone())
+            let members: Vec<(u32, bool, SimTime)> = t
+                .swab_times()
+                .enumerate()
+                .map(|(k, swab)| (t.members[k].0, t.infected & (1 << k.min(63)) != 0, swab))
+                .collect();
+            (t.site, members)
         };
-        for ((area, infected), swab) in members.into_iter().zip(times) {
+        for (area, infected, swab) in members {
             let home =
                 self.m_lab(l).reswab_at_home && !self.m.areas[area as usize].home_teams.is_empty();
             if home {
@@ -921,15 +980,18 @@ impl<O: Observer> Part<'_, O> {
             let lab = &mut self.chain.labs[l];
             let id = ((self.chain.n_sites + u64::from(self.lg[l])) << 32) | u64::from(lab.opened);
             lab.opened += 1;
-            let mut t = self.new_tube(id, site, 1, true);
-            t.assigned = 1;
-            t.infected = u32::from(infected);
-            t.members.push((area, infected));
-            t.swab_times.push(swab);
+            let id = self.chain.open(id, swab, site, 1, true);
+            let now = self.now;
+            let t = &mut self.chain.tubes[id as usize];
+            t.add_member(area, infected);
+            t.swab(swab);
             t.sealed = true;
             t.place = Place::Lab;
             t.lab = self.lg[l];
-            let id = self.chain.alloc(t);
+            t.closed_at = now;
+            t.picked = now;
+            t.received = now;
+            t.queued = now;
             self.queue_for_run(l, id);
             self.note_backlog(l);
             self.start_runs(l);

@@ -139,6 +139,8 @@ struct Person {
     tries: u32,
     arrived_once: bool,
     infected: bool,
+    /// The area's own pool size, or 0 for the site's.
+    pool: u8,
     set_off: SimTime,
     first_arrival: SimTime,
     arrival: SimTime,
@@ -219,6 +221,8 @@ pub struct PartInfo {
     pub peak_people: usize,
     /// Most tube records held at once.
     pub peak_tubes: usize,
+    /// Most events pending at once.
+    pub peak_queue: usize,
 }
 
 /// One partition of a replication.
@@ -247,6 +251,7 @@ pub(crate) struct Part<'m, O: Observer> {
     /// Smallest queue threshold of any reserve, if there are reserves.
     pool_threshold: Option<u32>,
     events: u64,
+    peak_queue: usize,
     outbox: Vec<Message>,
 }
 
@@ -306,6 +311,7 @@ impl<'m, O: Observer> Part<'m, O> {
             teams: staffing::team_states(m, members),
             pool_threshold: staffing::pool_threshold(m, members),
             events: 0,
+            peak_queue: 0,
             outbox: Vec::new(),
         }
     }
@@ -433,6 +439,7 @@ impl<'m, O: Observer> Part<'m, O> {
 
     /// Handles every event before `limit`.
     pub(crate) fn run_until(&mut self, limit: SimTime) {
+        self.peak_queue = self.peak_queue.max(self.queue.len());
         while let Some((key, ev)) = self.queue.pop_before(limit) {
             self.now = key.time();
             self.events += 1;
@@ -500,6 +507,7 @@ impl<'m, O: Observer> Part<'m, O> {
             events: self.events,
             peak_people: self.people.len(),
             peak_tubes: self.chain.records(),
+            peak_queue: self.peak_queue,
         };
         (self.obs, info)
     }
@@ -507,6 +515,11 @@ impl<'m, O: Observer> Part<'m, O> {
     /// The observer, for the coordinator's merges at barriers.
     pub(crate) fn observer(&mut self) -> &mut O {
         &mut self.obs
+    }
+
+    /// The time of the partition's next event, if any.
+    pub(crate) fn next_time(&self) -> Option<SimTime> {
+        self.queue.next_time()
     }
 
     /// Events handled so far.
@@ -546,5 +559,20 @@ impl<'m, O: Observer> Part<'m, O> {
             self.obs
                 .pending_swab(self.now, crate::model::SiteId(s), swab);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    /// Heap entries and tube records stay small (millions of tubes can be on their way).
+    #[test]
+    fn events_are_small() {
+        assert!(std::mem::size_of::<super::Event>() <= 20);
+        assert_eq!(std::mem::size_of::<super::super::queue::Key>(), 16);
+        assert!(
+            std::mem::size_of::<super::TubeData>() <= 128,
+            "{}",
+            std::mem::size_of::<super::TubeData>()
+        );
     }
 }

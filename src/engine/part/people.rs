@@ -27,6 +27,8 @@ struct Coming {
     site: u32,
     priority: bool,
     infected: bool,
+    /// Order of the call (ties of `at` keep it).
+    order: u32,
 }
 
 /// A call-up wave of one area: its residents still to come, the next one last.
@@ -114,9 +116,9 @@ impl<O: Observer> Part<'_, O> {
             return;
         }
         let by_queue = area.choice == Choice::ShortestQueue;
-        let mut coming = Vec::new();
+        let mut coming = Vec::with_capacity(called as usize);
         let mut at_home = 0;
-        for _ in 0..called {
+        for order in 0..called {
             let rng = &mut self.areas[a].people;
             if area.homebound > 0.0 && rng.random::<f64>() < area.homebound {
                 at_home += 1;
@@ -135,6 +137,7 @@ impl<O: Observer> Part<'_, O> {
                     site: NONE,
                     priority,
                     infected,
+                    order,
                 }
             } else {
                 let site = self.pick_site(a);
@@ -145,6 +148,7 @@ impl<O: Observer> Part<'_, O> {
                     site,
                     priority,
                     infected,
+                    order,
                 }
             };
             coming.push(c);
@@ -158,8 +162,7 @@ impl<O: Observer> Part<'_, O> {
         );
         if !coming.is_empty() {
             // The next to come last; equal times keep the order they were called in.
-            coming.reverse();
-            coming.sort_by_key(|c| std::cmp::Reverse(c.at));
+            coming.sort_unstable_by_key(|c| std::cmp::Reverse((c.at, c.order)));
             let first = coming[coming.len() - 1].at;
             let w = self.waves.add(Wave {
                 area: a as u32,
@@ -223,6 +226,7 @@ impl<O: Observer> Part<'_, O> {
     }
 
     pub(super) fn new_person(&mut self, who: Who, infected: bool, set_off: SimTime) -> u32 {
+        let pool = self.m.areas[who.area.0 as usize].pool.unwrap_or(0) as u8;
         let p = Person {
             who,
             site: NONE,
@@ -231,6 +235,7 @@ impl<O: Observer> Part<'_, O> {
             tries: 0,
             arrived_once: false,
             infected,
+            pool,
             set_off,
             first_arrival: self.now,
             arrival: self.now,

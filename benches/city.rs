@@ -1,0 +1,75 @@
+//! City-scale throughput: rounds of 1, 5 and 25.7 million residents (points with crews, couriers
+//! and labs; see `tests/common/city.rs`), each run on a pool of 1 and of 2 threads, alternately,
+//! in one process, so that the ratio between thread counts is measured side by side on this
+//! shared machine. Prints residents per second of wall time, the 2-thread speed-up, the peak
+//! memory of the process so far, and the parallelism the partitions offer.
+//!
+//! Run with `cargo bench --bench city` (about 10 minutes); `SWABSIM_CITY_POINTS=800,4000` picks
+//! the sizes. Figures are in docs/performance.md.
+
+use std::time::Instant;
+
+#[path = "../tests/common/city.rs"]
+mod city;
+
+/// Peak resident set of this process so far, from /proc (Linux), in MB.
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
+        })
+        .map_or(f64::NAN, |kb| kb / 1024.0)
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::var("SWABSIM_CITY_POINTS")
+        .ok()
+        .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
+        .unwrap_or_else(|| vec![800, 4_000, 20_560]);
+    println!(
+        "| residents | threads | wall s | residents/s | speed-up | partitions | parallelism | peak RSS MB |"
+    );
+    println!("|---|---|---|---|---|---|---|---|");
+    for points in sizes {
+        let text = city::city(points);
+        let (_, m) = swabsim::load_str("city.toml", &text, &[]).expect("valid city");
+        let residents = m.residents() as f64;
+        // Two rounds of (1 thread, 2 threads): the ratio comes from runs next to each other.
+        let mut best = [f64::INFINITY; 2];
+        let mut info = None;
+        for _ in 0..2 {
+            for (k, threads) in [1usize, 2].into_iter().enumerate() {
+                let pool = rayon::ThreadPoolBuilder::new()
+                    .num_threads(threads)
+                    .build()
+                    .expect("thread pool");
+                let started = Instant::now();
+                let rep = pool
+                    .install(|| swabsim::runner::run_one(&m, 0, false, &|| {}))
+                    .expect("conservation");
+                best[k] = best[k].min(started.elapsed().as_secs_f64());
+                info = Some(rep.info);
+            }
+        }
+        let info = info.expect("ran");
+        for (k, threads) in [1, 2].into_iter().enumerate() {
+            println!(
+                "| {:.1} M | {threads} | {:.2} | {:.2} M | {} | {} | {:.0} | {:.0} |",
+                residents / 1e6,
+                best[k],
+                residents / best[k] / 1e6,
+                if k == 0 {
+                    "—".to_string()
+                } else {
+                    format!("{:.2}×", best[0] / best[1])
+                },
+                info.partitions,
+                info.parallelism(),
+                peak_rss_mb()
+            );
+        }
+    }
+}
