@@ -5,7 +5,8 @@
 //! memory of the process so far, and the parallelism the partitions offer.
 //!
 //! Run with `cargo bench --bench city` (about 10 minutes); `SWABSIM_CITY_POINTS=800,4000` picks
-//! the sizes. Figures are in docs/performance.md.
+//! the sizes; `SWABSIM_CITY_TOML=DIR` instead writes each city as `DIR/city-POINTS.toml`, to
+//! run with `swabsim run`, and measures nothing. Figures are in docs/performance.md.
 
 use std::time::Instant;
 
@@ -35,6 +36,12 @@ fn main() {
     println!("|---|---|---|---|---|---|---|---|");
     for points in sizes {
         let text = city::city(points);
+        if let Ok(dir) = std::env::var("SWABSIM_CITY_TOML") {
+            let path = std::path::Path::new(&dir).join(format!("city-{points}.toml"));
+            std::fs::write(&path, &text).expect("write the city's scenario");
+            println!("wrote {}", path.display());
+            continue;
+        }
         let (_, m) = swabsim::load_str("city.toml", &text, &[]).expect("valid city");
         let residents = m.residents() as f64;
         // Two rounds of (1 thread, 2 threads): the ratio comes from runs next to each other.
