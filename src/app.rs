@@ -9,7 +9,7 @@ use std::time::Instant;
 use anyhow::{Context, anyhow};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
-use crate::cli::{Cli, Command, RunArgs};
+use crate::cli::{Cli, Command, PlanArgs, RunArgs};
 use swabsim::model::Model;
 use swabsim::report::{self, Kind, Manifest, RunDir, RunDirError};
 use swabsim::runner::{self, Replication, mean_ci95};
@@ -81,6 +81,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
         Command::Run(args) => run_scenario(args),
         Command::Validate { scenarios } => validate(&scenarios),
         Command::Sweep(args) => sweep(args),
+        Command::Plan(args) => plan(args),
         Command::Merge { shards, out, force } => merge(&shards, &out, force),
         Command::Compare {
             runs,
@@ -257,6 +258,96 @@ fn load_font(path: Option<&Path>) -> Result<(), Failure> {
             path.display()
         ))
     })
+}
+
+fn plan(args: PlanArgs) -> Result<(), Failure> {
+    let started = Instant::now();
+    let plan = swabsim::plan::Plan::load(&args.plan, &args.scenario)
+        .map_err(|e| Failure::Input(anyhow!(e)))?;
+    let target = args
+        .out
+        .clone()
+        .unwrap_or_else(|| default_out_dir(&plan.name));
+    let dir = RunDir::create(&target, args.force).map_err(dir_failure)?;
+    dir.notes().iter().for_each(warn);
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(args.jobs.map_or(0, usize::from))
+        .build()
+        .map_err(|e| Failure::Run(anyhow!("cannot start worker threads: {e}")))?;
+    let outcome = pool
+        .install(|| swabsim::plan::search::search(&plan, !args.no_target_costs))
+        .map_err(|e| Failure::Run(anyhow!(e)))?;
+    let (_, model) = swabsim::load_str(
+        &plan.scenario_file,
+        &plan.scenario_text,
+        &plan.sets(&plan.top()),
+    )
+    .map_err(|e| Failure::Input(anyhow!(e)))?;
+    let sites: Vec<String> = model.sites.iter().map(|s| s.name.clone()).collect();
+    let path = dir.path().to_path_buf();
+    let mut files =
+        swabsim::plan::output::write_all(&path, &plan, &outcome, &model.targets, &sites)
+            .with_context(|| format!("cannot write the plan to {}", target.display()))
+            .map_err(Failure::Run)?;
+    files.push("manifest.json".into());
+    let manifest = serde_json::json!({
+        "swabsim_version": env!("CARGO_PKG_VERSION"),
+        "kind": "plan",
+        "scenario_file": plan.scenario_file,
+        "plan_file": plan.file,
+        "evaluations": outcome.evaluations,
+        "steps": outcome.steps.len(),
+        "threads": pool.current_num_threads(),
+        "wall_time_s": started.elapsed().as_secs_f64(),
+        "files": files,
+    });
+    let text = serde_json::to_string_pretty(&manifest).map_err(|e| Failure::Run(anyhow!(e)))?;
+    std::fs::write(path.join("manifest.json"), text + "\n")
+        .context("cannot write manifest.json")
+        .map_err(Failure::Run)?;
+    dir.commit().map_err(dir_failure)?;
+    if !args.quiet {
+        say(swabsim::plan::output::answer_text(
+            &plan,
+            &outcome,
+            &model.targets,
+            &sites,
+        ))?;
+        say(format!(
+            "  results          {} ({:.1} s)",
+            target.display(),
+            started.elapsed().as_secs_f64()
+        ))?;
+    }
+    if args.exhaustive {
+        let grid_started = Instant::now();
+        let (cheapest, all) = pool
+            .install(|| swabsim::plan::search::exhaustive(&plan))
+            .map_err(|e| Failure::Input(anyhow!(e)))?;
+        let found = outcome.best.as_ref().map(|b| (&b.values, b.cost));
+        let grid = cheapest.as_ref().map(|b| (&b.values, b.cost));
+        let verdict = match (found, grid) {
+            (Some((a, ca)), Some((b, cb))) if a == b || ca == cb => {
+                format!(
+                    "the search found it (cost {})",
+                    swabsim::report::fmt_real(ca)
+                )
+            }
+            (Some((_, ca)), Some((b, cb))) => format!(
+                "the search's plan costs {}, the grid's cheapest {} ({b:?})",
+                swabsim::report::fmt_real(ca),
+                swabsim::report::fmt_real(cb)
+            ),
+            (None, None) => "neither finds a feasible plan".to_string(),
+            (a, b) => format!("search {a:?}, grid {b:?}"),
+        };
+        say(format!(
+            "exhaustive grid: {} candidates judged in {:.1} s; cheapest feasible: {verdict}",
+            all.len(),
+            grid_started.elapsed().as_secs_f64()
+        ))?;
+    }
+    Ok(())
 }
 
 fn run_scenario(args: RunArgs) -> Result<(), Failure> {
@@ -493,6 +584,59 @@ fn summary_text(model: &Model, reps: &[Replication], target: &Path) -> String {
             format!("  positives found  {}", show("positives_found", "", 0)),
         ]);
     }
+    lines.extend(target_lines(model, reps));
     lines.push(format!("  results          {}", target.display()));
     lines.join("\n")
+}
+
+/// The targets, one line each: met or missed, and the worst site or round where they are taken
+/// at several.
+fn target_lines(model: &Model, reps: &[Replication]) -> Vec<String> {
+    if model.targets.is_empty() {
+        return Vec::new();
+    }
+    let names: Vec<String> = model.sites.iter().map(|s| s.name.clone()).collect();
+    let judged = swabsim::report::judge_targets(model, reps);
+    let mut lines = vec![if reps.len() > 1 {
+        "  targets (one-sided 95% confidence bound of the replication mean):".to_string()
+    } else {
+        "  targets (one replication: judged on its value, without a confidence bound):".to_string()
+    }];
+    for (k, t) in model.targets.iter().enumerate() {
+        let mine: Vec<&swabsim::targets::Judgement> =
+            judged.iter().filter(|j| j.target == k).collect();
+        let Some(worst) = mine
+            .iter()
+            .copied()
+            .filter(|j| j.slack.is_finite() || j.mean.is_infinite())
+            .min_by(|a, b| a.slack.total_cmp(&b.slack))
+            .or(mine.first().copied())
+        else {
+            continue;
+        };
+        let status =
+            swabsim::targets::overall(&mine.iter().map(|j| (*j).clone()).collect::<Vec<_>>());
+        let value = if worst.mean.is_infinite() {
+            "not reached in every replication".to_string()
+        } else if worst.half.is_finite() {
+            format!(
+                "{} ± {}",
+                swabsim::report::fmt_real(worst.mean),
+                swabsim::report::fmt_real(worst.half)
+            )
+        } else {
+            swabsim::report::fmt_real(worst.mean)
+        };
+        let at = if mine.len() > 1 {
+            format!(" (worst: {})", worst.at)
+        } else {
+            String::new()
+        };
+        lines.push(format!(
+            "    {:<9} {}: {value}{at}",
+            status.name(),
+            t.label(&names)
+        ));
+    }
+    lines
 }

@@ -53,12 +53,42 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         font: Option<PathBuf>,
     },
+    /// Find the cheapest staffing that meets the scenario's targets with confidence.
+    Plan(PlanArgs),
     /// Check scenario files and list every problem with file:line:column.
     Validate {
         /// Scenario files (TOML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+}
+
+/// Options of `swabsim plan`.
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The scenario (TOML), with its [[target]]s, e.g. scenarios/dongyuegong.toml.
+    pub scenario: PathBuf,
+    /// The plan file (TOML): decisions, bounds, unit costs, e.g. plans/dongyuegong.toml.
+    pub plan: PathBuf,
+    /// Directory to write [default: output/<plan name>].
+    #[arg(long, value_name = "DIR")]
+    pub out: Option<PathBuf>,
+    /// Replace an existing plan directory (one swabsim wrote).
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long, short = 'j', value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
+    /// Skip the search without each target in turn (the "cost without it" column).
+    #[arg(long)]
+    pub no_target_costs: bool,
+    /// Also judge every combination of the decisions' values (at most 100,000) by the same
+    /// rule, and say whether the search found the grid's cheapest feasible plan.
+    #[arg(long)]
+    pub exhaustive: bool,
+    /// Print nothing but errors.
+    #[arg(long, short = 'q')]
+    pub quiet: bool,
 }
 
 /// Options of `swabsim sweep`.

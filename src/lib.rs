@@ -27,10 +27,12 @@ pub mod compare;
 pub mod engine;
 pub mod model;
 pub mod observe;
+pub mod plan;
 pub mod report;
 pub mod runner;
 pub mod scenario;
 pub mod sweep;
+pub mod targets;
 pub mod time;
 
 use std::path::Path;

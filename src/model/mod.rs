@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 
 use crate::scenario::{
     AreaFile, Choice, Dist, FullAction, KeyPath, Problem, Role, ScenarioFile, SiteFile, SiteKind,
-    WhenClosed,
+    WhenClosed, did_you_mean,
 };
 use crate::time::{CivilTime, DAY, HOUR, MINUTE, SimDuration, SimTime};
 
@@ -69,6 +69,8 @@ pub struct Model {
     pub labs: Vec<Lab>,
     /// What looks wrong but may be meant (shown by `validate` and `run`, not refused).
     pub warnings: Vec<Problem>,
+    /// What the round must achieve.
+    pub targets: Vec<crate::targets::Target>,
 }
 
 /// One call-up round across the areas that have it.
@@ -339,8 +341,13 @@ impl Model {
                 "add an [[area]] with residents and a call-up, or a walk-in stream",
             );
         }
+        let mut targets = targets(&mut c, &file.target, &sites);
         if c.problems.is_empty() {
             let rounds = rounds(&areas, header.horizon);
+            check_target_rounds(&mut c, &file.target, &mut targets, rounds.len());
+            if !c.problems.is_empty() {
+                return Err(c.problems);
+            }
             let mut sites = sites;
             for (site, route) in sites.iter_mut().zip(site_routes) {
                 site.route = route;
@@ -365,6 +372,7 @@ impl Model {
                 routes,
                 labs,
                 warnings: warnings.problems,
+                targets: targets.into_iter().map(|(_, t)| t).collect(),
             };
             let too_big = size::check(&model, 1, file);
             if too_big.is_empty() {
@@ -441,6 +449,157 @@ fn entries_fit(c: &mut Check, file: &ScenarioFile) -> bool {
         }
     }
     fits
+}
+
+/// The scenario's targets, each with the index of its `[[target]]` entry (an entry with both
+/// bounds gives two targets).
+fn targets(
+    c: &mut Check,
+    files: &[crate::scenario::TargetFile],
+    sites: &[Site],
+) -> Vec<(usize, crate::targets::Target)> {
+    use crate::scenario::RoundPick;
+    use crate::targets::{Bound, ROUND_COLUMNS, SITE_COLUMNS, Scope, Target};
+    let mut out = Vec::new();
+    for (k, f) in files.iter().enumerate() {
+        let path = KeyPath::of(&["target"]).index(k);
+        let key = format!("target.{}", f.figure);
+        let scope = match (&f.site, &f.round) {
+            (Some(_), Some(_)) => {
+                c.push(
+                    path.key("round"),
+                    &format!("{key}.round"),
+                    "a target is taken at a site or in a round, not both",
+                    "keep `site` (a figure of sites.csv) or `round` (a figure of rounds.csv)",
+                );
+                continue;
+            }
+            (Some(s), None) if s == "*" => Scope::EverySite,
+            (Some(s), None) => match sites.iter().position(|x| &x.name == s) {
+                Some(i) => Scope::Site(i),
+                None => {
+                    c.push(
+                        path.key("site"),
+                        &format!("{key}.site"),
+                        format!(
+                            "there is no site named `{s}`{}",
+                            did_you_mean(s, sites.iter().map(|x| x.name.as_str()))
+                        ),
+                        "name a site as expanded (e.g. \"point-3\"), or \"*\" for every site",
+                    );
+                    continue;
+                }
+            },
+            (None, Some(RoundPick::Number(n))) => {
+                if *n == 0 {
+                    c.push(
+                        path.key("round"),
+                        &format!("{key}.round"),
+                        "rounds count from 1",
+                        "write round = 1 for the first round, or \"*\" for every round",
+                    );
+                    continue;
+                }
+                Scope::Round(*n as usize - 1)
+            }
+            (None, Some(RoundPick::Every(s))) if s == "*" => Scope::EveryRound,
+            (None, Some(RoundPick::Every(s))) => {
+                c.push(
+                    path.key("round"),
+                    &format!("{key}.round"),
+                    format!("`{s}` is not a round"),
+                    "write a round number from 1, or \"*\" for every round",
+                );
+                continue;
+            }
+            (None, None) => Scope::Run,
+        };
+        let (columns, table): (&[&str], &str) = match scope {
+            Scope::Run => (&crate::observe::SUMMARY_COLUMNS, "summary.csv"),
+            Scope::Site(_) | Scope::EverySite => (&SITE_COLUMNS, "sites.csv"),
+            Scope::Round(_) | Scope::EveryRound => (&ROUND_COLUMNS, "rounds.csv"),
+        };
+        if !columns.contains(&f.figure.as_str()) {
+            c.push(
+                path.key("figure"),
+                &format!("{key}.figure"),
+                format!(
+                    "`{}` is not a figure of {table}{}",
+                    f.figure,
+                    did_you_mean(&f.figure, columns.iter().copied())
+                ),
+                format!(
+                    "name a column of {table} (docs/outputs.md lists them), e.g. figure = \"{}\"",
+                    if table == "rounds.csv" {
+                        "hours_to_95pct"
+                    } else {
+                        "wait_p95_min"
+                    }
+                ),
+            );
+            continue;
+        }
+        if f.at_most.is_none() && f.at_least.is_none() {
+            c.push(
+                path.clone(),
+                &key,
+                "a target needs `at_most` or `at_least`",
+                "e.g. at_most = 30",
+            );
+            continue;
+        }
+        for (name, v, bound) in [
+            ("at_most", f.at_most, f.at_most.map(Bound::AtMost)),
+            ("at_least", f.at_least, f.at_least.map(Bound::AtLeast)),
+        ] {
+            let (Some(v), Some(bound)) = (v, bound) else {
+                continue;
+            };
+            if !v.is_finite() {
+                c.push(
+                    path.key(name),
+                    &format!("{key}.{name}"),
+                    format!("`{name}` must be a finite number, found {v}"),
+                    "give the bound as a number, e.g. at_most = 30",
+                );
+                continue;
+            }
+            out.push((
+                k,
+                Target {
+                    figure: f.figure.clone(),
+                    scope: scope.clone(),
+                    bound,
+                },
+            ));
+        }
+    }
+    out
+}
+
+/// Refuses a target in a round the scenario does not have.
+fn check_target_rounds(
+    c: &mut Check,
+    files: &[crate::scenario::TargetFile],
+    targets: &mut [(usize, crate::targets::Target)],
+    rounds: usize,
+) {
+    for (k, t) in targets.iter() {
+        if let crate::targets::Scope::Round(r) = t.scope
+            && r >= rounds
+        {
+            c.push(
+                KeyPath::of(&["target"]).index(*k).key("round"),
+                &format!("target.{}.round", files[*k].figure),
+                format!(
+                    "the scenario has {rounds} call-up round{} in its horizon, not {}",
+                    if rounds == 1 { "" } else { "s" },
+                    r + 1
+                ),
+                "give a round the scenario has, or \"*\" for every round",
+            );
+        }
+    }
 }
 
 /// Collects problems.

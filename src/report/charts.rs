@@ -660,3 +660,87 @@ fn label_at(labels: &[String], v: f64) -> String {
         String::new()
     }
 }
+
+/// One candidate of a plan's search: its step, its cost, and whether it was feasible.
+#[derive(Debug, Clone, Copy)]
+pub struct PlanPoint {
+    /// Step of the search, from 1.
+    pub step: f64,
+    /// Cost.
+    pub cost: f64,
+    /// Feasible (every target met with confidence).
+    pub feasible: bool,
+}
+
+/// Writes `search.svg` and `search.png`: every candidate's cost against the step of the search,
+/// feasible and not, with the chosen plan's cost as a line.
+pub fn write_plan_chart(
+    dir: &Path,
+    points: &[PlanPoint],
+    chosen: Option<f64>,
+) -> Result<Vec<String>> {
+    register_font();
+    Ok(vec![both!(dir, "search", |r| plan_chart(
+        &r, points, chosen
+    ))])
+}
+
+fn plan_chart<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    points: &[PlanPoint],
+    chosen: Option<f64>,
+) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let steps = points.len().max(1) as f64;
+    let top = points.iter().map(|p| p.cost).fold(1.0f64, f64::max);
+    let mut chart = ChartBuilder::on(root)
+        .caption("The search: every candidate's cost", ("sans-serif", 24))
+        .margin(12)
+        .x_label_area_size(44)
+        .y_label_area_size(72)
+        .build_cartesian_2d(0.0..steps + 1.0, 0.0..top * 1.08)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc("candidate, in the order the search looked at it")
+        .y_desc("cost of the candidate")
+        .x_label_formatter(&|x| format!("{x:.0}"))
+        .y_label_formatter(&|y| format!("{y:.0}"))
+        .draw()
+        .map_err(err)?;
+    for (feasible, label, colour) in [
+        (true, "feasible", PALETTE[2]),
+        (
+            false,
+            "not feasible (missed, undecided or invalid)",
+            PALETTE[5],
+        ),
+    ] {
+        chart
+            .draw_series(
+                points
+                    .iter()
+                    .filter(|p| p.feasible == feasible)
+                    .map(|p| Circle::new((p.step, p.cost), 4, colour.filled())),
+            )
+            .map_err(err)?
+            .label(label)
+            .legend(move |(x, y)| Circle::new((x + 9, y), 4, colour.filled()));
+    }
+    if let Some(c) = chosen {
+        let style = BLACK.stroke_width(2);
+        chart
+            .draw_series(LineSeries::new([(0.0, c), (steps + 1.0, c)], style))
+            .map_err(err)?
+            .label("chosen plan")
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+    }
+    chart
+        .configure_series_labels()
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .label_font(("sans-serif", 14))
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .map_err(err)
+}

@@ -294,6 +294,63 @@ pub fn write_trace(path: &Path, model: &Model, reps: &[Replication]) -> std::io:
     done(w)
 }
 
+/// The confidence level of the bounds in `targets.csv` and the run's printed targets.
+pub const TARGET_CONFIDENCE: f64 = 0.95;
+
+/// The scenario's targets judged over the replications (one-sided 95% bounds).
+pub fn judge_targets(model: &Model, reps: &[Replication]) -> Vec<crate::targets::Judgement> {
+    let figs: Vec<crate::targets::Figures> = reps.iter().map(|r| (&r.figures).into()).collect();
+    let refs: Vec<&crate::targets::Figures> = figs.iter().collect();
+    let names: Vec<String> = model.sites.iter().map(|s| s.name.clone()).collect();
+    crate::targets::judge(&model.targets, &refs, &names, TARGET_CONFIDENCE)
+}
+
+/// `targets.csv`: every target of the scenario, per site or round where it is taken there.
+pub fn write_targets(path: &Path, model: &Model, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    let header = [
+        "target",
+        "figure",
+        "at",
+        "bound",
+        "value",
+        "replications",
+        "mean",
+        "ci95_one_sided",
+        "slack",
+        "status",
+    ];
+    rec(&mut w, &header.map(String::from))?;
+    let names: Vec<String> = model.sites.iter().map(|s| s.name.clone()).collect();
+    for j in judge_targets(model, reps) {
+        let t = &model.targets[j.target];
+        let (bound, value) = match t.bound {
+            crate::targets::Bound::AtMost(v) => ("at_most", v),
+            crate::targets::Bound::AtLeast(v) => ("at_least", v),
+        };
+        rec(
+            &mut w,
+            &[
+                text_cell(&t.label(&names)).into_owned(),
+                t.figure.clone(),
+                text_cell(&j.at).into_owned(),
+                bound.to_string(),
+                fmt_real(value),
+                j.n.to_string(),
+                if j.mean.is_infinite() {
+                    "inf".to_string()
+                } else {
+                    fmt_real(j.mean)
+                },
+                fmt_real(j.half),
+                fmt_real(j.slack),
+                j.status.name().to_string(),
+            ],
+        )?;
+    }
+    done(w)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

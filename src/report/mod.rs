@@ -12,8 +12,8 @@ mod rundir;
 
 pub use chainout::{write_distributions, write_labs, write_progress, write_tubes};
 pub use csvout::{
-    fmt_real, text_cell, write_rounds, write_series, write_sites, write_staff, write_summary,
-    write_trace,
+    TARGET_CONFIDENCE, fmt_real, judge_targets, text_cell, write_rounds, write_series, write_sites,
+    write_staff, write_summary, write_targets, write_trace,
 };
 pub use page::escape;
 pub use rundir::{Kind, OutputLock, RunDir, RunDirError, not_ours, prepare_in_place, recover};
@@ -89,6 +89,12 @@ pub fn write_tables(
     }
     if !model.labs.is_empty() {
         jobs.push(file("labs.csv", Box::new(|p| write_labs(p, model, reps))));
+    }
+    if !model.targets.is_empty() {
+        jobs.push(file(
+            "targets.csv",
+            Box::new(|p| write_targets(p, model, reps)),
+        ));
     }
     jobs.push(Box::new(|| {
         let chart_dir = dir.join("charts");

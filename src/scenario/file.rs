@@ -34,6 +34,39 @@ pub struct ScenarioFile {
     /// Laboratories.
     #[serde(default)]
     pub lab: Vec<LabFile>,
+    /// What the round must achieve (reported by `run`, required by `plan`).
+    #[serde(default)]
+    pub target: Vec<TargetFile>,
+}
+
+/// `[[target]]`: a figure the round must keep at most or at least a value.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct TargetFile {
+    /// A column of `summary.csv`; with `site`, of `sites.csv`; with `round`, of `rounds.csv`.
+    pub figure: String,
+    /// The figure must be at most this.
+    #[serde(default)]
+    pub at_most: Option<f64>,
+    /// The figure must be at least this.
+    #[serde(default)]
+    pub at_least: Option<f64>,
+    /// A site's name, or `"*"` for every site.
+    #[serde(default)]
+    pub site: Option<String>,
+    /// A call-up round (from 1), or `"*"` for every round.
+    #[serde(default)]
+    pub round: Option<RoundPick>,
+}
+
+/// Which round a target is taken in.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum RoundPick {
+    /// One round, from 1.
+    Number(u32),
+    /// `"*"`: every round.
+    Every(String),
 }
 
 /// `[[route]]`: couriers that carry closed tubes from sites to a lab.

@@ -150,7 +150,7 @@ pub struct Sweep {
     pub fingerprint: String,
 }
 
-fn problem(
+pub(crate) fn problem(
     file: &str,
     text: &str,
     at: Option<usize>,
@@ -170,7 +170,7 @@ fn problem(
 }
 
 /// The byte offset of `needle` in `text` after the `nth` `[[header]]`, for messages.
-fn offset_of(text: &str, header: &str, nth: usize, needle: &str) -> Option<usize> {
+pub(crate) fn offset_of(text: &str, header: &str, nth: usize, needle: &str) -> Option<usize> {
     let start = text.match_indices(header).nth(nth).map(|(i, _)| i)?;
     text[start..].find(needle).map(|o| start + o)
 }
@@ -276,6 +276,7 @@ impl Sweep {
             return Err(err(c.problems));
         }
         let scenario_sha256 = sha256_hex(&scenario_bytes);
+        let targets = sweep_targets(&parsed.target, &scenario, &scenario_bytes);
         let fingerprint = sha256_hex(
             serde_json::json!([
                 scenario_sha256,
@@ -296,11 +297,7 @@ impl Sweep {
             seed: parsed.sweep.seed,
             paths,
             variants,
-            targets: parsed
-                .target
-                .iter()
-                .map(|t| (t.figure.clone(), t.at_most, t.at_least))
-                .collect(),
+            targets,
             fingerprint,
         })
     }
@@ -401,6 +398,37 @@ fn combine_values(
     }
 }
 
+/// The sweep file's targets, then the scenario's targets over the whole run (those taken at
+/// sites or in rounds are not judged by sweeps, whose points keep the summary only), without
+/// repeats.
+fn sweep_targets(
+    own: &[TargetFile],
+    scenario: &Path,
+    bytes: &[u8],
+) -> Vec<(String, Option<f64>, Option<f64>)> {
+    let mut out: Vec<(String, Option<f64>, Option<f64>)> = own
+        .iter()
+        .map(|t| (t.figure.clone(), t.at_most, t.at_least))
+        .collect();
+    let text = String::from_utf8_lossy(bytes);
+    let Ok((_, model)) = crate::load_str(&scenario.display().to_string(), &text, &[]) else {
+        return out;
+    };
+    for t in model.targets {
+        if t.scope != crate::targets::Scope::Run {
+            continue;
+        }
+        let entry = match t.bound {
+            crate::targets::Bound::AtMost(v) => (t.figure, Some(v), None),
+            crate::targets::Bound::AtLeast(v) => (t.figure, None, Some(v)),
+        };
+        if !out.contains(&entry) {
+            out.push(entry);
+        }
+    }
+    out
+}
+
 fn check_targets(c: &mut Checker<'_>, targets: &[TargetFile]) {
     for (k, t) in targets.iter().enumerate() {
         let at = c.text.match_indices("[[target]]").nth(k).map(|(i, _)| i);
@@ -496,7 +524,7 @@ fn check_variants(
 }
 
 /// "file:line:col: message" of a located problem, without its key and fix.
-fn located_text(p: &Located) -> String {
+pub(crate) fn located_text(p: &Located) -> String {
     let at = if p.line > 0 {
         format!("{}:{}:{}", p.file, p.line, p.column)
     } else {

@@ -49,8 +49,8 @@ fn reruns_and_thread_counts_give_identical_files() {
     assert_eq!(charts, 12, "six charts as SVG and PNG");
     assert_eq!(
         one.len(),
-        10 + charts,
-        "summary, sites, rounds, timeseries, progress, distributions, staff, labs, index, manifest (tubes.csv comes with --trace)"
+        11 + charts,
+        "summary, sites, rounds, timeseries, progress, distributions, staff, labs, targets, index, manifest (tubes.csv comes with --trace)"
     );
     for (name, bytes) in &one {
         if name == "manifest.json" {

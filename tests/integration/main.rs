@@ -13,6 +13,7 @@ mod fuzz;
 mod home;
 mod memory;
 mod partitions;
+mod plan;
 mod scale;
 mod scenarios;
 mod staff;
