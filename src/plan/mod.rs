@@ -20,8 +20,8 @@ use crate::sweep::{located_text, offset_of, problem};
 
 /// Most values one decision may take.
 pub const MAX_VALUES: usize = 1_000;
-/// Most decisions of one plan.
-pub const MAX_DECISIONS: usize = 64;
+/// Most decisions of one plan (entries of a block decided apart count one each).
+pub const MAX_DECISIONS: usize = 1_000;
 /// Most replications of one candidate.
 pub const MAX_REPLICATIONS: u32 = 10_000;
 /// Most evaluations (candidates) of one plan.
@@ -75,6 +75,10 @@ pub struct DecisionFile {
     /// Step between values (default 1).
     #[serde(default)]
     pub step: Option<i64>,
+    /// For a path into a compact block (`site.point-{i}.desks`): decide every entry of the block
+    /// apart (`point-1`, `point-2`, ...), each with these bounds and this unit cost.
+    #[serde(default)]
+    pub each: bool,
     /// Cost of one unit: a number (money, or whatever unit the plan counts in), or
     /// `"person-hours"` for a team's `headcount` (the hours on duty one more person per crew
     /// brings, from the rota).
@@ -283,6 +287,8 @@ impl Plan {
             );
         }
         let mut decisions = Vec::new();
+        let mut scenario_text = scenario_text.to_string();
+        let mut exploded: Vec<(String, Vec<String>)> = Vec::new();
         for (k, d) in parsed.decision.iter().enumerate() {
             let at = |needle: &str| offset_of(text, "[[decision]]", k, needle);
             let key = format!("decision.{}", d.path);
@@ -347,20 +353,75 @@ impl Plan {
                     continue;
                 }
             };
-            if decisions.iter().any(|x: &Decision| x.path == d.path) {
-                push(
-                    at("path"),
-                    &key,
-                    format!("`{}` is decided twice", d.path),
-                    "keep one [[decision]] per path",
-                );
-                continue;
+            let paths = if d.each {
+                let segs: Vec<&str> = d.path.splitn(3, '.').collect();
+                let [table, block, rest] = segs[..] else {
+                    push(
+                        at("path"),
+                        &key,
+                        format!("`{}` does not name a key of a [[table]] entry", d.path),
+                        "e.g. path = \"site.point-{i}.desks\" with each = true",
+                    );
+                    continue;
+                };
+                let names = match exploded
+                    .iter()
+                    .find(|(b, _)| b == &format!("{table}.{block}"))
+                {
+                    Some((_, names)) => Ok(names.clone()),
+                    None => crate::scenario::explode(&scenario_text, table, block).map(
+                        |(text, names)| {
+                            scenario_text = text;
+                            exploded.push((format!("{table}.{block}"), names.clone()));
+                            names
+                        },
+                    ),
+                };
+                match names {
+                    Ok(names) => names
+                        .iter()
+                        .map(|n| format!("{table}.{n}.{rest}"))
+                        .collect(),
+                    Err(e) => {
+                        push(
+                            at("each"),
+                            &format!("{key}.each"),
+                            format!("cannot decide every entry of `{table}.{block}` apart: {e}"),
+                            "use each = true on a path into a compact block (one with `count`), or remove it",
+                        );
+                        continue;
+                    }
+                }
+            } else {
+                vec![d.path.clone()]
+            };
+            for path in paths {
+                if decisions.iter().any(|x: &Decision| x.path == path) {
+                    push(
+                        at("path"),
+                        &key,
+                        format!("`{path}` is decided twice"),
+                        "keep one [[decision]] per path",
+                    );
+                    continue;
+                }
+                decisions.push(Decision {
+                    path,
+                    values: values.clone(),
+                    cost,
+                });
             }
-            decisions.push(Decision {
-                path: d.path.clone(),
-                values,
-                cost,
-            });
+        }
+        if decisions.len() > MAX_DECISIONS {
+            push(
+                None,
+                "decision",
+                format!(
+                    "{} decisions (blocks decided entry by entry count one per entry), more than {MAX_DECISIONS}",
+                    decisions.len()
+                ),
+                "decide some blocks as a whole (without `each`)",
+            );
         }
         if !problems.is_empty() {
             return Err(err(problems));
@@ -369,7 +430,7 @@ impl Plan {
             name: parsed.plan.name.clone(),
             file: file.to_string(),
             scenario_file: scenario_file.to_string(),
-            scenario_text: scenario_text.to_string(),
+            scenario_text: scenario_text.clone(),
             confidence,
             min_replications: min_r,
             max_replications: max_r,
@@ -384,11 +445,11 @@ impl Plan {
             for v in [d.values[0], *d.values.last().expect("at least one value")] {
                 let mut x = top.clone();
                 x[k] = v;
-                match crate::load_str(scenario_file, scenario_text, &plan.sets(&x)) {
+                match crate::load_str(scenario_file, &scenario_text, &plan.sets(&x)) {
                     Ok((_, m)) if m.targets.is_empty() => {
                         return Err(err(vec![problem(
                             scenario_file,
-                            scenario_text,
+                            &scenario_text,
                             None,
                             "target",
                             "the scenario has no [[target]]: a plan needs something to meet".into(),

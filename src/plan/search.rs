@@ -12,12 +12,10 @@
 //!
 //! **Search.** Feasibility is assumed monotone: more of any resource never breaks a target.
 //! 1. The top candidate (every decision at its largest) must be feasible; else there is no plan.
-//! 2. Decisions are grouped by the parts of the scenario they touch (the engine's finest
-//!    partitions: sites with their areas, teams, routes and labs): decisions of different groups
-//!    act on parts that do not interact. Each group is searched with the other groups at their
-//!    largest: by cost-ordered enumeration of the group's values when it has at most
-//!    [`ENUMERATE`] combinations (candidates that have no more of anything than an infeasible one
-//!    are skipped), else coordinate by coordinate with a bisection. Groups run in parallel.
+//! 2. Decisions are grouped by the sites they act on: sites are nearly independent, so each
+//!    group is searched with the other groups at their largest, in parallel: a bisection
+//!    decision by decision bounds the cost, then a group of at most [`ENUMERATE`] combinations
+//!    is settled exactly in order of cost (see [`search_group`]).
 //! 3. The groups' answers together are checked; if the joint plan fails (targets over the whole
 //!    run couple the groups), single steps up are added, each time the one that helps most per
 //!    unit of cost, until it is feasible.
@@ -34,15 +32,11 @@ use std::sync::{Arc, Mutex};
 use rayon::prelude::*;
 
 use super::{Cost, Plan, in_block};
-use crate::engine::{Granularity, Plan as Parts};
 use crate::model::Model;
 use crate::targets::{Figures, Judgement, Status, Target, judge};
 
 /// Groups with at most this many combinations are enumerated in order of cost.
 pub const ENUMERATE: usize = 400;
-
-/// Candidates evaluated side by side in a cost-ordered enumeration.
-const BATCH: usize = 4;
 
 /// What a candidate is, once judged.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -391,42 +385,65 @@ pub fn exhaustive(plan: &Plan) -> Result<(Option<Judged>, Vec<Judged>), String> 
     Ok((best, judged))
 }
 
-/// Groups of decisions that act on parts of the scenario that do not interact.
+/// Groups of decisions that act on different sites: a site's desks act on it, a team's
+/// headcount on the sites it staffs, an area's keys on the sites its people go to, a route's on
+/// the sites it serves; anything else (labs, reserves, door-to-door teams, the header) on every
+/// site. Sites are only *nearly* independent (residents who choose between sites, door-to-door
+/// teams and couriers couple them): the joint check and repair catch what the grouping misses.
 fn groups(plan: &Plan, model: &Model) -> Vec<Vec<usize>> {
-    let parts = Parts::new(model, Granularity::Finest);
-    // The partitions each decision touches; `None`: the whole scenario.
+    use crate::model::Place;
+    let everything = || None;
+    // The sites each decision acts on; `None`: every site.
     let touched: Vec<Option<Vec<u32>>> = plan
         .decisions
         .iter()
         .map(|d| {
-            let mut it = d.path.splitn(2, '.');
+            let mut it = d.path.splitn(3, '.');
             let table = it.next().unwrap_or_default();
-            let rest = it.next().unwrap_or_default();
-            let name = rest.rsplit_once('.').map_or(rest, |(n, _)| n);
-            // The entry's name may itself hold a dot-free template; stage paths
-            // (`site.x.stage.swab.service.mean`) name the site first.
-            let name = name.split('.').next().unwrap_or(name);
-            let of =
-                |names: Vec<&String>, slots: &[crate::engine::plan::Slot]| -> Option<Vec<u32>> {
-                    let found: Vec<u32> = names
+            let name = it.next().unwrap_or_default();
+            let sites: Option<Vec<u32>> = match table {
+                "site" => Some(
+                    model
+                        .sites
                         .iter()
                         .enumerate()
-                        .filter(|(_, n)| in_block(name, n))
-                        .map(|(i, _)| slots[i].part)
-                        .collect();
-                    (!found.is_empty()).then_some(found)
-                };
-            match table {
-                "site" => of(model.sites.iter().map(|s| &s.name).collect(), &parts.site),
-                "area" => of(model.areas.iter().map(|a| &a.name).collect(), &parts.area),
-                "team" => of(model.teams.iter().map(|t| &t.name).collect(), &parts.team),
-                "route" => of(model.routes.iter().map(|r| &r.name).collect(), &parts.route),
-                "lab" => of(model.labs.iter().map(|l| &l.name).collect(), &parts.lab),
-                _ => None,
-            }
+                        .filter(|(_, s)| in_block(name, &s.name))
+                        .map(|(i, _)| i as u32)
+                        .collect(),
+                ),
+                "team" => {
+                    let mut out = Vec::new();
+                    let mut all = false;
+                    for t in model.teams.iter().filter(|t| in_block(name, &t.name)) {
+                        match &t.place {
+                            Place::Sites(s) => out.extend(s.iter().map(|x| x.0)),
+                            _ => all = true,
+                        }
+                    }
+                    (!all).then_some(out)
+                }
+                "area" => Some(
+                    model
+                        .areas
+                        .iter()
+                        .filter(|a| in_block(name, &a.name))
+                        .flat_map(|a| a.sites.iter().map(|x| x.0))
+                        .collect(),
+                ),
+                "route" => Some(
+                    model
+                        .routes
+                        .iter()
+                        .filter(|r| in_block(name, &r.name))
+                        .flat_map(|r| r.sites.iter().map(|x| x.0))
+                        .collect(),
+                ),
+                _ => everything(),
+            };
+            sites.filter(|s| !s.is_empty())
         })
         .collect();
-    // Union of decisions that share a partition (or touch everything).
+    // Union of decisions that share a site (or act on every site).
     let n = plan.decisions.len();
     let mut parent: Vec<usize> = (0..n).collect();
     fn find(p: &mut [usize], x: usize) -> usize {
@@ -608,6 +625,15 @@ fn shortfall(j: &Judged) -> f64 {
 }
 
 /// The cheapest feasible values of one group's decisions, the others at their largest.
+///
+/// First a bisection, decision by decision, finds a feasible plan from which no single decision
+/// can be lowered; its cost bounds the answer. Then, for a group of at most [`ENUMERATE`]
+/// combinations, every cheaper combination is settled in order of cost: a combination is
+/// skipped when it has no more of anything than a known infeasible one (monotonicity);
+/// otherwise its *extension* (the cheapest decisions raised as far as the bound allows) is
+/// judged first: infeasible, it rules out everything below it at once; feasible, it lowers the
+/// bound. What remains when the combinations run out (or cost as much as the bound) is the
+/// group's cheapest feasible plan.
 fn search_group(
     ev: &Evaluator<'_>,
     members: &[usize],
@@ -616,64 +642,12 @@ fn search_group(
     phase: &str,
     rec: &mut Vec<Step>,
 ) -> Vec<i64> {
-    let sizes: Vec<usize> = members
-        .iter()
-        .map(|&i| ev.plan.decisions[i].values.len())
-        .collect();
-    let combos = sizes
-        .iter()
-        .try_fold(1usize, |a, b| a.checked_mul(*b))
-        .unwrap_or(usize::MAX);
     let mut log = |j: &Judged| {
         rec.push(Step {
             phase: phase.to_string(),
             judged: j.clone(),
         })
     };
-    if combos <= ENUMERATE {
-        // Every combination, cheapest first (ties: smaller values first, in decision order).
-        let mut all: Vec<Vec<i64>> = vec![top.to_vec()];
-        for &i in members {
-            let mut next = Vec::new();
-            for x in &all {
-                for v in &ev.plan.decisions[i].values {
-                    let mut y = x.clone();
-                    y[i] = *v;
-                    next.push(y);
-                }
-            }
-            all = next;
-        }
-        all.sort_by(|a, b| ev.cost(a).total_cmp(&ev.cost(b)).then(a.cmp(b)));
-        let mut infeasible: Vec<Vec<i64>> = Vec::new();
-        let dominated = |x: &Vec<i64>, bad: &[Vec<i64>]| {
-            bad.iter().any(|b| members.iter().all(|&i| x[i] <= b[i]))
-        };
-        let mut at = 0;
-        while at < all.len() && !ev.exhausted() {
-            let mut batch = Vec::new();
-            while at < all.len() && batch.len() < BATCH {
-                if !dominated(&all[at], &infeasible) {
-                    batch.push(all[at].clone());
-                }
-                at += 1;
-            }
-            let judged: Vec<Judged> = batch.par_iter().map(|x| ev.judge(x, mask)).collect();
-            for j in &judged {
-                log(j);
-            }
-            if let Some(j) = judged.iter().find(|j| j.verdict == Verdict::Feasible) {
-                return j.values.clone();
-            }
-            infeasible.extend(
-                judged
-                    .iter()
-                    .filter(|j| j.verdict == Verdict::Infeasible)
-                    .map(|j| j.values.clone()),
-            );
-        }
-        return top.to_vec();
-    }
     // Coordinate by coordinate: the smallest value that stays feasible, by bisection.
     let mut x = top.to_vec();
     for &i in members {
@@ -693,5 +667,91 @@ fn search_group(
         }
         x[i] = values[hi];
     }
-    x
+    let combos = members
+        .iter()
+        .try_fold(1usize, |a, &i| {
+            a.checked_mul(ev.plan.decisions[i].values.len())
+        })
+        .unwrap_or(usize::MAX);
+    if combos > ENUMERATE {
+        return x;
+    }
+    let mut best = x;
+    let mut bound = ev.cost(&best);
+    // Every combination, cheapest first (ties: smaller values first, in decision order).
+    let mut all: Vec<Vec<i64>> = vec![top.to_vec()];
+    for &i in members {
+        let mut next = Vec::new();
+        for x in &all {
+            for v in &ev.plan.decisions[i].values {
+                let mut y = x.clone();
+                y[i] = *v;
+                next.push(y);
+            }
+        }
+        all = next;
+    }
+    all.sort_by(|a, b| ev.cost(a).total_cmp(&ev.cost(b)).then(a.cmp(b)));
+    // Raised cheapest unit first (ties: decision order).
+    let mut raise: Vec<usize> = members.to_vec();
+    raise.sort_by(|a, b| {
+        ev.unit_costs[*a]
+            .total_cmp(&ev.unit_costs[*b])
+            .then(a.cmp(b))
+    });
+    let mut infeasible: Vec<Vec<i64>> = Vec::new();
+    let below = |x: &[i64], y: &[i64]| members.iter().all(|&i| x[i] <= y[i]);
+    for x in all {
+        if ev.cost(&x) >= bound || ev.exhausted() {
+            break;
+        }
+        loop {
+            if ev.cost(&x) >= bound || infeasible.iter().any(|b| below(&x, b)) {
+                break;
+            }
+            // The extension: each decision raised as far as the bound allows.
+            let mut e = x.clone();
+            for &i in &raise {
+                for v in ev.plan.decisions[i].values.iter().rev() {
+                    if *v <= e[i] {
+                        break;
+                    }
+                    let mut y = e.clone();
+                    y[i] = *v;
+                    if ev.cost(&y) < bound {
+                        e = y;
+                        break;
+                    }
+                }
+            }
+            let j = ev.judge(&e, mask);
+            log(&j);
+            match j.verdict {
+                Verdict::Infeasible => infeasible.push(e),
+                Verdict::Feasible => {
+                    bound = j.cost;
+                    best = e;
+                }
+                Verdict::Undecided | Verdict::Invalid if e != x => {
+                    // The extension says nothing: judge the combination itself.
+                    let j = ev.judge(&x, mask);
+                    log(&j);
+                    match j.verdict {
+                        Verdict::Infeasible => infeasible.push(x.clone()),
+                        Verdict::Feasible => {
+                            bound = j.cost;
+                            best = x.clone();
+                        }
+                        _ => {}
+                    }
+                    break;
+                }
+                _ => break,
+            }
+            if ev.exhausted() {
+                break;
+            }
+        }
+    }
+    best
 }

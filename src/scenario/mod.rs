@@ -13,7 +13,7 @@ use std::fmt;
 use std::path::{Path, PathBuf};
 
 pub use file::*;
-pub use set::{SetOverride, apply_sets};
+pub use set::{SetOverride, apply_sets, explode};
 
 /// One segment of a key path: a table key, or an element of an array.
 #[derive(Debug, Clone, PartialEq, Eq)]

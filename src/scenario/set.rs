@@ -171,6 +171,168 @@ fn step_value<'a>(v: &'a mut Value, seg: &str) -> Option<Node<'a>> {
     }
 }
 
+/// Collects the positions of the tables nested in a table.
+struct Positions(Vec<isize>);
+
+impl toml_edit::visit_mut::VisitMut for Positions {
+    fn visit_table_mut(&mut self, node: &mut Table) {
+        for (_, item) in node.iter_mut() {
+            match item {
+                Item::Table(t) => {
+                    self.0.extend(t.position());
+                    self.visit_table_mut(t);
+                }
+                Item::ArrayOfTables(a) => {
+                    for t in a.iter_mut() {
+                        self.0.extend(t.position());
+                        self.visit_table_mut(t);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Multiplies every table's position.
+struct Scale(isize);
+
+impl toml_edit::visit_mut::VisitMut for Scale {
+    fn visit_table_mut(&mut self, node: &mut Table) {
+        if let Some(p) = node.position() {
+            node.set_position(p * self.0);
+        }
+        for (_, item) in node.iter_mut() {
+            match item {
+                Item::Table(t) => self.visit_table_mut(t),
+                Item::ArrayOfTables(a) => a.iter_mut().for_each(|t| self.visit_table_mut(t)),
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Numbers the tables nested in an entry from `next`, in their order.
+struct Renumber {
+    next: isize,
+}
+
+impl Renumber {
+    fn item(&mut self, item: &mut Item) {
+        match item {
+            Item::Table(t) => self.table(t),
+            Item::ArrayOfTables(a) => a.iter_mut().for_each(|t| self.table(t)),
+            _ => {}
+        }
+    }
+
+    fn table(&mut self, t: &mut Table) {
+        if t.position().is_some() {
+            t.set_position(self.next);
+            self.next += 1;
+        }
+        for (_, item) in t.iter_mut() {
+            self.item(item);
+        }
+    }
+}
+
+/// Writes the compact block of `[[table]]` named `template` (with `count = N`) as N entries of
+/// their own, each with `{i}` expanded in every text of the entry (its name, and names it
+/// refers to); returns the new text and the entries' names. A per-entry `--set` can then name
+/// `point-3`.
+pub fn explode(text: &str, table: &str, template: &str) -> Result<(String, Vec<String>), String> {
+    if table == "area" {
+        return Err("[[area]] blocks cannot be decided entry by entry: an area's call-up slot (`stagger`) depends on its number in the block".into());
+    }
+    use toml_edit::visit_mut::{VisitMut, visit_table_mut};
+    struct Expand {
+        i: u32,
+        failed: Option<String>,
+    }
+    impl VisitMut for Expand {
+        fn visit_string_mut(&mut self, node: &mut toml_edit::Formatted<String>) {
+            let s = node.value();
+            if s.contains('{') {
+                match crate::model::expand(s, self.i) {
+                    Ok(x) => *node = toml_edit::Formatted::new(x),
+                    Err(e) => self.failed = Some(e),
+                }
+            }
+        }
+    }
+    let mut doc: DocumentMut = text
+        .parse()
+        .map_err(|e: toml_edit::TomlError| e.message().to_string())?;
+    let arr = doc
+        .get_mut(table)
+        .and_then(Item::as_array_of_tables_mut)
+        .ok_or_else(|| format!("the scenario has no [[{table}]]"))?;
+    let pos = arr
+        .iter()
+        .position(|t| t.get("name").and_then(Item::as_str) == Some(template))
+        .ok_or_else(|| format!("there is no [[{table}]] named `{template}`"))?;
+    let proto = arr.get(pos).expect("found above").clone();
+    let count = proto
+        .get("count")
+        .and_then(Item::as_integer)
+        .filter(|n| (1..=i64::from(crate::model::size::MAX_COUNT)).contains(n))
+        .ok_or_else(|| format!("`{template}` is not a compact block with a `count`"))?;
+    // Tables are printed in the order of their positions: make room for the copies (and the
+    // tables nested in each, like [[site.stage]]) right where the block was.
+    let nested = {
+        let mut c = Positions(Vec::new());
+        let mut t = proto.clone();
+        c.visit_table_mut(&mut t);
+        c.0.len()
+    };
+    let slots = nested as isize + 1;
+    let scale = count as isize * slots + 1;
+    let at = proto.position().unwrap_or(0) * scale;
+    let mut rebuilt = toml_edit::ArrayOfTables::new();
+    let mut names = Vec::new();
+    for (k, t) in arr.iter().enumerate() {
+        if k != pos {
+            let mut t = t.clone();
+            Scale(scale).visit_table_mut(&mut t);
+            rebuilt.push(t);
+            continue;
+        }
+        for i in 1..=count as u32 {
+            let mut entry = t.clone();
+            entry.remove("count");
+            let mut v = Expand { i, failed: None };
+            visit_table_mut(&mut v, &mut entry);
+            if let Some(e) = v.failed {
+                return Err(e);
+            }
+            let first = at + (i as isize - 1) * slots;
+            entry.set_position(first);
+            let mut order = Renumber { next: first + 1 };
+            for (_, item) in entry.iter_mut() {
+                order.item(item);
+            }
+            names.push(
+                entry
+                    .get("name")
+                    .and_then(Item::as_str)
+                    .unwrap_or_default()
+                    .to_string(),
+            );
+            rebuilt.push(entry);
+        }
+    }
+    // Every other table keeps its order, spread out by `scale`.
+    *arr = Default::default();
+    Scale(scale).visit_table_mut(doc.as_table_mut());
+    let arr = doc
+        .get_mut(table)
+        .and_then(Item::as_array_of_tables_mut)
+        .expect("still there");
+    *arr = rebuilt;
+    Ok((doc.to_string(), names))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -318,3 +318,56 @@ fn bad_targets_are_refused_with_their_location() {
         assert!(e.contains(want), "expected\n{want}\nin\n{e}");
     }
 }
+
+/// Writing a compact block as entries of their own changes nothing: the default scenario with
+/// its points, samplers and registrars exploded gives the same tables, byte for byte. Areas are
+/// refused: their call-up slots depend on their number in the block.
+#[test]
+fn an_exploded_block_is_the_same_scenario() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/dongyuegong.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let (once, points) = swabsim::scenario::explode(&text, "site", "point-{i}").unwrap();
+    assert_eq!(
+        points,
+        ["point-1", "point-2", "point-3", "point-4", "point-5"]
+    );
+    let (twice, _) = swabsim::scenario::explode(&once, "team", "samplers-{i}").unwrap();
+    let (thrice, _) = swabsim::scenario::explode(&twice, "team", "registrars-{i}").unwrap();
+    let e = swabsim::scenario::explode(&text, "area", "north-{i}").unwrap_err();
+    assert!(
+        e.starts_with("[[area]] blocks cannot be decided entry by entry"),
+        "{e}"
+    );
+    let tables = |t: &str| {
+        let m = crate::support::model(t);
+        let reps = crate::support::run(&m, 2);
+        let dir = tempfile::tempdir().unwrap();
+        swabsim::report::write_summary(&dir.path().join("s.csv"), &reps).unwrap();
+        swabsim::report::write_sites(&dir.path().join("t.csv"), &m, &reps).unwrap();
+        (
+            std::fs::read_to_string(dir.path().join("s.csv")).unwrap(),
+            std::fs::read_to_string(dir.path().join("t.csv")).unwrap(),
+        )
+    };
+    assert!(
+        thrice.matches("[[site.stage]]").count() == 10,
+        "two stages per point"
+    );
+    let (a, b) = (tables(&text), tables(&thrice));
+    assert!(
+        a == b,
+        "{}\n---\n{}",
+        a.1.lines().nth(1).unwrap(),
+        b.1.lines().nth(1).unwrap()
+    );
+    let e = swabsim::scenario::explode(&text, "site", "point-9").unwrap_err();
+    assert_eq!(e, "there is no [[site]] named `point-9`");
+    let m = crate::support::model(&thrice);
+    assert_eq!(
+        m.teams
+            .iter()
+            .filter(|t| t.name.starts_with("samplers-"))
+            .count(),
+        5
+    );
+}
