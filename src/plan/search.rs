@@ -15,7 +15,7 @@
 //! 2. Decisions are grouped by the sites they act on: sites are nearly independent, so each
 //!    group is searched with the other groups at their largest, in parallel: a bisection
 //!    decision by decision bounds the cost, then a group of at most [`ENUMERATE`] combinations
-//!    is settled exactly in order of cost (see [`search_group`]).
+//!    is settled exactly in order of cost (see `search_group`).
 //! 3. The groups' answers together are checked; if the joint plan fails (targets over the whole
 //!    run couple the groups), single steps up are added, each time the one that helps most per
 //!    unit of cost, until it is feasible.
