@@ -21,7 +21,7 @@ use crate::observe::Row;
 use crate::runner::cell;
 
 /// The figures of `sites.csv` a target may name.
-pub const SITE_COLUMNS: [&str; 20] = [
+pub const SITE_COLUMNS: [&str; 23] = [
     "arrived",
     "tested",
     "wait_mean_min",
@@ -42,6 +42,9 @@ pub const SITE_COLUMNS: [&str; 20] = [
     "desk_hours_open",
     "desk_utilisation",
     "desk_hours_unstaffed",
+    "stockout_hours",
+    "tubes",
+    "turnaround_mean_h",
 ];
 
 /// The figures of `rounds.csv` a target may name.

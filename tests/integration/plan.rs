@@ -371,3 +371,21 @@ fn an_exploded_block_is_the_same_scenario() {
         5
     );
 }
+
+/// The figures a target may name are the columns the tables have (a scenario with the whole
+/// chain, so that every column is there).
+#[test]
+fn target_figures_are_the_tables_columns() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/dongyuegong.toml");
+    let (_, m) = swabsim::load_path(&path, &[]).unwrap();
+    let rep = swabsim::runner::run_one(&m, 0, false, &|| {}).unwrap();
+    assert_eq!(
+        rep.figures.summary.names(),
+        swabsim::observe::SUMMARY_COLUMNS
+    );
+    assert_eq!(rep.figures.sites[0].names(), swabsim::targets::SITE_COLUMNS);
+    assert_eq!(
+        rep.figures.rounds[0].names()[1..],
+        swabsim::targets::ROUND_COLUMNS
+    );
+}
