@@ -54,6 +54,8 @@ pub struct Rota {
     pub changes: Vec<Change>,
     /// Slower service after this long on duty, by this factor.
     pub slowdown: Option<(SimDuration, f64)>,
+    /// The longest stint allowed in protective gear, if the rota states one.
+    pub max_in_ppe: Option<SimDuration>,
 }
 
 /// Where a team works.
@@ -232,6 +234,7 @@ fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: 
             crews: crews.max(1),
             changes: Vec::new(),
             slowdown: None,
+            max_in_ppe: None,
         };
     }
     let plan = Plan {
@@ -310,6 +313,7 @@ fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: 
         crews,
         changes,
         slowdown: f.slowdown.as_ref().map(|s| (s.after.0, s.factor)),
+        max_in_ppe: f.max_in_ppe.map(|m| m.0),
     }
 }
 

@@ -4,6 +4,7 @@
 //! end, so an interrupted run never leaves a directory that looks complete, and an existing
 //! run is never replaced without `--force`.
 
+mod brief;
 mod chainout;
 pub mod charts;
 mod csvout;

@@ -4,6 +4,7 @@
 use std::fmt::Write as _;
 use std::path::Path;
 
+use super::brief;
 use super::charts::{HEIGHT, WIDTH, caption};
 use super::fmt_real;
 use crate::model::Model;
@@ -43,6 +44,16 @@ td:first-child, th:first-child {{ text-align: left; font-family: monospace; }}
 figure {{ margin: 2rem 0; }}
 img {{ max-width: 100%; height: auto; border: 1px solid #eee; }}
 figcaption {{ color: #555; font-size: 0.9rem; }}
+.tiles {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(12rem, 1fr)); gap: 0.8rem; margin: 1rem 0; }}
+.tile {{ border: 1px solid #ccc; border-left: 6px solid #999; border-radius: 4px; padding: 0.5rem 0.8rem; }}
+.tile.met {{ border-left-color: #009E73; }}
+.tile.missed {{ border-left-color: #D55E00; }}
+.tile .t {{ font-size: 0.85rem; color: #555; }}
+.tile .v {{ font-size: 1.5rem; font-weight: 600; }}
+.tile .s {{ font-size: 0.8rem; color: #444; }}
+tr.miss td {{ color: #B00; }}
+details {{ margin: 1.5rem 0; }}
+@media print {{ figure, .tiles, table {{ break-inside: avoid; }} body {{ max-width: none; }} }}
 </style>
 </head>
 <body>
@@ -57,7 +68,13 @@ The tables are in the CSV files beside this page; <code>docs/outputs.md</code> d
         n = reps.len(),
         s = if reps.len() == 1 { "" } else { "s" },
     );
+    html.push_str(&brief::tiles(model, reps));
+    html.push_str(&brief::targets_table(model, reps));
+    html.push_str(&brief::inputs(model, reps.len()));
+    html.push_str(&brief::sites_table(model, reps));
+    html.push_str("<details><summary>Every figure of summary.csv</summary>\n");
     html.push_str(&figures_table(reps));
+    html.push_str("</details>\n");
     for chart in charts {
         let _ = writeln!(
             html,

@@ -1,5 +1,6 @@
 // Opens each page given on the command line in headless Chromium (Debian's package) and checks
 // that every image loads and that the page logs no errors. Exit code 1 if any page fails.
+import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
@@ -28,6 +29,20 @@ for (const file of pages) {
   })));
   const broken = images.filter((i) => !i.ok).map((i) => `broken image ${i.src}`);
   const problems = [...errors, ...broken];
+  // A run page's headline tiles must show the values of its summary.csv (the mean row with
+  // several replications).
+  const tiles = await page.evaluate(() => [...document.querySelectorAll('.tile[data-figure]')]
+    .map((t) => [t.dataset.figure, t.dataset.value]));
+  if (tiles.length > 0) {
+    const lines = fs.readFileSync(path.join(path.dirname(path.resolve(file)), 'summary.csv'), 'utf8')
+      .trim().split('\n').map((l) => l.split(','));
+    const header = lines[0];
+    const row = lines.find((r) => r[0] === 'mean') || lines[1];
+    for (const [figure, value] of tiles) {
+      const i = header.indexOf(figure);
+      if (i < 0 || row[i] !== value) problems.push(`tile ${figure} shows ${value}, summary.csv has ${row[i]}`);
+    }
+  }
   if (images.length === 0) problems.push('no images on the page');
   if (problems.length > 0) {
     failed += 1;
