@@ -61,6 +61,12 @@ fn build(source: Source) -> Result<(Loaded, Model), ScenarioError> {
     let mut loaded = source.parse()?;
     let mut model = Model::build(&loaded.file).map_err(|p| loaded.source.locate(p))?;
     let warnings = std::mem::take(&mut model.warnings);
+    model.overrides = loaded
+        .source
+        .sets
+        .iter()
+        .map(|s| format!("{}={}", s.path, s.value))
+        .collect();
     loaded.warnings = loaded.source.locate(warnings).problems;
     Ok((loaded, model))
 }

@@ -71,6 +71,8 @@ pub struct Model {
     pub warnings: Vec<Problem>,
     /// What the round must achieve.
     pub targets: Vec<crate::targets::Target>,
+    /// The `--set` overrides the model was built with (`path=value`), for reports.
+    pub overrides: Vec<String>,
 }
 
 /// One call-up round across the areas that have it.
@@ -373,6 +375,7 @@ impl Model {
                 labs,
                 warnings: warnings.problems,
                 targets: targets.into_iter().map(|(_, t)| t).collect(),
+                overrides: Vec::new(),
             };
             let too_big = size::check(&model, 1, file);
             if too_big.is_empty() {

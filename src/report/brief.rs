@@ -371,6 +371,9 @@ pub fn inputs(model: &Model, replications: usize) -> String {
         ));
     }
     rows.push(("replications".into(), replications.to_string()));
+    if !model.overrides.is_empty() {
+        rows.push(("changed by --set".into(), model.overrides.join(", ")));
+    }
     let mut out = String::from("<h2>Inputs</h2>\n<table>\n");
     for (k, v) in rows {
         let _ = writeln!(

@@ -136,7 +136,19 @@ pub fn caption(name: &str) -> &'static str {
 }
 
 fn hours_axis(model: &Model) -> String {
-    format!("hours since {}", model.start)
+    format!("local time (month-day hour:minute), from {}", model.start)
+}
+
+/// A time axis label: the civil date and clock at `h` hours after the start.
+fn clock_label(model: &Model, h: f64) -> String {
+    let t = crate::time::SimTime((h.max(0.0) * crate::time::HOUR as f64).round() as u64);
+    let text = model.start.plus(t).to_string();
+    text.get(5..).unwrap_or(&text).to_string()
+}
+
+/// A count axis label: whole numbers only.
+fn count_label(v: &f64) -> String {
+    format!("{v:.0}")
 }
 
 fn horizon_h(model: &Model) -> f64 {
@@ -159,6 +171,7 @@ fn coverage<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc(hours_axis(model))
+        .x_label_formatter(&|h| clock_label(model, *h))
         .y_desc("share of residents tested")
         .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
         .draw()
@@ -250,7 +263,9 @@ fn queues<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc(hours_axis(model))
+        .x_label_formatter(&|h| clock_label(model, *h))
         .y_desc("people waiting")
+        .y_label_formatter(&count_label)
         .draw()
         .map_err(err)?;
     let mut lines: Vec<Vec<(f64, f64)>> = vec![Vec::new(); busiest.len()];
@@ -294,7 +309,11 @@ fn distribution<DB: DrawingBackend>(
         .y_label_area_size(64)
         .build_cartesian_2d(0.0..x_max, 0.0..y_max * 1.05)
         .map_err(err)?;
-    hist.configure_mesh().y_desc("people").draw().map_err(err)?;
+    hist.configure_mesh()
+        .y_desc("people")
+        .y_label_formatter(&count_label)
+        .draw()
+        .map_err(err)?;
     hist.draw_series(bins.iter().map(|&(edge, n, _)| {
         Rectangle::new(
             [(edge - width, 0.0), (edge, n as f64)],
@@ -346,7 +365,9 @@ fn staff<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc(hours_axis(model))
+        .x_label_formatter(&|h| clock_label(model, *h))
         .y_desc("desks / people")
+        .y_label_formatter(&count_label)
         .draw()
         .map_err(err)?;
     let series: [(&str, Pick); 5] = [
@@ -385,7 +406,9 @@ fn labs<DB: DrawingBackend>(
     chart
         .configure_mesh()
         .x_desc(hours_axis(model))
+        .x_label_formatter(&|h| clock_label(model, *h))
         .y_desc("tubes waiting")
+        .y_label_formatter(&count_label)
         .draw()
         .map_err(err)?;
     for (l, lab) in model.labs.iter().enumerate() {

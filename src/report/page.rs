@@ -52,6 +52,7 @@ figcaption {{ color: #555; font-size: 0.9rem; }}
 .tile .v {{ font-size: 1.5rem; font-weight: 600; }}
 .tile .s {{ font-size: 0.8rem; color: #444; }}
 tr.miss td {{ color: #B00; }}
+tr.set td {{ background: #FFF3C4; font-weight: 600; }}
 details {{ margin: 1.5rem 0; }}
 @media print {{ figure, .tiles, table {{ break-inside: avoid; }} body {{ max-width: none; }} }}
 </style>
