@@ -106,7 +106,12 @@ pub fn write_charts(dir: &Path, model: &Model, reps: &[Replication]) -> Result<V
     }
     files.push(both!(dir, "staff", |r| staff(&r, model, &f.progress)));
     if !model.labs.is_empty() {
-        files.push(both!(dir, "labs", |r| labs(&r, model, &f.labs)));
+        files.push(both!(dir, "labs", |r| labs(
+            &r,
+            model,
+            &f.labs,
+            &f.progress
+        )));
         if !f.turnaround_bins.is_empty() {
             let (title, x) = ("From swab to result", "hours after the swab");
             files.push(both!(dir, "turnaround", |r| distribution(
@@ -129,7 +134,9 @@ pub fn caption(name: &str) -> &'static str {
         "queues" => "People waiting at the busiest sites (mean over each reporting step)",
         "waits" => "Distribution of waits in the queue, people per bin and cumulative share",
         "staff" => "Desks open, desks short of staff, and people on duty by role, all sites",
-        "labs" => "Tubes waiting at each lab (at the door or for a plate)",
+        "labs" => {
+            "Tubes waiting: closed at sites for a courier, and at each lab; a rising line is a bottleneck of the sample chain"
+        }
         "turnaround" => "Distribution of the time from swab to final result",
         _ => "",
     }
@@ -377,8 +384,9 @@ fn staff<DB: DrawingBackend>(
         ("registrars", |p| p.on_duty[1]),
         ("marshals", |p| p.on_duty[2]),
     ];
+    // Widest first, so that a role drawn over another with the same numbers stays visible.
     for (k, (label, value)) in series.iter().enumerate() {
-        let style = PALETTE[k].stroke_width(if k < 2 { 3 } else { 2 });
+        let style = PALETTE[k].stroke_width([3, 3, 6, 2, 2][k]);
         let points = rows.iter().map(|p| (p.t.hours(), f64::from(value(p))));
         chart
             .draw_series(LineSeries::new(points, style))
@@ -393,11 +401,26 @@ fn labs<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     model: &Model,
     rows: &[LabRow],
+    progress: &[ProgressRow],
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
-    let top = rows.iter().map(|r| r.backlog).max().unwrap_or(0).max(1) as f64;
+    let at_sites = progress
+        .iter()
+        .map(|p| p.tubes_waiting_pickup)
+        .max()
+        .unwrap_or(0);
+    let top = rows
+        .iter()
+        .map(|r| u64::from(r.backlog))
+        .max()
+        .unwrap_or(0)
+        .max(at_sites)
+        .max(1) as f64;
     let mut chart = ChartBuilder::on(root)
-        .caption("Lab backlog", ("sans-serif", 24))
+        .caption(
+            "Tubes waiting: at sites for a courier, and at each lab",
+            ("sans-serif", 24),
+        )
         .margin(12)
         .x_label_area_size(44)
         .y_label_area_size(56)
@@ -411,8 +434,19 @@ fn labs<DB: DrawingBackend>(
         .y_label_formatter(&count_label)
         .draw()
         .map_err(err)?;
+    let waiting = PALETTE[5].stroke_width(3);
+    chart
+        .draw_series(LineSeries::new(
+            progress
+                .iter()
+                .map(|p| (p.t.hours(), p.tubes_waiting_pickup as f64)),
+            waiting,
+        ))
+        .map_err(err)?
+        .label("closed tubes at sites, waiting for a courier")
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], waiting));
     for (l, lab) in model.labs.iter().enumerate() {
-        let style = PALETTE[l % PALETTE.len()].stroke_width(2);
+        let style = PALETTE[l % 5].stroke_width(2);
         let points = rows
             .iter()
             .filter(|r| r.lab as usize == l)
@@ -420,7 +454,7 @@ fn labs<DB: DrawingBackend>(
         chart
             .draw_series(LineSeries::new(points, style))
             .map_err(err)?
-            .label(lab.name.clone())
+            .label(format!("at lab {} (at the door or for a plate)", lab.name))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
     }
     legend(&mut chart)
