@@ -226,8 +226,50 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), Failure> {
             sweep.replications,
             target.display()
         ))?;
+        if !sweep.targets.is_empty() && args.shard.is_none() {
+            say(passing_variants(&sweep, &target.join("aggregate.csv")))?;
+        }
     }
     Ok(())
+}
+
+/// The variants whose means meet every target, as read back from `aggregate.csv`.
+fn passing_variants(sweep: &swabsim::sweep::Sweep, aggregate: &Path) -> String {
+    let Ok(mut r) = csv::Reader::from_path(aggregate) else {
+        return format!("  (cannot read {})", aggregate.display());
+    };
+    let Ok(header) = r.headers().cloned() else {
+        return format!("  (cannot read {})", aggregate.display());
+    };
+    let meets = header.iter().position(|h| h == "meets_targets");
+    let passing: Vec<String> = r
+        .records()
+        .filter_map(Result::ok)
+        .filter(|row| meets.and_then(|i| row.get(i)) == Some("true"))
+        .map(|row| {
+            let values: Vec<String> = sweep
+                .paths
+                .iter()
+                .enumerate()
+                .map(|(k, p)| format!("{p}={}", row.get(k + 1).unwrap_or("?")))
+                .collect();
+            format!(
+                "  variant {}: {}",
+                row.get(0).unwrap_or("?"),
+                values.join(", ")
+            )
+        })
+        .collect();
+    if passing.is_empty() {
+        "no variant meets every target on the mean".to_string()
+    } else {
+        format!(
+            "{} of {} variants meet every target on the mean:\n{}",
+            passing.len(),
+            sweep.variants.len(),
+            passing.join("\n")
+        )
+    }
 }
 
 fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {

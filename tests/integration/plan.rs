@@ -389,3 +389,35 @@ fn target_figures_are_the_tables_columns() {
         swabsim::targets::ROUND_COLUMNS
     );
 }
+
+/// A sweep with targets lists the variants that meet them on the terminal, as `aggregate.csv`
+/// marks them.
+#[test]
+fn a_sweep_lists_its_passing_variants() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("three-sites.toml");
+    std::fs::write(&scenario, THREE_SITES).unwrap();
+    let sweep = tmp.path().join("s.toml");
+    std::fs::write(
+        &sweep,
+        "version = 1\n[sweep]\nname = \"s\"\nscenario = \"three-sites.toml\"\nreplications = 2\n\
+         [[parameter]]\npath = \"area.a-large.residents\"\nvalues = [10, 230]\n\
+         [[target]]\nfigure = \"tested\"\nat_most = 300\n",
+    )
+    .unwrap();
+    let out = crate::cli::swabsim()
+        .arg("sweep")
+        .arg(&sweep)
+        .arg("--out")
+        .arg(tmp.path().join("out"))
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let out = String::from_utf8(out).unwrap();
+    assert!(
+        out.contains("1 of 2 variants meet every target on the mean:\n  variant 0: area.a-large.residents=10\n"),
+        "{out}"
+    );
+}
