@@ -21,7 +21,7 @@ use crate::observe::Row;
 use crate::runner::cell;
 
 /// The figures of `sites.csv` a target may name.
-pub const SITE_COLUMNS: [&str; 23] = [
+pub const SITE_COLUMNS: [&str; 24] = [
     "arrived",
     "tested",
     "wait_mean_min",
@@ -44,6 +44,7 @@ pub const SITE_COLUMNS: [&str; 23] = [
     "desk_hours_unstaffed",
     "stockout_hours",
     "tubes",
+    "tubes_waiting_max",
     "turnaround_mean_h",
 ];
 

@@ -456,7 +456,8 @@ impl ChainStats {
             .real("reswab_wait_max_h", reswab(self.reswab_wait_max as f64));
     }
 
-    /// Columns of one site: stock-out hours, tubes closed, mean turnaround of its people.
+    /// Columns of one site: stock-out hours, tubes closed, most closed tubes waiting for a
+    /// courier at once, mean turnaround of its people.
     pub(super) fn fill_site(&mut self, row: &mut Row, s: usize, horizon: SimTime) {
         let (sum, n) = self.site_turnaround_all[s];
         row.real(
@@ -464,6 +465,7 @@ impl ChainStats {
             self.stockout[s].integral(horizon) / HOUR as f64,
         )
         .count("tubes", self.site_tubes[s])
+        .count("tubes_waiting_max", self.site_waiting_max[s])
         .real(
             "turnaround_mean_h",
             if n == 0 {

@@ -416,7 +416,7 @@ pub fn sites_table(model: &Model, reps: &[Replication]) -> String {
     });
     let shown = rows.len().min(50);
     let mut out = format!(
-        "<h2>Sampling points, longest waits first</h2>\n<p>Rows in red miss the wait standard ({} min at the 95th percentile){}.</p>\n<table>\n<tr><th>site</th><th>tested</th><th>wait p95 (min)</th><th>longest queue</th><th>desk utilisation</th><th>unstaffed desk-hours</th></tr>\n",
+        "<h2>Sampling points, longest waits first</h2>\n<p>Rows in red miss the wait standard ({} min at the 95th percentile){}.</p>\n<table>\n<tr><th>site</th><th>tested</th><th>wait p95 (min)</th><th>longest queue</th><th>desk utilisation</th><th>unstaffed desk-hours</th>{}</tr>\n",
         fmt_real(standard),
         if shown < rows.len() {
             format!(
@@ -425,12 +425,22 @@ pub fn sites_table(model: &Model, reps: &[Replication]) -> String {
             )
         } else {
             String::new()
+        },
+        if model.labs.is_empty() {
+            ""
+        } else {
+            "<th>most tubes waiting for a courier</th>"
         }
     );
     for &(s, wait) in rows.iter().take(shown) {
+        let tubes = if model.labs.is_empty() {
+            String::new()
+        } else {
+            format!("<td>{:.0}</td>", mean(s, "tubes_waiting_max"))
+        };
         let _ = writeln!(
             out,
-            "<tr{}><td>{}</td><td>{:.0}</td><td>{:.1}</td><td>{:.0}</td><td>{:.2}</td><td>{:.1}</td></tr>",
+            "<tr{}><td>{}</td><td>{:.0}</td><td>{:.1}</td><td>{:.0}</td><td>{:.2}</td><td>{:.1}</td>{tubes}</tr>",
             if wait > standard {
                 " class=\"miss\""
             } else {
