@@ -12,7 +12,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::cli::{Cli, Command, PlanArgs, RunArgs};
 use swabsim::model::Model;
 use swabsim::report::{self, Kind, Manifest, RunDir, RunDirError};
-use swabsim::runner::{self, Replication, mean_ci95};
+use swabsim::runner::{self, Replication};
 use swabsim::scenario::{self, Loaded, default_out_dir};
 
 /// A failed command, by kind.
@@ -539,17 +539,8 @@ fn write_run(
 
 /// The summary printed after a run.
 fn summary_text(model: &Model, reps: &[Replication], target: &Path) -> String {
-    let fig = |name: &str| {
-        let xs: Vec<f64> = reps
-            .iter()
-            .map(|r| runner::cell(&r.figures.summary, name))
-            .filter(|x| x.is_finite())
-            .collect();
-        let (m, h) = mean_ci95(&xs);
-        (m, h, xs.len())
-    };
     let show = |name: &str, unit: &str, digits: usize| {
-        let (m, h, n) = fig(name);
+        let (m, h, n) = runner::summary_mean(reps, name);
         if n == 0 {
             return "not reached".to_string();
         }
@@ -645,19 +636,11 @@ fn target_lines(model: &Model, reps: &[Replication]) -> Vec<String> {
         "  targets (one replication: judged on its value, without a confidence bound):".to_string()
     }];
     for (k, t) in model.targets.iter().enumerate() {
-        let mine: Vec<&swabsim::targets::Judgement> =
-            judged.iter().filter(|j| j.target == k).collect();
-        let Some(worst) = mine
-            .iter()
-            .copied()
-            .filter(|j| j.slack.is_finite() || j.mean.is_infinite())
-            .min_by(|a, b| a.slack.total_cmp(&b.slack))
-            .or(mine.first().copied())
-        else {
+        let Some(worst) = swabsim::targets::worst(&judged, k) else {
             continue;
         };
-        let status =
-            swabsim::targets::overall(&mine.iter().map(|j| (*j).clone()).collect::<Vec<_>>());
+        let status = swabsim::targets::status_of(&judged, k);
+        let several = judged.iter().filter(|j| j.target == k).count() > 1;
         let value = if worst.mean.is_infinite() {
             "not reached in every replication".to_string()
         } else if worst.half.is_finite() {
@@ -669,7 +652,7 @@ fn target_lines(model: &Model, reps: &[Replication]) -> Vec<String> {
         } else {
             swabsim::report::fmt_real(worst.mean)
         };
-        let at = if mine.len() > 1 {
+        let at = if several {
             format!(" (worst: {})", worst.at)
         } else {
             String::new()

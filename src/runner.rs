@@ -157,6 +157,18 @@ pub fn t_quantile(p: f64, df: usize) -> f64 {
     StudentsT::new(0.0, 1.0, df as f64).map_or(f64::NAN, |t| t.inverse_cdf(p))
 }
 
+/// A summary figure over the replications: the mean and 95% half-width of the values it has,
+/// and how many it has (a mark not reached has none).
+pub fn summary_mean(reps: &[Replication], name: &str) -> (f64, f64, usize) {
+    let xs: Vec<f64> = reps
+        .iter()
+        .map(|r| cell(&r.figures.summary, name))
+        .filter(|x| x.is_finite())
+        .collect();
+    let (m, h) = mean_ci95(&xs);
+    (m, h, xs.len())
+}
+
 /// A row's cell by name as a float.
 pub fn cell(row: &Row, name: &str) -> f64 {
     row.0

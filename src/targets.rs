@@ -326,6 +326,27 @@ fn judge_values(k: usize, at: String, t: &Target, values: &[f64], confidence: f6
     j
 }
 
+/// Of the judgements of target `k`, the one with the least slack (where it is taken at several
+/// sites or rounds); judgements without a slack count last.
+pub fn worst(js: &[Judgement], k: usize) -> Option<&Judgement> {
+    js.iter().filter(|j| j.target == k).min_by(|a, b| {
+        let s = |j: &Judgement| {
+            if j.slack.is_nan() {
+                f64::INFINITY
+            } else {
+                j.slack
+            }
+        };
+        s(a).total_cmp(&s(b))
+    })
+}
+
+/// The status of target `k` over its judgements (the worst of them).
+pub fn status_of(js: &[Judgement], k: usize) -> Status {
+    let mine: Vec<Judgement> = js.iter().filter(|j| j.target == k).cloned().collect();
+    overall(&mine)
+}
+
 /// The worst status of a set of judgements (`Met` when there are none).
 pub fn overall(js: &[Judgement]) -> Status {
     js.iter().map(|j| j.status).max().map_or(Status::Met, |s| {

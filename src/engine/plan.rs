@@ -91,18 +91,18 @@ pub struct Plan {
 }
 
 /// Union-find over node indices.
-struct Sets {
+pub(crate) struct Sets {
     parent: Vec<u32>,
 }
 
 impl Sets {
-    fn new(n: usize) -> Sets {
+    pub(crate) fn new(n: usize) -> Sets {
         Sets {
             parent: (0..n as u32).collect(),
         }
     }
 
-    fn find(&mut self, mut x: u32) -> u32 {
+    pub(crate) fn find(&mut self, mut x: u32) -> u32 {
         while self.parent[x as usize] != x {
             let up = self.parent[self.parent[x as usize] as usize];
             self.parent[x as usize] = up;
@@ -113,7 +113,7 @@ impl Sets {
 
     /// Joins the sets of `a` and `b`; the smaller root becomes the root, so roots are the
     /// smallest node of their set.
-    fn join(&mut self, a: u32, b: u32) {
+    pub(crate) fn join(&mut self, a: u32, b: u32) {
         let (ra, rb) = (self.find(a), self.find(b));
         if ra != rb {
             let (lo, hi) = (ra.min(rb), ra.max(rb));

@@ -87,23 +87,9 @@ fn assignments(plan: &Plan, values: &[i64]) -> String {
         .join(", ")
 }
 
-/// Per target, the judgement with the least slack (where a target is taken at several sites or
-/// rounds).
+/// Per target, the judgement with the least slack.
 fn worst(judged: &Judged, k: usize) -> Option<&Judgement> {
-    judged
-        .judgements
-        .iter()
-        .filter(|j| j.target == k)
-        .min_by(|a, b| {
-            let s = |j: &Judgement| {
-                if j.slack.is_nan() {
-                    f64::INFINITY
-                } else {
-                    j.slack
-                }
-            };
-            s(a).total_cmp(&s(b))
-        })
+    crate::targets::worst(&judged.judgements, k)
 }
 
 fn short(t: &Target) -> String {

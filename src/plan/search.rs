@@ -445,15 +445,7 @@ fn groups(plan: &Plan, model: &Model) -> Vec<Vec<usize>> {
         .collect();
     // Union of decisions that share a site (or act on every site).
     let n = plan.decisions.len();
-    let mut parent: Vec<usize> = (0..n).collect();
-    fn find(p: &mut [usize], x: usize) -> usize {
-        let mut r = x;
-        while p[r] != r {
-            r = p[r];
-        }
-        p[x] = r;
-        r
-    }
+    let mut sets = crate::engine::plan::Sets::new(n);
     for i in 0..n {
         for j in i + 1..n {
             let joined = match (&touched[i], &touched[j]) {
@@ -461,15 +453,13 @@ fn groups(plan: &Plan, model: &Model) -> Vec<Vec<usize>> {
                 _ => true,
             };
             if joined {
-                let (a, b) = (find(&mut parent, i), find(&mut parent, j));
-                parent[a.max(b)] = a.min(b);
+                sets.join(i as u32, j as u32);
             }
         }
     }
-    let mut out: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    let mut out: BTreeMap<u32, Vec<usize>> = BTreeMap::new();
     for i in 0..n {
-        let r = find(&mut parent, i);
-        out.entry(r).or_default().push(i);
+        out.entry(sets.find(i as u32)).or_default().push(i);
     }
     out.into_values().collect()
 }

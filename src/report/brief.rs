@@ -13,17 +13,6 @@ use crate::targets::{Bound, Scope, Status};
 /// wait target: 30 minutes (Jiangxi and Hangzhou rules, `shared/domain.md`).
 pub const WAIT_STANDARD_MIN: f64 = 30.0;
 
-/// Mean and 95% half-width of a summary figure over the replications (values that exist).
-fn figure(reps: &[Replication], name: &str) -> (f64, f64, usize) {
-    let xs: Vec<f64> = reps
-        .iter()
-        .map(|r| cell(&r.figures.summary, name))
-        .filter(|x| x.is_finite())
-        .collect();
-    let (m, h) = mean_ci95(&xs);
-    (m, h, xs.len())
-}
-
 /// A standard a tile is held to: the bound and where it comes from.
 struct Standard {
     bound: Bound,
@@ -42,7 +31,6 @@ fn target_standard(model: &Model, reps: &[Replication], figure: &str) -> Option<
             .find(|(_, t)| t.figure == figure && scope_ok(&t.scope))
     };
     let (k, t) = pick(&|s| *s == Scope::Run).or_else(|| pick(&|s| *s == Scope::EverySite))?;
-    let mine: Vec<_> = judged.iter().filter(|j| j.target == k).cloned().collect();
     let at = if t.scope == Scope::EverySite {
         " at every site"
     } else {
@@ -51,7 +39,7 @@ fn target_standard(model: &Model, reps: &[Replication], figure: &str) -> Option<
     Some(Standard {
         bound: t.bound,
         from: format!("target{at}"),
-        status: crate::targets::overall(&mine),
+        status: crate::targets::status_of(&judged, k),
     })
 }
 
@@ -174,7 +162,7 @@ pub fn tiles(model: &Model, reps: &[Replication]) -> String {
     }
     let mut out = String::from("<h2>At a glance</h2>\n<div class=\"tiles\">\n");
     for (name, title, unit, scale, digits, standard) in list {
-        let (mean, half, n) = figure(reps, name);
+        let (mean, half, n) = crate::runner::summary_mean(reps, name);
         let standard = target_standard(model, reps, name)
             .or_else(|| standard.map(|(b, from)| fixed(b, &from, mean)));
         let value = if n == 0 {
@@ -235,14 +223,8 @@ pub fn targets_table(model: &Model, reps: &[Replication]) -> String {
         "<h2>Targets</h2>\n<table>\n<tr><th>target</th><th>status</th><th>worst at</th><th>mean</th><th>± (one-sided)</th><th>slack</th></tr>\n",
     );
     for (k, t) in model.targets.iter().enumerate() {
-        let mine: Vec<_> = judged.iter().filter(|j| j.target == k).cloned().collect();
-        let status = crate::targets::overall(&mine);
-        let Some(worst) = mine
-            .iter()
-            .filter(|j| !j.slack.is_nan())
-            .min_by(|a, b| a.slack.total_cmp(&b.slack))
-            .or(mine.first())
-        else {
+        let status = crate::targets::status_of(&judged, k);
+        let Some(worst) = crate::targets::worst(&judged, k) else {
             continue;
         };
         let _ = writeln!(

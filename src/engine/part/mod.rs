@@ -334,33 +334,25 @@ impl<'m, O: Observer> Part<'m, O> {
         &self.m.labs[self.lg[l] as usize]
     }
 
+    /// Local index of an entity this partition owns, from its slot (`what` and `g` name it in
+    /// the check).
+    fn owned(&self, slot: super::plan::Slot, what: &str, g: usize) -> usize {
+        debug_assert_eq!(
+            slot.part, self.id,
+            "{what} {g} is not in partition {}",
+            self.id
+        );
+        slot.local as usize
+    }
     /// Local index of global site `g` (which this partition owns).
     fn site_local(&self, g: u32) -> usize {
-        let slot = self.plan.site[g as usize];
-        debug_assert_eq!(
-            slot.part, self.id,
-            "site {g} is not in partition {}",
-            self.id
-        );
-        slot.local as usize
+        self.owned(self.plan.site[g as usize], "site", g as usize)
     }
     fn area_local(&self, g: u32) -> usize {
-        let slot = self.plan.area[g as usize];
-        debug_assert_eq!(
-            slot.part, self.id,
-            "area {g} is not in partition {}",
-            self.id
-        );
-        slot.local as usize
+        self.owned(self.plan.area[g as usize], "area", g as usize)
     }
     fn team_local(&self, g: usize) -> usize {
-        let slot = self.plan.team[g];
-        debug_assert_eq!(
-            slot.part, self.id,
-            "team {g} is not in partition {}",
-            self.id
-        );
-        slot.local as usize
+        self.owned(self.plan.team[g], "team", g)
     }
 
     // ---- scheduling ------------------------------------------------------------------------
