@@ -195,6 +195,9 @@ pub struct Site {
     pub resupply: Option<(SimDuration, u32, u32)>,
     /// The courier route that serves the site.
     pub route: Option<usize>,
+    /// Where the site is drawn on the replay: (x, y) on a plane, or (longitude scaled by the
+    /// cosine of the latitude, latitude) from `lat`/`lon`; `None`: on a grid.
+    pub at: Option<(f64, f64)>,
 }
 
 impl Site {
@@ -1027,7 +1030,52 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
             (every, r.tubes.unwrap_or(0), r.kits.unwrap_or(0))
         }),
         route: None,
+        at: position(c, f, path, key),
     }
+}
+
+/// A site's position from `x`/`y` or `lat`/`lon`: both of a pair, one pair, finite, and one
+/// site per position (a `count` block would put all its sites on one spot).
+fn position(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Option<(f64, f64)> {
+    let at = match (f.x, f.y, f.lat, f.lon) {
+        (None, None, None, None) => return None,
+        (Some(x), Some(y), None, None) if x.is_finite() && y.is_finite() => (x, y),
+        (None, None, Some(lat), Some(lon))
+            if (-90.0..=90.0).contains(&lat) && (-180.0..=180.0).contains(&lon) =>
+        {
+            (lon * lat.to_radians().cos(), lat)
+        }
+        _ => {
+            let (k, why) = if f.x.is_some() || f.y.is_some() {
+                (
+                    "x",
+                    "a plane position needs both `x` and `y` (finite numbers), and no `lat`/`lon`",
+                )
+            } else {
+                (
+                    "lat",
+                    "a map position needs both `lat` (-90 to 90) and `lon` (-180 to 180), and no `x`/`y`",
+                )
+            };
+            c.push(
+                path.key(k),
+                &format!("{key}.{k}"),
+                why,
+                "give x = 120.5, y = 80 (any unit, north up) or lat = 26.22, lon = 111.61; or remove them for a grid",
+            );
+            return None;
+        }
+    };
+    if f.count.is_some_and(|n| n > 1) {
+        c.push(
+            path.key("count"),
+            &format!("{key}.count"),
+            "a `count` block with a position would put all its sites on one spot",
+            "give positions to sites listed one by one, or remove `x`/`y`/`lat`/`lon` from the block",
+        );
+        return None;
+    }
+    Some(at)
 }
 
 fn site_days(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Option<Vec<u32>> {

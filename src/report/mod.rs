@@ -9,6 +9,7 @@ mod chainout;
 pub mod charts;
 mod csvout;
 mod page;
+mod replay;
 mod rundir;
 
 pub use chainout::{write_distributions, write_labs, write_progress, write_tubes};

@@ -1,12 +1,12 @@
-//! `index.html`: one self-contained page (no network, no JavaScript) with the scenario title,
-//! the key figures and every chart.
+//! `index.html`: one self-contained page (no network; one small inline script for the replay)
+//! with the briefing, the replay of the round and every chart, printable on A4.
 
 use std::fmt::Write as _;
 use std::path::Path;
 
-use super::brief;
 use super::charts::{HEIGHT, WIDTH, caption};
 use super::fmt_real;
+use super::{brief, replay};
 use crate::model::Model;
 use crate::runner::{Replication, mean_and_ci};
 
@@ -54,7 +54,24 @@ figcaption {{ color: #555; font-size: 0.9rem; }}
 tr.miss td {{ color: #B00; }}
 tr.set td {{ background: #FFF3C4; font-weight: 600; }}
 details {{ margin: 1.5rem 0; }}
-@media print {{ figure, .tiles, table {{ break-inside: avoid; }} body {{ max-width: none; }} }}
+.cap {{ color: #555; font-size: 0.9rem; }}
+.replay .controls {{ display: flex; gap: 0.8rem; align-items: center; }}
+.replay input[type=range] {{ flex: 1; }}
+.replay output {{ font-family: monospace; font-size: 1.1rem; min-width: 11rem; }}
+.replay svg {{ max-width: 100%; height: auto; border: 1px solid #eee; background: #FCFCFC; }}
+.replay .round {{ font-size: 0.95rem; }}
+@page {{ size: A4; margin: 12mm; }}
+@media print {{
+  body {{ max-width: none; margin: 0; padding: 0; font-size: 10pt; }}
+  .replay, .noprint {{ display: none; }}
+  details {{ display: none; }}
+  figure, .tile, tr, h2 {{ break-inside: avoid; }}
+  figure {{ margin: 0.6rem 0; }}
+  img {{ width: 100%; border: none; }}
+  .tiles {{ grid-template-columns: repeat(3, 1fr); gap: 0.4rem; }}
+  .tile .v {{ font-size: 1.2rem; }}
+  a {{ color: inherit; text-decoration: none; }}
+}}
 </style>
 </head>
 <body>
@@ -73,6 +90,7 @@ The tables are in the CSV files beside this page; <code>docs/outputs.md</code> d
     html.push_str(&brief::targets_table(model, reps));
     html.push_str(&brief::inputs(model, reps.len()));
     html.push_str(&brief::sites_table(model, reps));
+    html.push_str(&replay::section(model, reps));
     html.push_str("<details><summary>Every figure of summary.csv</summary>\n");
     html.push_str(&figures_table(reps));
     html.push_str("</details>\n");

@@ -509,6 +509,18 @@ pub struct SiteFile {
     /// Deliveries of tubes and kits.
     #[serde(default)]
     pub resupply: Option<Resupply>,
+    /// Position on a plane (any unit, e.g. metres east), for the run page's replay; with `y`.
+    #[serde(default)]
+    pub x: Option<f64>,
+    /// Position on a plane (north up), with `x`.
+    #[serde(default)]
+    pub y: Option<f64>,
+    /// Latitude in degrees, for the replay's map; with `lon`.
+    #[serde(default)]
+    pub lat: Option<f64>,
+    /// Longitude in degrees, with `lat`.
+    #[serde(default)]
+    pub lon: Option<f64>,
 }
 
 /// What a site is.

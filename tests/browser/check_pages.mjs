@@ -43,6 +43,54 @@ for (const file of pages) {
       if (i < 0 || row[i] !== value) problems.push(`tile ${figure} shows ${value}, summary.csv has ${row[i]}`);
     }
   }
+  // The replay: moving the slider shows each site's queue of timeseries.csv at that time.
+  if (await page.$('#replay-slider')) {
+    const dir = path.dirname(path.resolve(file));
+    const rows = fs.readFileSync(path.join(dir, 'timeseries.csv'), 'utf8').trim().split('\n')
+      .map((l) => l.split(','));
+    const h = rows[0];
+    const [rep, clock, site, queue] = ['replication', 'clock', 'site', 'queue'].map((c) => h.indexOf(c));
+    const want = new Map(rows.slice(1).filter((r) => r[rep] === '0').map((r) => [`${r[clock]}|${r[site]}`, r[queue]]));
+    const max = Number(await page.$eval('#replay-slider', (s) => s.max));
+    let compared = 0;
+    let changed = false;
+    let before = null;
+    // The first and last frames, the frame with the most people waiting, and two near it.
+    const busiest = await page.evaluate(() => {
+      const d = JSON.parse(document.getElementById('replay-data').textContent);
+      const sums = d.queue.map((f) => f.reduce((a, b) => a + b, 0));
+      return sums.indexOf(Math.max(...sums));
+    });
+    const frames = [0, busiest, Math.max(0, busiest - 3), Math.min(max, busiest + 2), max];
+    for (const f of frames) {
+      const shown = await page.evaluate((frame) => {
+        const s = document.getElementById('replay-slider');
+        s.value = String(frame);
+        s.dispatchEvent(new Event('input', { bubbles: true }));
+        return {
+          clock: document.getElementById('replay-clock').textContent,
+          rows: [...document.querySelectorAll('#replay-table tbody tr')]
+            .map((tr) => [tr.dataset.site, tr.querySelector('td.queue').textContent]),
+        };
+      }, f);
+      for (const [name, q] of shown.rows) {
+        const expected = want.get(`${shown.clock}|${name}`);
+        compared += 1;
+        if (expected !== q) problems.push(`replay at ${shown.clock}: ${name} shows ${q} waiting, timeseries.csv has ${expected}`);
+      }
+      const key = JSON.stringify(shown.rows);
+      if (before !== null && key !== before) changed = true;
+      before = key;
+    }
+    if (compared === 0) problems.push('the replay shows no site');
+    if (!changed) problems.push('moving the replay slider changed nothing');
+    if (problems.length === 0) console.log(`     replay: ${compared} queues match timeseries.csv at slider positions ${frames.join(', ')}`);
+  }
+  if (process.env.SCREENSHOTS) {
+    const name = path.basename(path.dirname(path.resolve(file)));
+    fs.mkdirSync(process.env.SCREENSHOTS, { recursive: true });
+    await page.screenshot({ path: path.join(process.env.SCREENSHOTS, `${name}.png`), fullPage: true });
+  }
   if (images.length === 0) problems.push('no images on the page');
   if (problems.length > 0) {
     failed += 1;

@@ -12,6 +12,7 @@ mod files;
 mod fuzz;
 mod home;
 mod memory;
+mod pages;
 mod partitions;
 mod plan;
 mod scale;
