@@ -10,6 +10,7 @@ use std::sync::Once;
 
 use plotters::coord::Shift;
 use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use crate::model::Model;
 use crate::observe::{LabRow, ProgressRow, SeriesRow};
@@ -92,19 +93,31 @@ pub fn write_charts(dir: &Path, model: &Model, reps: &[Replication]) -> Result<V
     let f = &first.figures;
     let mut files = Vec::new();
     if !model.rounds.is_empty() {
-        files.push(both!(dir, "coverage", |r| coverage(&r, model, &f.progress)));
+        files.push(both!(dir, "coverage", |r| coverage(&r, model, reps)));
     }
     files.push(both!(dir, "queues", |r| queues(&r, model, &f.series)));
     if !f.wait_bins.is_empty() {
         let (title, x) = ("Wait in the queue", "wait (minutes)");
+        let mark = match target_on(model, "wait_p95_min") {
+            Some(v) => (v, format!("target: 95% within {v} min")),
+            None => (
+                super::brief::WAIT_STANDARD_MIN,
+                "standard: 95% within 30 min".to_string(),
+            ),
+        };
         files.push(both!(dir, "waits", |r| distribution(
             &r,
             &f.wait_bins,
             title,
-            x
+            x,
+            Some(&mark)
         )));
     }
     files.push(both!(dir, "staff", |r| staff(&r, model, &f.progress)));
+    if !model.teams.is_empty() {
+        let rows = crew_rows(model);
+        files.push(both!(dir, "crews", |r| crews(&r, model, &rows)));
+    }
     if !model.labs.is_empty() {
         files.push(both!(dir, "labs", |r| labs(
             &r,
@@ -114,11 +127,14 @@ pub fn write_charts(dir: &Path, model: &Model, reps: &[Replication]) -> Result<V
         )));
         if !f.turnaround_bins.is_empty() {
             let (title, x) = ("From swab to result", "hours after the swab");
+            let mark = target_on(model, "turnaround_p95_h")
+                .map(|v| (v, format!("target: 95% within {v} h")));
             files.push(both!(dir, "turnaround", |r| distribution(
                 &r,
                 &f.turnaround_bins,
                 title,
-                x
+                x,
+                mark.as_ref()
             )));
         }
     }
@@ -134,6 +150,9 @@ pub fn caption(name: &str) -> &'static str {
         "queues" => "People waiting at the busiest sites (mean over each reporting step)",
         "waits" => "Distribution of waits in the queue, people per bin and cumulative share",
         "staff" => "Desks open, desks short of staff, and people on duty by role, all sites",
+        "crews" => {
+            "When each crew is on duty, team by team (teams alike are one row): a gap is a break or a handover without staff"
+        }
         "labs" => {
             "Tubes waiting: closed at sites for a courier, and at each lab; a rising line is a bottleneck of the sample chain"
         }
@@ -162,15 +181,35 @@ fn horizon_h(model: &Model) -> f64 {
     model.horizon.hours().max(1e-9)
 }
 
+/// The 5%, 50% and 95% points (nearest rank) of `xs`, which it sorts.
+fn spread(xs: &mut [f64]) -> (f64, f64, f64) {
+    xs.sort_by(f64::total_cmp);
+    let at = |q: f64| xs[((q * xs.len() as f64).ceil() as usize).clamp(1, xs.len()) - 1];
+    (at(0.05), at(0.5), at(0.95))
+}
+
+/// The bound of the scenario's target on `figure` (over the run, else at every site).
+fn target_on(model: &Model, figure: &str) -> Option<f64> {
+    use crate::targets::Scope;
+    model
+        .targets
+        .iter()
+        .filter(|t| t.figure == figure)
+        .find(|t| matches!(t.scope, Scope::Run | Scope::EverySite))
+        .map(|t| t.bound.value())
+}
+
 fn coverage<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     model: &Model,
-    rows: &[ProgressRow],
+    reps: &[Replication],
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
+    let mut keys: Vec<Key> = Vec::new();
     let mut chart = ChartBuilder::on(root)
         .caption("Coverage over time", ("sans-serif", 24))
         .margin(12)
+        .margin_right(LEGEND_W)
         .x_label_area_size(44)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..horizon_h(model), 0.0..1.0)
@@ -190,9 +229,20 @@ fn coverage<DB: DrawingBackend>(
                 [(0.0, mark), (horizon_h(model), mark)],
                 style,
             ))
-            .map_err(err)?
-            .label(format!("{:.0}%", mark * 100.0))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+            .map_err(err)?;
+        keys.push((format!("{:.0}% tested", mark * 100.0), style));
+    }
+    if let Some(goal) = target_on(model, "coverage_at_deadline") {
+        let style = BLACK.stroke_width(2);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(0.0, goal), (horizon_h(model), goal)],
+                8,
+                6,
+                style,
+            ))
+            .map_err(err)?;
+        keys.push((format!("target {:.1}%", goal * 100.0), style));
     }
     if let Some(deadline) = model.deadline {
         let style = PALETTE[5].stroke_width(2);
@@ -202,37 +252,115 @@ fn coverage<DB: DrawingBackend>(
                 .draw_series(LineSeries::new([(x, 0.0), (x, 1.0)], style))
                 .map_err(err)?;
         }
-        chart
-            .draw_series(std::iter::empty::<PathElement<(f64, f64)>>())
-            .map_err(err)?
-            .label("deadline")
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+        keys.push(("deadline".into(), style));
     }
     let line = PALETTE[0].stroke_width(3);
-    chart
-        .draw_series(LineSeries::new(
-            rows.iter()
-                .filter(|p| p.coverage.is_finite())
-                .map(|p| (p.t.hours(), p.coverage)),
-            line,
-        ))
-        .map_err(err)?
-        .label("tested")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], line));
-    legend(&mut chart)
+    let first = &reps[0].figures.progress;
+    if reps.len() > 1 {
+        // Median and 5-95% of the replications at every reporting step.
+        let mut band: Vec<(f64, f64, f64, f64)> = Vec::new();
+        for (i, p) in first.iter().enumerate() {
+            let mut xs: Vec<f64> = reps
+                .iter()
+                .filter_map(|r| r.figures.progress.get(i))
+                .map(|q| q.coverage)
+                .filter(|c| c.is_finite())
+                .collect();
+            if xs.len() == reps.len() {
+                let (lo, mid, hi) = spread(&mut xs);
+                band.push((p.t.hours(), lo, mid, hi));
+            }
+        }
+        let fill = PALETTE[0].mix(0.25).filled();
+        let outline: Vec<(f64, f64)> = band
+            .iter()
+            .map(|b| (b.0, b.3))
+            .chain(band.iter().rev().map(|b| (b.0, b.1)))
+            .collect();
+        chart
+            .draw_series(std::iter::once(Polygon::new(outline, fill)))
+            .map_err(err)?;
+        chart
+            .draw_series(LineSeries::new(band.iter().map(|b| (b.0, b.2)), line))
+            .map_err(err)?;
+        keys.push((format!("tested, median of {}", reps.len()), line));
+        keys.push(("5-95% of replications".into(), fill));
+    } else {
+        chart
+            .draw_series(LineSeries::new(
+                first
+                    .iter()
+                    .filter(|p| p.coverage.is_finite())
+                    .map(|p| (p.t.hours(), p.coverage)),
+                line,
+            ))
+            .map_err(err)?;
+        keys.push(("tested".into(), line));
+    }
+    draw_legend(root, &keys)
 }
 
-fn legend<'a, DB: DrawingBackend + 'a, X: Ranged, Y: Ranged>(
-    chart: &mut ChartContext<'a, DB, Cartesian2d<X, Y>>,
-) -> Result<()> {
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .position(SeriesLabelPosition::UpperLeft)
-        .draw()
-        .map_err(err)
+/// Width kept free right of the plotting area for the legend, so that it never hides data.
+pub const LEGEND_W: u32 = 250;
+
+/// Colour of the legend's frame: drawn nowhere else, so a check of the SVG can find the box.
+pub const LEGEND_FRAME: RGBColor = RGBColor(0x50, 0x50, 0x50);
+
+/// Longest legend label, in characters, that fits [`LEGEND_W`].
+const LABEL_CHARS: usize = 30;
+
+/// A legend label cut to fit beside the chart.
+fn fit(label: &str) -> String {
+    fit_to(label, LABEL_CHARS)
+}
+
+/// A legend entry: its label and the style of its line (a filled style is drawn as a dot).
+type Key = (String, ShapeStyle);
+
+/// Most legend entries drawn; the rest are counted in a last line.
+const MAX_KEYS: usize = 18;
+
+/// Draws the legend in the strip of [`LEGEND_W`] right of the plotting area (every chart with a
+/// legend keeps that margin), so that it never covers data.
+fn draw_legend<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, keys: &[Key]) -> Result<()> {
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let (x0, y0, line) = ((WIDTH - LEGEND_W + 12) as i32, 50, 22);
+    let shown = keys.len().min(MAX_KEYS);
+    let more = keys.len() - shown;
+    let lines = (shown + usize::from(more > 0)) as i32;
+    let (x1, y1) = (WIDTH as i32 - 6, y0 + lines * line + 10);
+    root.draw(&Rectangle::new([(x0, y0), (x1, y1)], WHITE.filled()))
+        .map_err(err)?;
+    root.draw(&Rectangle::new(
+        [(x0, y0), (x1, y1)],
+        LEGEND_FRAME.stroke_width(1),
+    ))
+    .map_err(err)?;
+    let font = ("sans-serif", 14).into_font().color(&BLACK);
+    for (k, (label, style)) in keys.iter().take(shown).enumerate() {
+        let y = y0 + 5 + k as i32 * line + line / 2;
+        if style.filled && style.color.3 < 1.0 {
+            // A band: a block of its colour.
+            root.draw(&Rectangle::new([(x0 + 8, y - 6), (x0 + 30, y + 6)], *style))
+                .map_err(err)?;
+        } else if style.filled {
+            root.draw(&Circle::new((x0 + 18, y), 5, *style))
+                .map_err(err)?;
+        } else {
+            root.draw(&PathElement::new(vec![(x0 + 8, y), (x0 + 30, y)], *style))
+                .map_err(err)?;
+        }
+        root.draw(&Text::new(fit(label), (x0 + 38, y - 8), font.clone()))
+            .map_err(err)?;
+    }
+    if more > 0 {
+        let y = y0 + 5 + shown as i32 * line + 3;
+        root.draw(&Text::new(format!("… and {more} more"), (x0 + 38, y), font))
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 fn queues<DB: DrawingBackend>(
@@ -241,6 +369,7 @@ fn queues<DB: DrawingBackend>(
     rows: &[SeriesRow],
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
+    let mut keys: Vec<Key> = Vec::new();
     // One pass over the rows: the longest queue of every site.
     let mut longest = vec![0u32; model.sites.len()];
     for r in rows {
@@ -254,7 +383,22 @@ fn queues<DB: DrawingBackend>(
         .collect();
     busiest.sort_by_key(|&(s, q)| (std::cmp::Reverse(q), s));
     busiest.truncate(BUSIEST);
-    let top = rows.iter().map(|r| r.queue_max).max().unwrap_or(0).max(1) as f64;
+    // The queue space of the sites drawn, when they share one.
+    let spaces: std::collections::BTreeSet<Option<u32>> = busiest
+        .iter()
+        .map(|&(s, _)| model.sites[s as usize].queue_capacity)
+        .collect();
+    let space = match spaces.into_iter().collect::<Vec<_>>()[..] {
+        [Some(space)] => Some(space),
+        _ => None,
+    };
+    let top = rows
+        .iter()
+        .map(|r| r.queue_max)
+        .max()
+        .unwrap_or(0)
+        .max(space.unwrap_or(0))
+        .max(1) as f64;
     let title = if model.sites.len() > BUSIEST {
         "Queues at the busiest sites"
     } else {
@@ -263,6 +407,7 @@ fn queues<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 24))
         .margin(12)
+        .margin_right(LEGEND_W)
         .x_label_area_size(44)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..horizon_h(model), 0.0..top * 1.05)
@@ -286,16 +431,30 @@ fn queues<DB: DrawingBackend>(
             lines[k].push((r.t.hours(), r.queue_mean));
         }
     }
+    if let Some(space) = space {
+        let style = BLACK.stroke_width(2);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [
+                    (0.0, f64::from(space)),
+                    (horizon_h(model), f64::from(space)),
+                ],
+                8,
+                6,
+                style,
+            ))
+            .map_err(err)?;
+        keys.push((format!("queue space ({space})"), style));
+    }
     for (k, &(s, _)) in busiest.iter().enumerate() {
         let style = PALETTE[k % PALETTE.len()].stroke_width(2);
         let points = std::mem::take(&mut lines[k]);
         chart
             .draw_series(LineSeries::new(points, style))
-            .map_err(err)?
-            .label(model.sites[s as usize].name.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+            .map_err(err)?;
+        keys.push((fit(&model.sites[s as usize].name), style));
     }
-    legend(&mut chart)
+    draw_legend(root, &keys)
 }
 
 fn distribution<DB: DrawingBackend>(
@@ -303,11 +462,16 @@ fn distribution<DB: DrawingBackend>(
     bins: &[(f64, u64, f64)],
     title: &str,
     x_desc: &str,
+    mark: Option<&(f64, String)>,
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let (upper, lower) = root.split_vertically(HEIGHT * 6 / 10);
     let width = bins.first().map_or(1.0, |b| b.0).max(1e-9);
-    let x_max = bins.last().map_or(1.0, |b| b.0).max(width);
+    let x_max = bins
+        .last()
+        .map_or(1.0, |b| b.0)
+        .max(width)
+        .max(mark.map_or(0.0, |m| m.0 * 1.05));
     let y_max = bins.iter().map(|b| b.1).max().unwrap_or(1).max(1) as f64;
     let mut hist = ChartBuilder::on(&upper)
         .caption(title, ("sans-serif", 24))
@@ -343,6 +507,39 @@ fn distribution<DB: DrawingBackend>(
     let points = std::iter::once((0.0, 0.0)).chain(bins.iter().map(|&(edge, _, cum)| (edge, cum)));
     cdf.draw_series(LineSeries::new(points, PALETTE[5].stroke_width(3)))
         .map_err(err)?;
+    if let Some((at, label)) = mark {
+        // The standard or target: a vertical line in both panels, and 95% in the lower one.
+        let style = BLACK.stroke_width(2);
+        hist.draw_series(DashedLineSeries::new(
+            [(*at, 0.0), (*at, y_max * 1.05)],
+            8,
+            6,
+            style,
+        ))
+        .map_err(err)?;
+        // The label on the side of the line with more room.
+        let right = *at > x_max * 0.6;
+        let (x, h) = if right {
+            (at - x_max * 0.01, HPos::Right)
+        } else {
+            (at + x_max * 0.01, HPos::Left)
+        };
+        let font = ("sans-serif", 14)
+            .into_font()
+            .color(&BLACK)
+            .pos(Pos::new(h, VPos::Top));
+        hist.draw_series(std::iter::once(Text::new(label.clone(), (x, y_max), font)))
+            .map_err(err)?;
+        cdf.draw_series(DashedLineSeries::new([(*at, 0.0), (*at, 1.0)], 8, 6, style))
+            .map_err(err)?;
+        cdf.draw_series(DashedLineSeries::new(
+            [(0.0, 0.95), (x_max, 0.95)],
+            4,
+            4,
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
+    }
     Ok(())
 }
 
@@ -352,6 +549,7 @@ fn staff<DB: DrawingBackend>(
     rows: &[ProgressRow],
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
+    let mut keys: Vec<Key> = Vec::new();
     let top = rows
         .iter()
         .map(|p| {
@@ -365,6 +563,7 @@ fn staff<DB: DrawingBackend>(
     let mut chart = ChartBuilder::on(root)
         .caption("Desks and staff on duty", ("sans-serif", 24))
         .margin(12)
+        .margin_right(LEGEND_W)
         .x_label_area_size(44)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..horizon_h(model), 0.0..top * 1.1)
@@ -390,11 +589,151 @@ fn staff<DB: DrawingBackend>(
         let points = rows.iter().map(|p| (p.t.hours(), f64::from(value(p))));
         chart
             .draw_series(LineSeries::new(points, style))
-            .map_err(err)?
-            .label(*label)
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+            .map_err(err)?;
+        keys.push((label.to_string(), style));
     }
-    legend(&mut chart)
+    draw_legend(root, &keys)
+}
+
+/// One row of the crew timeline: teams of one role, rota, kind of place and headcount.
+struct CrewRow {
+    label: String,
+    rota: usize,
+}
+
+/// Most rows of the crew timeline; more kinds of team are counted in the title.
+const MAX_CREW_ROWS: usize = 16;
+
+/// The crew timeline's rows: teams alike (role, rota, kind of place, headcount) share a row.
+fn crew_rows(model: &Model) -> Vec<CrewRow> {
+    use crate::model::{Place, role_name};
+    // (role, rota, kind of place, headcount) and the teams of that kind.
+    type Kind = (crate::scenario::Role, usize, u8, u32);
+    let mut rows: Vec<(Kind, Vec<&str>)> = Vec::new();
+    for t in &model.teams {
+        let kind = match t.place {
+            Place::Sites(_) => 0,
+            Place::Pool { .. } => 1,
+            Place::Homes(_) => 2,
+        };
+        let key = (t.role, t.rota, kind, t.headcount);
+        match rows.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, names)) => names.push(&t.name),
+            None => rows.push((key, vec![&t.name])),
+        }
+    }
+    rows.into_iter()
+        .map(|((role, rota, kind, headcount), names)| {
+            let what = if kind == 1 { " reserve" } else { "" };
+            let teams = if names.len() == 1 {
+                names[0].to_string()
+            } else {
+                format!("{} teams like {}", names.len(), names[0])
+            };
+            CrewRow {
+                label: format!("{}{what} ×{headcount}: {teams}", role_name(role)),
+                rota,
+            }
+        })
+        .collect()
+}
+
+fn crews<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    model: &Model,
+    rows: &[CrewRow],
+) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let mut keys: Vec<Key> = Vec::new();
+    let shown = &rows[..rows.len().min(MAX_CREW_ROWS)];
+    let n = shown.len().max(1);
+    let title = if rows.len() > shown.len() {
+        format!(
+            "Crews on duty ({} of {} kinds of team)",
+            shown.len(),
+            rows.len()
+        )
+    } else {
+        "Crews on duty".to_string()
+    };
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 24))
+        .margin(12)
+        .margin_right(LEGEND_W)
+        .x_label_area_size(44)
+        .y_label_area_size(20)
+        .build_cartesian_2d(0.0..horizon_h(model), 0.0..n as f64)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_y_mesh()
+        .y_labels(0)
+        .x_desc(hours_axis(model))
+        .x_label_formatter(&|h| clock_label(model, *h))
+        .draw()
+        .map_err(err)?;
+    let end = horizon_h(model);
+    let most_crews = shown
+        .iter()
+        .map(|r| model.rotas[r.rota].crews)
+        .max()
+        .unwrap_or(1);
+    for (k, row) in shown.iter().enumerate() {
+        // Rows from the top: the first team kind is the highest bar.
+        let y = (n - 1 - k) as f64;
+        let rota = &model.rotas[row.rota];
+        let mut since: Vec<Option<f64>> = vec![None; rota.crews as usize];
+        let mut bars: Vec<(f64, f64, u32)> = Vec::new();
+        for c in &rota.changes {
+            let at = c.t.hours();
+            let slot = &mut since[c.crew as usize];
+            match (c.kind.on(), *slot) {
+                (true, None) => *slot = Some(at),
+                (false, Some(from)) => {
+                    bars.push((from, at, c.crew));
+                    *slot = None;
+                }
+                _ => {}
+            }
+        }
+        for (crew, from) in since.iter().enumerate() {
+            if let Some(from) = from {
+                bars.push((*from, end, crew as u32));
+            }
+        }
+        chart
+            .draw_series(bars.iter().map(|&(a, b, crew)| {
+                Rectangle::new(
+                    [(a, y + 0.2), (b.min(end), y + 0.8)],
+                    PALETTE[crew as usize % PALETTE.len()].mix(0.8).filled(),
+                )
+            }))
+            .map_err(err)?;
+        chart
+            .draw_series(std::iter::once(Text::new(
+                fit_to(&row.label, 90),
+                (0.0, y + 0.95),
+                ("sans-serif", 13).into_font().color(&BLACK),
+            )))
+            .map_err(err)?;
+    }
+    for crew in 0..most_crews.min(PALETTE.len() as u32) {
+        keys.push((
+            format!("crew {}", crew + 1),
+            PALETTE[crew as usize].mix(0.8).filled(),
+        ));
+    }
+    draw_legend(root, &keys)
+}
+
+/// A label cut to `chars` characters.
+fn fit_to(label: &str, chars: usize) -> String {
+    if label.chars().count() <= chars {
+        label.to_string()
+    } else {
+        let cut: String = label.chars().take(chars - 1).collect();
+        format!("{cut}…")
+    }
 }
 
 fn labs<DB: DrawingBackend>(
@@ -404,6 +743,7 @@ fn labs<DB: DrawingBackend>(
     progress: &[ProgressRow],
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
+    let mut keys: Vec<Key> = Vec::new();
     let at_sites = progress
         .iter()
         .map(|p| p.tubes_waiting_pickup)
@@ -422,6 +762,7 @@ fn labs<DB: DrawingBackend>(
             ("sans-serif", 24),
         )
         .margin(12)
+        .margin_right(LEGEND_W)
         .x_label_area_size(44)
         .y_label_area_size(56)
         .build_cartesian_2d(0.0..horizon_h(model), 0.0..top * 1.1)
@@ -442,9 +783,8 @@ fn labs<DB: DrawingBackend>(
                 .map(|p| (p.t.hours(), p.tubes_waiting_pickup as f64)),
             waiting,
         ))
-        .map_err(err)?
-        .label("closed tubes at sites, waiting for a courier")
-        .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], waiting));
+        .map_err(err)?;
+    keys.push(("at sites, for a courier".into(), waiting));
     for (l, lab) in model.labs.iter().enumerate() {
         let style = PALETTE[l % 5].stroke_width(2);
         let points = rows
@@ -453,11 +793,10 @@ fn labs<DB: DrawingBackend>(
             .map(|r| (r.t.hours(), r.backlog_mean));
         chart
             .draw_series(LineSeries::new(points, style))
-            .map_err(err)?
-            .label(format!("at lab {} (at the door or for a plate)", lab.name))
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+            .map_err(err)?;
+        keys.push((fit(&format!("at lab {}", lab.name)), style));
     }
-    legend(&mut chart)
+    draw_legend(root, &keys)
 }
 
 /// A chart of one line per run, for `swabsim compare`.
@@ -488,6 +827,7 @@ pub fn write_overlays(dir: &Path, overlays: &[Overlay]) -> Result<Vec<String>> {
 
 fn overlay<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, o: &Overlay) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
+    let mut keys: Vec<Key> = Vec::new();
     let points = o.series.iter().flat_map(|(_, p)| p.iter());
     let x_max = points
         .clone()
@@ -502,6 +842,7 @@ fn overlay<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, o: &Overlay) -> Re
     let mut chart = ChartBuilder::on(root)
         .caption(o.title, ("sans-serif", 24))
         .margin(12)
+        .margin_right(LEGEND_W)
         .x_label_area_size(44)
         .y_label_area_size(64)
         .build_cartesian_2d(0.0..x_max, 0.0..y_max)
@@ -524,11 +865,10 @@ fn overlay<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, o: &Overlay) -> Re
         let style = PALETTE[k % PALETTE.len()].stroke_width(2);
         chart
             .draw_series(LineSeries::new(pts.iter().copied(), style))
-            .map_err(err)?
-            .label(label.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+            .map_err(err)?;
+        keys.push((fit(label), style));
     }
-    legend(&mut chart)
+    draw_legend(root, &keys)
 }
 
 /// A labelled line of (x, mean, 95% CI half-width) points.
@@ -581,6 +921,7 @@ pub fn write_sweep_charts(dir: &Path, bands: &[Bands], heats: &[Heat]) -> Result
 
 fn band_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Bands) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
+    let mut keys: Vec<Key> = Vec::new();
     let pts = || {
         b.series
             .iter()
@@ -602,6 +943,7 @@ fn band_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Bands) -> R
     let mut chart = ChartBuilder::on(root)
         .caption(b.title.as_str(), ("sans-serif", 24))
         .margin(12)
+        .margin_right(LEGEND_W)
         .x_label_area_size(44)
         .y_label_area_size(64)
         .build_cartesian_2d(
@@ -630,9 +972,8 @@ fn band_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Bands) -> R
         let style = colour.stroke_width(3);
         chart
             .draw_series(LineSeries::new(ok.iter().map(|p| (p.0, p.1)), style))
-            .map_err(err)?
-            .label(label.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+            .map_err(err)?;
+        keys.push((fit(label), style));
         chart
             .draw_series(
                 ok.iter()
@@ -640,7 +981,7 @@ fn band_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Bands) -> R
             )
             .map_err(err)?;
     }
-    legend(&mut chart)
+    draw_legend(root, &keys)
 }
 
 fn heat_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heat) -> Result<()> {
@@ -748,11 +1089,13 @@ fn plan_chart<DB: DrawingBackend>(
     chosen: Option<f64>,
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
+    let mut keys: Vec<Key> = Vec::new();
     let steps = points.len().max(1) as f64;
     let top = points.iter().map(|p| p.cost).fold(1.0f64, f64::max);
     let mut chart = ChartBuilder::on(root)
         .caption("The search: every candidate's cost", ("sans-serif", 24))
         .margin(12)
+        .margin_right(LEGEND_W)
         .x_label_area_size(44)
         .y_label_area_size(72)
         .build_cartesian_2d(0.0..steps + 1.0, 0.0..top * 1.08)
@@ -767,11 +1110,7 @@ fn plan_chart<DB: DrawingBackend>(
         .map_err(err)?;
     for (feasible, label, colour) in [
         (true, "feasible", PALETTE[2]),
-        (
-            false,
-            "not feasible (missed, undecided or invalid)",
-            PALETTE[5],
-        ),
+        (false, "not feasible", PALETTE[5]),
     ] {
         chart
             .draw_series(
@@ -780,24 +1119,15 @@ fn plan_chart<DB: DrawingBackend>(
                     .filter(|p| p.feasible == feasible)
                     .map(|p| Circle::new((p.step, p.cost), 4, colour.filled())),
             )
-            .map_err(err)?
-            .label(label)
-            .legend(move |(x, y)| Circle::new((x + 9, y), 4, colour.filled()));
+            .map_err(err)?;
+        keys.push((label.to_string(), colour.filled()));
     }
     if let Some(c) = chosen {
         let style = BLACK.stroke_width(2);
         chart
             .draw_series(LineSeries::new([(0.0, c), (steps + 1.0, c)], style))
-            .map_err(err)?
-            .label("chosen plan")
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], style));
+            .map_err(err)?;
+        keys.push(("chosen plan".to_string(), style));
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .label_font(("sans-serif", 14))
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(err)
+    draw_legend(root, &keys)
 }

@@ -4,6 +4,36 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
+// The legend frames of a plotters SVG and every drawn vertex that falls inside one, apart from
+// the legend's swatches (a short horizontal line, a dot or a block wholly inside the frame).
+function legendOverlaps(svg) {
+  const attr = (tag, name) => { const m = tag.match(new RegExp(`\\b${name}="([^"]*)"`)); return m ? m[1] : null; };
+  const tags = svg.match(/<(polyline|polygon|circle|rect)\b[^>]*>/g) || [];
+  const frames = tags.filter((t) => t.startsWith('<rect') && attr(t, 'stroke') === '#505050').map((t) => {
+    const [x, y, w, h] = ['x', 'y', 'width', 'height'].map((n) => Number(attr(t, n)));
+    return { x0: x, y0: y, x1: x + w, y1: y + h };
+  });
+  const inside = (f, [x, y]) => x > f.x0 && x < f.x1 && y > f.y0 && y < f.y1;
+  const found = [];
+  for (const t of tags) {
+    if (attr(t, 'stroke') === '#505050') continue;
+    let pts;
+    if (t.startsWith('<circle')) pts = [[Number(attr(t, 'cx')), Number(attr(t, 'cy'))]];
+    else if (t.startsWith('<rect')) {
+      const [x, y, w, h] = ['x', 'y', 'width', 'height'].map((n) => Number(attr(t, n)));
+      pts = [[x, y], [x + w, y], [x, y + h], [x + w, y + h]];
+    } else pts = (attr(t, 'points') || '').trim().split(/\s+/).filter(Boolean).map((p) => p.split(',').map(Number));
+    for (const f of frames) {
+      const inn = pts.filter((p) => inside(f, p));
+      if (inn.length === 0) continue;
+      const swatch = inn.length === pts.length && (t.startsWith('<circle') || t.startsWith('<rect') ||
+        (pts.length === 2 && pts[0][1] === pts[1][1] && Math.abs(pts[0][0] - pts[1][0]) <= 30));
+      if (!swatch) found.push(`legend box at ${f.x0},${f.y0} covers ${t.slice(0, 60)}…`);
+    }
+  }
+  return found;
+}
+
 const pages = process.argv.slice(2);
 if (pages.length === 0) {
   console.error('usage: node check_pages.mjs PAGE.html...');
@@ -42,6 +72,12 @@ for (const file of pages) {
       const i = header.indexOf(figure);
       if (i < 0 || row[i] !== value) problems.push(`tile ${figure} shows ${value}, summary.csv has ${row[i]}`);
     }
+  }
+  // No legend box covers a data point: in every chart's SVG, the legend frame (drawn in
+  // #505050 and nowhere else) holds only its own swatches.
+  for (const img of images.filter((i) => i.src.endsWith('.svg'))) {
+    const svg = fs.readFileSync(path.join(path.dirname(path.resolve(file)), img.src), 'utf8');
+    for (const p of legendOverlaps(svg)) problems.push(`${img.src}: ${p}`);
   }
   // The replay: moving the slider shows each site's queue of timeseries.csv at that time.
   if (await page.$('#replay-slider')) {
