@@ -813,6 +813,9 @@ pub struct Overlay {
     pub percent: bool,
     /// (run label, points) per run.
     pub series: Vec<(String, Vec<(f64, f64)>)>,
+    /// Per run, (x, 5%, median, 95%) across its replications, or empty: drawn as a band with
+    /// the median as the run's line instead of its points.
+    pub bands: Vec<Vec<(f64, f64, f64, f64)>>,
 }
 
 /// Writes overlay charts as SVG and PNG into `dir`; returns the file stems.
@@ -834,10 +837,16 @@ fn overlay<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, o: &Overlay) -> Re
         .map(|p| p.0)
         .fold(0.0_f64, f64::max)
         .max(1e-9);
+    let band_top = o
+        .bands
+        .iter()
+        .flatten()
+        .map(|b| b.3)
+        .fold(0.0_f64, f64::max);
     let y_max = if o.percent {
         1.0
     } else {
-        points.map(|p| p.1).fold(0.0_f64, f64::max).max(1.0) * 1.05
+        points.map(|p| p.1).fold(band_top, f64::max).max(1.0) * 1.05
     };
     let mut chart = ChartBuilder::on(root)
         .caption(o.title, ("sans-serif", 24))
@@ -862,7 +871,27 @@ fn overlay<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, o: &Overlay) -> Re
         .draw()
         .map_err(err)?;
     for (k, (label, pts)) in o.series.iter().enumerate() {
-        let style = PALETTE[k % PALETTE.len()].stroke_width(2);
+        let colour = PALETTE[k % PALETTE.len()];
+        let style = colour.stroke_width(2);
+        let band = o.bands.get(k).filter(|b| !b.is_empty());
+        if let Some(band) = band {
+            let outline: Vec<(f64, f64)> = band
+                .iter()
+                .map(|b| (b.0, b.3))
+                .chain(band.iter().rev().map(|b| (b.0, b.1)))
+                .collect();
+            chart
+                .draw_series(std::iter::once(Polygon::new(
+                    outline,
+                    colour.mix(0.2).filled(),
+                )))
+                .map_err(err)?;
+            chart
+                .draw_series(LineSeries::new(band.iter().map(|b| (b.0, b.2)), style))
+                .map_err(err)?;
+            keys.push((fit(&format!("{label} (median, 5-95%)")), style));
+            continue;
+        }
         chart
             .draw_series(LineSeries::new(pts.iter().copied(), style))
             .map_err(err)?;
