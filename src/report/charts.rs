@@ -913,8 +913,13 @@ pub struct Bands {
     pub x_desc: String,
     /// Y axis label (the figure).
     pub y_desc: String,
-    /// (label, points (x, mean, half-width)) per series.
+    /// (label, points (x, mean, half-width)) per series; a NaN mean is a variant that never
+    /// reached the figure, drawn as a cross above the data.
     pub series: Vec<BandSeries>,
+    /// Target bounds on the figure, drawn as dashed lines: (value, label).
+    pub targets: Vec<(f64, String)>,
+    /// The parameter takes whole numbers: whole-number ticks.
+    pub integer_x: bool,
 }
 
 /// A figure over two parameters: one coloured cell per variant, with its value.
@@ -933,6 +938,9 @@ pub struct Heat {
     pub y_desc: String,
     /// Value at (column, row); NaN is blank.
     pub values: Vec<Vec<f64>>,
+    /// Whether the variant at (column, row) meets the targets (`None`: no targets or no
+    /// variant); the border between passing and failing cells is drawn as the target contour.
+    pub pass: Vec<Vec<Option<bool>>>,
 }
 
 /// Writes band and heat charts (SVG and PNG); returns the file stems.
@@ -951,24 +959,30 @@ pub fn write_sweep_charts(dir: &Path, bands: &[Bands], heats: &[Heat]) -> Result
 fn band_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Bands) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let mut keys: Vec<Key> = Vec::new();
-    let pts = || {
-        b.series
-            .iter()
-            .flat_map(|(_, p)| p.iter())
-            .filter(|p| p.1.is_finite())
-    };
+    let all = || b.series.iter().flat_map(|(_, p)| p.iter());
+    let pts = || all().filter(|p| p.1.is_finite());
     let half = |p: &(f64, f64, f64)| if p.2.is_finite() { p.2 } else { 0.0 };
-    let (x0, x1) = pts().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, z), p| {
+    let (x0, x1) = all().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, z), p| {
         (a.min(p.0), z.max(p.0))
     });
-    let (y0, y1) = pts().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, z), p| {
+    let (mut y0, mut y1) = pts().fold((f64::INFINITY, f64::NEG_INFINITY), |(a, z), p| {
         (a.min(p.1 - half(p)), z.max(p.1 + half(p)))
     });
-    if !x0.is_finite() || !y0.is_finite() {
+    for (t, _) in &b.targets {
+        y0 = y0.min(*t);
+        y1 = y1.max(*t);
+    }
+    if !x0.is_finite() {
         return Ok(());
+    }
+    if !y0.is_finite() {
+        (y0, y1) = (0.0, 1.0);
     }
     let pad = ((x1 - x0) * 0.05).max(0.5);
     let ypad = ((y1 - y0) * 0.1).max(1e-6);
+    // Crosses for variants that never reached the figure sit in a strip above the data.
+    let missing = all().any(|p| !p.1.is_finite());
+    let top = y1 + ypad * if missing { 2.5 } else { 1.0 };
     let mut chart = ChartBuilder::on(root)
         .caption(b.title.as_str(), ("sans-serif", 24))
         .margin(12)
@@ -977,15 +991,45 @@ fn band_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Bands) -> R
         .y_label_area_size(64)
         .build_cartesian_2d(
             (x0 - pad)..(x1 + pad),
-            (y0 - ypad).min(0.0f64.max(y0 - ypad))..(y1 + ypad),
+            (y0 - ypad).min(0.0f64.max(y0 - ypad))..top,
         )
         .map_err(err)?;
+    let ticks = if b.integer_x {
+        ((x1 - x0).round() as usize + 1).clamp(2, 12)
+    } else {
+        10
+    };
+    let integer_x = b.integer_x;
     chart
         .configure_mesh()
         .x_desc(b.x_desc.as_str())
         .y_desc(b.y_desc.as_str())
+        .x_labels(ticks)
+        .x_label_formatter(&|x| {
+            if integer_x {
+                if (x - x.round()).abs() < 1e-9 {
+                    format!("{x:.0}")
+                } else {
+                    String::new()
+                }
+            } else {
+                format!("{x}")
+            }
+        })
         .draw()
         .map_err(err)?;
+    for (t, label) in &b.targets {
+        let style = BLACK.stroke_width(2);
+        chart
+            .draw_series(DashedLineSeries::new(
+                [(x0 - pad, *t), (x1 + pad, *t)],
+                8,
+                6,
+                style,
+            ))
+            .map_err(err)?;
+        keys.push((label.clone(), style));
+    }
     for (k, (label, points)) in b.series.iter().enumerate() {
         let colour = PALETTE[k % PALETTE.len()];
         let ok: Vec<&(f64, f64, f64)> = points.iter().filter(|p| p.1.is_finite()).collect();
@@ -1009,8 +1053,28 @@ fn band_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, b: &Bands) -> R
                     .map(|p| Circle::new((p.0, p.1), 4, colour.filled())),
             )
             .map_err(err)?;
+        chart
+            .draw_series(points.iter().filter(|p| !p.1.is_finite()).map(|p| {
+                // Side by side when several series miss at one x.
+                let dx = (k as f64 - (b.series.len() as f64 - 1.0) / 2.0) * pad * 0.25;
+                Cross::new((p.0 + dx, y1 + ypad * 1.6), 7, colour.stroke_width(3))
+            }))
+            .map_err(err)?;
+    }
+    if missing {
+        keys.push(("× never reached".into(), BLACK.stroke_width(0)));
     }
     draw_legend(root, &keys)
+}
+
+/// The heat map's colour at `t` in 0..=1: from Okabe-Ito blue (low) to vermillion (high).
+fn heat_colour(t: f64) -> RGBColor {
+    let t = t.clamp(0.0, 1.0);
+    RGBColor(
+        (t * 213.0) as u8,
+        (114.0 - t * 20.0) as u8,
+        (178.0 - t * 178.0) as u8,
+    )
 }
 
 fn heat_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heat) -> Result<()> {
@@ -1023,6 +1087,7 @@ fn heat_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heat) -> Re
     let mut chart = ChartBuilder::on(root)
         .caption(h.title.as_str(), ("sans-serif", 24))
         .margin(12)
+        .margin_right(LEGEND_W)
         .x_label_area_size(44)
         .y_label_area_size(90)
         .build_cartesian_2d(0.0..nx as f64, 0.0..ny as f64)
@@ -1043,14 +1108,7 @@ fn heat_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heat) -> Re
         for (j, &v) in col.iter().enumerate() {
             let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
             let fill = if v.is_finite() {
-                // From Okabe-Ito blue (low) to vermillion (high).
-                RGBColor(
-                    (t * 213.0) as u8,
-                    (114.0 - t * 20.0) as u8,
-                    (178.0 - t * 178.0) as u8,
-                )
-                .mix(0.85)
-                .filled()
+                heat_colour(t).mix(0.85).filled()
             } else {
                 WHITE.filled()
             };
@@ -1064,16 +1122,118 @@ fn heat_chart<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, h: &Heat) -> Re
             let text = if v.is_finite() {
                 format!("{v:.2}")
             } else {
-                "—".into()
+                "never reached".into()
             };
             chart
                 .draw_series(std::iter::once(Text::new(
                     text,
-                    (x + 0.4, y + 0.55),
-                    ("sans-serif", 16).into_font().color(&BLACK),
+                    (x + 0.5, y + 0.5),
+                    ("sans-serif", 16)
+                        .into_font()
+                        .color(&BLACK)
+                        .pos(Pos::new(HPos::Center, VPos::Center)),
                 )))
                 .map_err(err)?;
         }
+    }
+    // The target contour: a thick line between a cell that meets the targets and one that
+    // does not.
+    let pass = |i: usize, j: usize| h.pass.get(i).and_then(|c| c.get(j)).copied().flatten();
+    let contour = BLACK.stroke_width(4);
+    let mut edges: Vec<[(f64, f64); 2]> = Vec::new();
+    for i in 0..nx {
+        for j in 0..ny {
+            let here = pass(i, j);
+            if here.is_none() {
+                continue;
+            }
+            if i + 1 < nx && pass(i + 1, j).is_some() && pass(i + 1, j) != here {
+                let x = (i + 1) as f64;
+                edges.push([(x, j as f64), (x, (j + 1) as f64)]);
+            }
+            if j + 1 < ny && pass(i, j + 1).is_some() && pass(i, j + 1) != here {
+                let y = (j + 1) as f64;
+                edges.push([(i as f64, y), ((i + 1) as f64, y)]);
+            }
+        }
+    }
+    let mut keys: Vec<Key> = Vec::new();
+    if !edges.is_empty() {
+        chart
+            .draw_series(
+                edges
+                    .into_iter()
+                    .map(|e| PathElement::new(e.to_vec(), contour)),
+            )
+            .map_err(err)?;
+        keys.push(("target contour".into(), contour));
+    }
+    if h.pass.iter().flatten().any(|p| *p == Some(true)) {
+        keys.push(("✓ meets the targets".into(), BLACK.stroke_width(0)));
+        chart
+            .draw_series(h.pass.iter().enumerate().flat_map(|(i, c)| {
+                c.iter()
+                    .enumerate()
+                    .filter(|(_, p)| **p == Some(true))
+                    .map(move |(j, _)| {
+                        Text::new(
+                            "✓".to_string(),
+                            (i as f64 + 0.08, j as f64 + 0.92),
+                            ("sans-serif", 18).into_font().color(&BLACK),
+                        )
+                    })
+            }))
+            .map_err(err)?;
+    }
+    draw_legend(root, &keys)?;
+    colour_scale(root, lo, hi, keys.len())
+}
+
+/// The heat map's colour scale, in the legend strip under `keys_above` legend lines.
+fn colour_scale<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    lo: f64,
+    hi: f64,
+    keys_above: usize,
+) -> Result<()> {
+    if !lo.is_finite() {
+        return Ok(());
+    }
+    let x0 = (WIDTH - LEGEND_W + 20) as i32;
+    let y0 = 50
+        + if keys_above > 0 {
+            keys_above as i32 * 22 + 30
+        } else {
+            0
+        };
+    let (w, hgt, steps) = (24, 240, 48);
+    let font = ("sans-serif", 14).into_font().color(&BLACK);
+    root.draw(&Text::new("mean of the figure", (x0, y0), font.clone()))
+        .map_err(err)?;
+    let top = y0 + 22;
+    for k in 0..steps {
+        // Highest value at the top.
+        let t = 1.0 - (k as f64 + 0.5) / steps as f64;
+        let (a, b) = (top + k * hgt / steps, top + (k + 1) * hgt / steps);
+        root.draw(&Rectangle::new(
+            [(x0, a), (x0 + w, b)],
+            heat_colour(t).mix(0.85).filled(),
+        ))
+        .map_err(err)?;
+    }
+    root.draw(&Rectangle::new(
+        [(x0, top), (x0 + w, top + hgt)],
+        BLACK.stroke_width(1),
+    ))
+    .map_err(err)?;
+    for (k, v) in [hi, (hi + lo) / 2.0, lo].into_iter().enumerate() {
+        let y = top + k as i32 * hgt / 2;
+        root.draw(&Text::new(
+            format!("{v:.2}"),
+            (x0 + w + 8, y),
+            font.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+        ))
+        .map_err(err)?;
     }
     Ok(())
 }

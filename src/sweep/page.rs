@@ -161,7 +161,11 @@ fn chart_data(
         sweep.paths[1..]
             .iter()
             .zip(&sweep.variants[v][1..])
-            .map(|(p, x)| format!("{p}={x}"))
+            .map(|(p, x)| {
+                // The key's last part reads well in a legend: `queue_capacity=50`.
+                let key = p.rsplit('.').next().unwrap_or(p);
+                format!("{key}={x}")
+            })
             .collect::<Vec<_>>()
             .join(", ")
     };
@@ -191,12 +195,24 @@ fn chart_data(
             } else {
                 "variant".to_string()
             };
+            let targets = sweep
+                .targets
+                .iter()
+                .filter(|t| &t.0 == f)
+                .flat_map(|(_, most, least)| {
+                    let most = most.map(|m| (m, format!("target ≤ {}", fmt_real(m))));
+                    let least = least.map(|l| (l, format!("target ≥ {}", fmt_real(l))));
+                    most.into_iter().chain(least)
+                })
+                .collect();
             Bands {
                 name: f.clone(),
                 title: format!("{f} (mean and 95% CI)"),
                 x_desc,
                 y_desc: f.clone(),
                 series,
+                targets,
+                integer_x: !numeric || xs.iter().all(|x| x.fract() == 0.0),
             }
         })
         .collect();
@@ -227,7 +243,20 @@ fn chart_data(
                         .collect()
                 })
                 .collect();
+            let pass = cols
+                .iter()
+                .map(|c| {
+                    rows.iter()
+                        .map(|r| {
+                            let v = sweep.variants.iter().position(|x| &x[0] == c && &x[1] == r);
+                            v.and_then(|v| aggregate.iter().find(|a| a.variant == v))
+                                .and_then(|a| a.meets)
+                        })
+                        .collect()
+                })
+                .collect();
             heats.push(Heat {
+                pass,
                 name: format!("{f}_heat"),
                 title: format!("{f} (mean) over both parameters"),
                 x_labels: cols,
@@ -251,7 +280,7 @@ fn write_page(
     charts: &[String],
 ) -> std::io::Result<()> {
     let mut html = format!(
-        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Sweep {name}</title>\n<style>\nbody {{ font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 76rem; padding: 0 1rem; }}\ntable {{ border-collapse: collapse; font-size: 0.85rem; }}\ntd, th {{ border-bottom: 1px solid #ddd; padding: 0.2rem 0.6rem; text-align: right; }}\ntr.meets {{ background: #e6f4ea; }}\nimg {{ max-width: 100%; height: auto; border: 1px solid #eee; }}\n</style>\n</head>\n<body>\n<h1>Sweep {name}</h1>\n<p>{v} variants × {r} replications of <code>{scenario}</code>. Means with the half-width of their 95% confidence interval; <code>aggregate.csv</code> holds every figure.</p>\n",
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n<title>Sweep {name}</title>\n<style>\nbody {{ font-family: system-ui, sans-serif; margin: 1.5rem auto; max-width: 76rem; padding: 0 1rem; }}\ntable {{ border-collapse: collapse; font-size: 0.85rem; }}\ntd, th {{ border-bottom: 1px solid #ddd; padding: 0.2rem 0.6rem; text-align: right; }}\ntr.meets {{ background: #e6f4ea; }}\nimg {{ max-width: 100%; height: auto; border: 1px solid #eee; }}\nfigcaption {{ color: #555; font-size: 0.9rem; }}\n@page {{ size: A4; margin: 12mm; }}\n@media print {{ body {{ max-width: none; margin: 0; }} figure, tr {{ break-inside: avoid; }} img {{ width: 100%; border: none; }} }}\n</style>\n</head>\n<body>\n<h1>Sweep {name}</h1>\n<p>{v} variants × {r} replications of <code>{scenario}</code>. Means with the half-width of their 95% confidence interval; <code>aggregate.csv</code> holds every figure.</p>\n",
         name = escape(&sweep.name),
         v = sweep.variants.len(),
         r = sweep.replications,
@@ -329,8 +358,13 @@ fn write_page(
     }
     html.push_str("</table>\n");
     for c in charts {
+        let caption = if c.ends_with("_heat") {
+            "The figure's mean for every pair of values, coloured by the scale at the right; the thick line is the target contour between variants that meet every target (✓) and those that do not"
+        } else {
+            "The figure's mean against the first parameter, one line per value of the others, with its 95% CI band and the target as a dashed line; a cross above the data marks a variant whose replications never reached the figure"
+        };
         html.push_str(&format!(
-            "<figure><img src=\"charts/{c}.svg\" width=\"{}\" height=\"{}\" alt=\"{c}\"><figcaption><a href=\"charts/{c}.png\">PNG</a></figcaption></figure>\n",
+            "<figure><img src=\"charts/{c}.svg\" width=\"{}\" height=\"{}\" alt=\"{c}\"><figcaption>{caption} (<a href=\"charts/{c}.png\">PNG</a>)</figcaption></figure>\n",
             crate::report::charts::WIDTH,
             crate::report::charts::HEIGHT
         ));

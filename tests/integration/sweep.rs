@@ -279,3 +279,68 @@ fn bad_sweep_files_are_refused() {
             .stderr(expected);
     }
 }
+
+/// The heat map of a two-parameter grid draws the target contour: one thick edge between every
+/// pair of neighbouring cells where one variant meets the targets and the other does not (as
+/// `aggregate.csv` says), and the band chart draws the target as a dashed line.
+#[test]
+fn the_heat_map_draws_the_target_contour_of_aggregate_csv() {
+    let tmp = tempfile::tempdir().unwrap();
+    let grid = r#"version = 1
+[sweep]
+name = "grid"
+scenario = "SCENARIO"
+replications = 2
+[[parameter]]
+path = "site.east-gate.desks"
+values = [1, 2, 3]
+[[parameter]]
+path = "site.east-gate.queue_capacity"
+values = [20, 50, 200]
+[[target]]
+figure = "wait_p95_min"
+at_most = 20
+"#;
+    let file = sweep_file(tmp.path(), grid);
+    let out = tmp.path().join("grid");
+    swabsim()
+        .arg("sweep")
+        .arg(&file)
+        .args(["-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let mut r = csv::Reader::from_path(out.join("aggregate.csv")).unwrap();
+    let header: Vec<String> = r.headers().unwrap().iter().map(String::from).collect();
+    let meets = header.iter().position(|h| h == "meets_targets").unwrap();
+    // Variants in order: desks outer, capacity inner (the cartesian product).
+    let pass: Vec<bool> = r
+        .records()
+        .map(|x| x.unwrap()[meets].parse().unwrap())
+        .collect();
+    assert_eq!(pass.len(), 9);
+    assert!(
+        pass.iter().any(|p| *p) && pass.iter().any(|p| !*p),
+        "{pass:?}"
+    );
+    let at = |desks: usize, cap: usize| pass[desks * 3 + cap];
+    let mut edges = 0;
+    for d in 0..3 {
+        for c in 0..3 {
+            if d + 1 < 3 && at(d, c) != at(d + 1, c) {
+                edges += 1;
+            }
+            if c + 1 < 3 && at(d, c) != at(d, c + 1) {
+                edges += 1;
+            }
+        }
+    }
+    let svg = std::fs::read_to_string(out.join("charts/wait_p95_min_heat.svg")).unwrap();
+    let thick = svg
+        .matches(r##"stroke="#000000" stroke-width="4""##)
+        .count();
+    // One more: the contour's key in the legend.
+    assert_eq!(thick, edges + 1, "contour edges against aggregate.csv");
+    let band = std::fs::read_to_string(out.join("charts/wait_p95_min.svg")).unwrap();
+    assert!(band.contains("target ≤ 20"), "the target line's key");
+}
