@@ -287,6 +287,46 @@ fn merge(shards: &[PathBuf], out: &Path, force: bool) -> Result<(), Failure> {
     ))
 }
 
+/// When names the PNG charts draw (sites, teams, labs) have characters the shipped font lacks
+/// (Chinese names), uses a system font that has them all, or warns that the PNG charts will
+/// show boxes for them and how to fix it.
+fn font_for_names(model: &Model, quiet: bool) {
+    use swabsim::report::fonts;
+    let names = || {
+        let sites = model.sites.iter().map(|s| s.name.as_str());
+        let teams = model.teams.iter().map(|t| t.name.as_str());
+        sites
+            .chain(teams)
+            .chain(model.labs.iter().map(|l| l.name.as_str()))
+    };
+    let missing = fonts::missing_glyphs(fonts::SHIPPED, names());
+    if missing.is_empty() {
+        return;
+    }
+    let example = names()
+        .find(|n| n.chars().any(|c| missing.contains(&c)))
+        .unwrap_or_default()
+        .to_string();
+    match fonts::system_font_for(&missing) {
+        Some((family, bytes)) => {
+            let bytes: &'static [u8] = Box::leak(bytes.into_boxed_slice());
+            match swabsim::report::charts::use_font(bytes) {
+                Ok(()) if !quiet => warn(format!(
+                    "note: PNG charts draw names such as `{example}` with the system font {family}"
+                )),
+                Ok(()) => {}
+                Err(why) => warn(format!(
+                    "warning: the system font {family} cannot be used ({why}); PNG charts show boxes for the characters of `{example}` that DejaVu Sans lacks; pass --font FILE with a CJK font"
+                )),
+            }
+        }
+        None => warn(format!(
+            "warning: no font on this machine has the characters {} of `{example}`: PNG charts show boxes for them (SVG charts and the page are fine); pass --font FILE with a CJK TrueType/OpenType font, e.g. Noto Sans CJK",
+            missing.iter().take(8).collect::<String>()
+        )),
+    }
+}
+
 /// Registers a user's font for PNG text; a file that is not a font is an input error.
 fn load_font(path: Option<&Path>) -> Result<(), Failure> {
     let Some(path) = path else { return Ok(()) };
@@ -398,6 +438,9 @@ fn run_scenario(args: RunArgs) -> Result<(), Failure> {
     let (loaded, mut model) = load_model(&args.scenario, &args.sets)?;
     let loaded_s = started.elapsed().as_secs_f64();
     show_warnings(&loaded);
+    if args.font.is_none() {
+        font_for_names(&model, args.quiet);
+    }
     if let Some(seed) = args.seed {
         model.seed = seed;
     }

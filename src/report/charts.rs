@@ -40,7 +40,7 @@ static FONT: Once = Once::new();
 
 fn register_font() {
     FONT.call_once(|| {
-        let bytes: &'static [u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+        let bytes: &'static [u8] = super::fonts::SHIPPED;
         // The font ships with the source; a failure here is a build defect caught by the tests.
         let _ = plotters::style::register_font("sans-serif", FontStyle::Normal, bytes);
     });

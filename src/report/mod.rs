@@ -8,6 +8,7 @@ mod brief;
 mod chainout;
 pub mod charts;
 mod csvout;
+pub mod fonts;
 mod page;
 mod replay;
 mod rundir;

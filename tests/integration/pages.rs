@@ -168,3 +168,37 @@ fn site_positions_place_the_replay_and_bad_ones_are_refused() {
     .code(1)
     .stderr(predicate::str::contains("site.east-gate.lat"));
 }
+
+/// A Chinese site name has no glyphs in the shipped font: the run uses a system font that has
+/// them, or (on a machine without one, like CI's) warns, naming the site and `--font`.
+#[test]
+fn chinese_names_get_a_system_font_or_a_warning_that_says_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/tutorial.toml")
+        .unwrap()
+        .replace("east-gate", "东门");
+    let scenario = tmp.path().join("zh.toml");
+    std::fs::write(&scenario, text).unwrap();
+    let out = swabsim()
+        .arg("run")
+        .arg(&scenario)
+        .arg("--out")
+        .arg(tmp.path().join("r"))
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let err = String::from_utf8(out.stderr).unwrap();
+    let warned = err.contains(
+        "warning: no font on this machine has the characters 东门 of `东门`: PNG charts show boxes for them (SVG charts and the page are fine); pass --font FILE with a CJK TrueType/OpenType font, e.g. Noto Sans CJK",
+    );
+    let found = err.contains("note: PNG charts draw names such as `东门` with the system font ");
+    assert!(warned != found, "exactly one of the two: {err}");
+    // A Latin name needs neither.
+    let latin = swabsim()
+        .args(["run", "scenarios/tutorial.toml", "--out"])
+        .arg(tmp.path().join("latin"))
+        .output()
+        .unwrap();
+    let err = String::from_utf8(latin.stderr).unwrap();
+    assert!(!err.contains("font"), "{err}");
+}
