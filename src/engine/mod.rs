@@ -232,6 +232,8 @@ pub trait Observer {
     fn lab_busy(&mut self, t: SimTime, lab: u32, running: u32) {}
     /// A courier picked up a closed tube at `site`, where it had waited since `closed`.
     fn tube_picked(&mut self, t: SimTime, site: SiteId, closed: SimTime) {}
+    /// A vehicle delivered `tubes` tubes to `lab`.
+    fn tubes_received(&mut self, t: SimTime, lab: u32, tubes: u32) {}
     /// A tube has its result.
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {}
     /// At the horizon: a swab taken at `swab` at `site` has no final result yet (its tube is at a
@@ -350,6 +352,10 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn tube_picked(&mut self, t: SimTime, site: SiteId, closed: SimTime) {
         self.0.tube_picked(t, site, closed);
         self.1.tube_picked(t, site, closed);
+    }
+    fn tubes_received(&mut self, t: SimTime, lab: u32, tubes: u32) {
+        self.0.tubes_received(t, lab, tubes);
+        self.1.tubes_received(t, lab, tubes);
     }
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {
         self.0.tube_result(t, tube);
@@ -496,6 +502,11 @@ impl<A: Observer> Observer for Option<A> {
     fn tube_picked(&mut self, t: SimTime, site: SiteId, closed: SimTime) {
         if let Some(o) = self {
             o.tube_picked(t, site, closed);
+        }
+    }
+    fn tubes_received(&mut self, t: SimTime, lab: u32, tubes: u32) {
+        if let Some(o) = self {
+            o.tubes_received(t, lab, tubes);
         }
     }
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {

@@ -98,6 +98,8 @@ pub(super) struct ChainStats {
     waiting: u64,
     /// Tubes picked up and the sum of their waits at the site.
     picked: u64,
+    /// Tubes delivered to the partition's labs.
+    received: u64,
     pickup_wait_ms: u128,
     /// Swabs without a final result at the horizon.
     pending: u64,
@@ -171,6 +173,7 @@ impl ChainStats {
             out.turnaround_sum_ms += p.turnaround_sum_ms;
             out.waiting += p.waiting;
             out.picked += p.picked;
+            out.received += p.received;
             out.pickup_wait_ms += p.pickup_wait_ms;
             out.pending += p.pending;
             out.tubes.append(&mut p.tubes);
@@ -260,6 +263,15 @@ impl ChainStats {
         self.site_waiting[s] = self.site_waiting[s].saturating_sub(1);
         self.picked += 1;
         self.pickup_wait_ms += u128::from(t.since(closed).0);
+    }
+
+    pub(super) fn received(&mut self, tubes: u32) {
+        self.received += u64::from(tubes);
+    }
+
+    /// Tubes closed, picked up and delivered to labs so far.
+    pub(super) fn flow(&self) -> (u64, u64, u64) {
+        (self.closed, self.picked, self.received)
     }
 
     /// Closed tubes waiting at sites for a courier now.

@@ -292,6 +292,12 @@ pub struct ProgressRow {
     pub lab_backlog: u32,
     /// Closed tubes waiting at sites for a courier at the end of the step.
     pub tubes_waiting_pickup: u64,
+    /// Tubes closed, picked up by couriers, and delivered to labs so far.
+    pub tubes_closed: u64,
+    /// See `tubes_closed`.
+    pub tubes_picked: u64,
+    /// See `tubes_closed`.
+    pub tubes_received: u64,
 }
 
 /// Collects the figures of one run, or of one partition of a run: its own sites, teams and labs
@@ -884,6 +890,9 @@ impl ProgressRow {
         self.waiting += o.waiting;
         self.lab_backlog += o.lab_backlog;
         self.tubes_waiting_pickup += o.tubes_waiting_pickup;
+        self.tubes_closed += o.tubes_closed;
+        self.tubes_picked += o.tubes_picked;
+        self.tubes_received += o.tubes_received;
     }
 }
 
@@ -1059,6 +1068,9 @@ impl Observer for Stats {
                 .sum(),
             lab_backlog: self.chain.backlog_now(),
             tubes_waiting_pickup: self.chain.waiting_now(),
+            tubes_closed: self.chain.flow().0,
+            tubes_picked: self.chain.flow().1,
+            tubes_received: self.chain.flow().2,
         });
         let part = &self.plan.parts[self.part as usize];
         for (s, st) in self.sites.iter_mut().enumerate() {
@@ -1108,6 +1120,10 @@ impl Observer for Stats {
 
     fn tube_picked(&mut self, t: SimTime, site: SiteId, closed: SimTime) {
         self.chain.picked(t, site, closed);
+    }
+
+    fn tubes_received(&mut self, _t: SimTime, _lab: u32, tubes: u32) {
+        self.chain.received(tubes);
     }
 
     fn pending_swab(&mut self, t: SimTime, site: SiteId, swab: SimTime) {

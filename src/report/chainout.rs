@@ -105,6 +105,9 @@ pub fn write_progress(path: &Path, model: &Model, reps: &[Replication]) -> std::
         "waiting",
         "lab_backlog",
         "tubes_waiting_pickup",
+        "tubes_closed_cum",
+        "tubes_picked_cum",
+        "tubes_received_cum",
     ];
     rec(&mut w, &header.map(String::from))?;
     for r in reps {
@@ -130,6 +133,9 @@ pub fn write_progress(path: &Path, model: &Model, reps: &[Replication]) -> std::
                     p.waiting.to_string(),
                     p.lab_backlog.to_string(),
                     p.tubes_waiting_pickup.to_string(),
+                    p.tubes_closed.to_string(),
+                    p.tubes_picked.to_string(),
+                    p.tubes_received.to_string(),
                 ],
             )?;
         }

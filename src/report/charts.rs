@@ -119,6 +119,7 @@ pub fn write_charts(dir: &Path, model: &Model, reps: &[Replication]) -> Result<V
         files.push(both!(dir, "crews", |r| crews(&r, model, &rows)));
     }
     if !model.labs.is_empty() {
+        files.push(both!(dir, "chain", |r| chain(&r, model, &f.progress)));
         files.push(both!(dir, "labs", |r| labs(
             &r,
             model,
@@ -157,6 +158,9 @@ pub fn caption(name: &str) -> &'static str {
             "Tubes waiting: closed at sites for a courier, and at each lab; a rising line is a bottleneck of the sample chain"
         }
         "turnaround" => "Distribution of the time from swab to final result",
+        "chain" => {
+            "Tubes through the sample chain, counted as they pass each stage: the vertical gap between two lines is the tubes at that stage now (waiting at sites, on the road, at the lab)"
+        }
         _ => "",
     }
 }
@@ -734,6 +738,87 @@ fn fit_to(label: &str, chars: usize) -> String {
         let cut: String = label.chars().take(chars - 1).collect();
         format!("{cut}…")
     }
+}
+
+/// The sample chain as a cumulative flow diagram: tubes closed, picked up, delivered, and lab
+/// results, with the gaps (tubes waiting at sites, on the road) shaded.
+fn chain<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    model: &Model,
+    rows: &[ProgressRow],
+) -> Result<()> {
+    root.fill(&WHITE).map_err(err)?;
+    let mut keys: Vec<Key> = Vec::new();
+    let top = rows
+        .iter()
+        .map(|p| p.tubes_closed.max(p.results))
+        .max()
+        .unwrap_or(0)
+        .max(1) as f64;
+    let mut chart = ChartBuilder::on(root)
+        .caption(
+            "The sample chain: tubes through each stage",
+            ("sans-serif", 24),
+        )
+        .margin(12)
+        .margin_right(LEGEND_W)
+        .x_label_area_size(44)
+        .y_label_area_size(64)
+        .build_cartesian_2d(0.0..horizon_h(model), 0.0..top * 1.05)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(hours_axis(model))
+        .x_label_formatter(&|h| clock_label(model, *h))
+        .y_desc("tubes so far")
+        .y_label_formatter(&count_label)
+        .draw()
+        .map_err(err)?;
+    let t = |p: &ProgressRow| p.t.hours();
+    type Count = fn(&ProgressRow) -> u64;
+    let gaps: [(&str, Count, Count, RGBColor); 2] = [
+        (
+            "waiting at sites",
+            |p| p.tubes_closed,
+            |p| p.tubes_picked,
+            PALETTE[5],
+        ),
+        (
+            "on the road",
+            |p| p.tubes_picked,
+            |p| p.tubes_received,
+            PALETTE[4],
+        ),
+    ];
+    for (label, upper, lower, colour) in gaps {
+        let outline: Vec<(f64, f64)> = rows
+            .iter()
+            .map(|p| (t(p), upper(p) as f64))
+            .chain(rows.iter().rev().map(|p| (t(p), lower(p) as f64)))
+            .collect();
+        let fill = colour.mix(0.35).filled();
+        chart
+            .draw_series(std::iter::once(Polygon::new(outline, fill)))
+            .map_err(err)?;
+        keys.push((label.to_string(), fill));
+    }
+    let lines: [(&str, Count, RGBColor); 4] = [
+        ("tubes closed", |p| p.tubes_closed, PALETTE[5]),
+        ("picked up by a courier", |p| p.tubes_picked, PALETTE[1]),
+        ("delivered to a lab", |p| p.tubes_received, PALETTE[0]),
+        ("lab results (with re-tests)", |p| p.results, PALETTE[2]),
+    ];
+    for (label, value, colour) in lines {
+        let style = colour.stroke_width(2);
+        chart
+            .draw_series(LineSeries::new(
+                rows.iter().map(|p| (t(p), value(p) as f64)),
+                style,
+            ))
+            .map_err(err)?;
+        keys.push((label.to_string(), style));
+    }
+    draw_legend(root, &keys)
 }
 
 fn labs<DB: DrawingBackend>(

@@ -45,10 +45,11 @@ struct Data {
     staff: Vec<Vec<u32>>,
     tested: Vec<Vec<u64>>,
     /// Per frame: residents called, share of the current round tested, closed tubes waiting at
-    /// sites for a courier, tubes waiting at labs, lab results.
+    /// sites for a courier, tubes on the road, tubes waiting at labs, lab results.
     called: Vec<u64>,
     coverage: Vec<f64>,
     at_sites: Vec<u64>,
+    on_road: Vec<u64>,
     at_labs: Vec<u32>,
     results: Vec<u64>,
     /// Residents of every area.
@@ -173,6 +174,7 @@ fn data(model: &Model, rep: &Replication) -> (Data, String) {
         called: vec![0; frames],
         coverage: vec![f64::NAN; frames],
         at_sites: vec![0; frames],
+        on_road: vec![0; frames],
         at_labs: vec![0; frames],
         results: vec![0; frames],
         residents: model.areas.iter().map(|a| u64::from(a.residents)).sum(),
@@ -191,6 +193,7 @@ fn data(model: &Model, rep: &Replication) -> (Data, String) {
             d.called[f] = p.called + p.called_at_home;
             d.coverage[f] = p.coverage;
             d.at_sites[f] = p.tubes_waiting_pickup;
+            d.on_road[f] = p.tubes_picked.saturating_sub(p.tubes_received);
             d.at_labs[f] = p.lab_backlog;
             d.results[f] = p.results;
         }
@@ -291,7 +294,7 @@ const SCRIPT: &str = r#"
     clock.textContent = d.clock[f];
     round.textContent = 'Call-ups so far (all rounds, ' + d.residents + ' residents): ' + d.called[f] +
       '; current round tested: ' + pct(d.coverage[f]) + '; closed tubes waiting at sites for a courier: ' + d.at_sites[f] +
-      '; tubes waiting at labs: ' + d.at_labs[f] + '; lab results: ' + d.results[f] + '.';
+      '; on the road: ' + d.on_road[f] + '; waiting at labs: ' + d.at_labs[f] + '; lab results: ' + d.results[f] + '.';
     marks.forEach(function (k, m) {
       var q = d.queue[f][m], full = d.space[m] > 0 && q >= d.space[m];
       k.c.setAttribute('r', (3 + 27 * Math.sqrt(q / top)).toFixed(1));

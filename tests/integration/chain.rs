@@ -472,3 +472,38 @@ fn swabs_without_a_result_are_pending_not_forgotten() {
     let p95 = s.get("turnaround_p95_h").unwrap();
     assert!(p95 >= 4.0 - 2.0 / 60.0 - 0.01, "{p95}");
 }
+
+/// The sample chain's flow in `progress.csv`: at every step the tubes closed minus those picked
+/// up are the tubes waiting at sites, deliveries never outrun pickups, and with a constant
+/// 15-minute drive every tube picked up before the last quarter hour has reached the lab. At
+/// the end every tube closed has been delivered (the run goes on 20 h past the last arrival).
+#[test]
+fn tube_flow_counts_agree_with_the_tubes_waiting_and_the_drive() {
+    let rep = run_one(
+        &model(&chain_text(10, 0.01, 1.0, "120/h")),
+        0,
+        false,
+        &|| {},
+    )
+    .unwrap();
+    let rows = &rep.figures.progress;
+    for w in rows.windows(2) {
+        let (prev, p) = (&w[0], &w[1]);
+        assert_eq!(
+            p.tubes_closed - p.tubes_picked,
+            p.tubes_waiting_pickup,
+            "at {} h",
+            p.t.hours()
+        );
+        assert!(p.tubes_received <= p.tubes_picked, "at {} h", p.t.hours());
+        // Steps are 1 h and the drive 15 min: what was picked by the previous step has arrived.
+        assert!(
+            p.tubes_received >= prev.tubes_picked,
+            "at {} h",
+            p.t.hours()
+        );
+    }
+    let last = rows.last().unwrap();
+    assert!(last.tubes_closed > 400, "about 4,800 swabs in pools of 10");
+    assert_eq!(last.tubes_received, last.tubes_closed);
+}

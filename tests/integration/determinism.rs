@@ -46,7 +46,10 @@ fn reruns_and_thread_counts_give_identical_files() {
     let four = run("four", "4");
     // Charts included: the SVG files must be byte-identical too (PNG as well, as it happens).
     let charts = one.keys().filter(|k| k.starts_with("charts/")).count();
-    assert_eq!(charts, 14, "seven charts (crews among them) as SVG and PNG");
+    assert_eq!(
+        charts, 16,
+        "eight charts (crews and chain among them) as SVG and PNG"
+    );
     assert_eq!(
         one.len(),
         11 + charts,

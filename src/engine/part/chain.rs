@@ -798,6 +798,8 @@ impl<O: Observer> Part<'_, O> {
         let Some(ids) = self.chain.parcels[parcel as usize].take() else {
             return;
         };
+        self.obs
+            .tubes_received(self.now, self.lg[l], ids.len() as u32);
         for id in ids {
             self.receive(l, id);
         }
