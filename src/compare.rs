@@ -505,7 +505,7 @@ td:first-child, th:first-child {{ text-align: left; font-family: monospace; }}
 td.better {{ color: #00704F; font-weight: 600; }}
 td.worse {{ color: #B03A00; font-weight: 600; }}
 td.diff {{ text-align: left; }}
-pre {{ text-align: left; margin: 0; font-size: 0.8rem; white-space: pre-wrap; }}
+pre {{ text-align: left; margin: 0; font-size: 0.8rem; white-space: pre; overflow-x: auto; max-width: 40rem; }}
 img {{ max-width: 100%; height: auto; border: 1px solid #eee; }}
 figcaption, .note {{ color: #555; font-size: 0.9rem; }}
 @page {{ size: A4; margin: 12mm; }}
@@ -555,16 +555,19 @@ figcaption, .note {{ color: #555; font-size: 0.9rem; }}
     }
     html.push_str("</table>\n");
     // Differences.
+    let single = runs.iter().any(|r| r.replications < 2);
     let paired = runs[1..].iter().any(|r| difference(first, r, "tested").2);
+    let how = if single {
+        "A run with one replication gives no interval: run each with --replications 10 or more to tell a real difference from chance."
+    } else if paired {
+        "Runs with the first run's seed and replications are paired replication by replication (common random numbers), which narrows the interval."
+    } else {
+        "The runs do not share seeds and replications, so the intervals are Welch's for independent runs."
+    };
     let _ = writeln!(
         html,
-        "<h2>Differences from {}</h2>\n<p class=\"note\">Each cell: the run's value (mean over replications), then its difference from the first run with the 95% confidence interval. {} A difference whose interval excludes zero is coloured: green when the run is better, orange when worse (for figures where lower or higher is plainly better).</p>",
-        labels[0],
-        if paired {
-            "Runs with the first run's seed and replications are paired replication by replication (common random numbers), which narrows the interval."
-        } else {
-            "The runs do not share seeds and replications, so the intervals are Welch's for independent runs."
-        }
+        "<h2>Differences from {}</h2>\n<p class=\"note\">Each cell: the run's value (mean over replications), then its difference from the first run with the 95% confidence interval. {how} A difference whose interval excludes zero is coloured: green when the run is better, orange when worse (for figures where lower or higher is plainly better).</p>",
+        labels[0]
     );
     let mut order: Vec<&str> = HEADLINE
         .iter()

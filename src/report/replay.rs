@@ -289,12 +289,13 @@ const SCRIPT: &str = r#"
     svg.appendChild(g);
     return { c: c, t: t, tip: tip, name: name };
   });
+  var num = function (n) { return Number(n).toLocaleString('en-US'); };
   var pct = function (x) { return isFinite(x) && x !== null ? (100 * x).toFixed(1) + '%' : '—'; };
   function show(f) {
     clock.textContent = d.clock[f];
-    round.textContent = 'Call-ups so far (all rounds, ' + d.residents + ' residents): ' + d.called[f] +
-      '; current round tested: ' + pct(d.coverage[f]) + '; closed tubes waiting at sites for a courier: ' + d.at_sites[f] +
-      '; on the road: ' + d.on_road[f] + '; waiting at labs: ' + d.at_labs[f] + '; lab results: ' + d.results[f] + '.';
+    round.textContent = 'Call-ups so far (all rounds, ' + num(d.residents) + ' residents): ' + num(d.called[f]) +
+      '; current round tested: ' + pct(d.coverage[f]) + '; closed tubes waiting at sites for a courier: ' + num(d.at_sites[f]) +
+      '; on the road: ' + num(d.on_road[f]) + '; waiting at labs: ' + num(d.at_labs[f]) + '; lab results: ' + num(d.results[f]) + '.';
     marks.forEach(function (k, m) {
       var q = d.queue[f][m], full = d.space[m] > 0 && q >= d.space[m];
       k.c.setAttribute('r', (3 + 27 * Math.sqrt(q / top)).toFixed(1));

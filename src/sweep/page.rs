@@ -169,12 +169,20 @@ fn chart_data(
             .collect::<Vec<_>>()
             .join(", ")
     };
+    let first_alone = {
+        let mut firsts: Vec<&String> = sweep.variants.iter().map(|v| &v[0]).collect();
+        firsts.sort();
+        firsts.dedup();
+        firsts.len() == sweep.variants.len()
+    };
     let bands = figures
         .iter()
         .map(|f| {
             let mut series: Vec<crate::report::charts::BandSeries> = Vec::new();
             for a in aggregate {
-                let label = if sweep.paths.len() > 1 && sweep.variants.len() > 1 {
+                // One line per value of the other parameters, unless the first parameter alone
+                // tells the variants apart (a zipped sweep): then one line.
+                let label = if sweep.paths.len() > 1 && !first_alone {
                     others(a.variant)
                 } else {
                     f.clone()
