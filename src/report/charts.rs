@@ -120,12 +120,7 @@ pub fn write_charts(dir: &Path, model: &Model, reps: &[Replication]) -> Result<V
     }
     if !model.labs.is_empty() {
         files.push(both!(dir, "chain", |r| chain(&r, model, &f.progress)));
-        files.push(both!(dir, "labs", |r| labs(
-            &r,
-            model,
-            &f.labs,
-            &f.progress
-        )));
+        files.push(both!(dir, "labs", |r| labs(&r, model, &f.labs, reps)));
         if !f.turnaround_bins.is_empty() {
             let (title, x) = ("From swab to result", "hours after the swab");
             let mark = target_on(model, "turnaround_p95_h")
@@ -203,6 +198,88 @@ fn target_on(model: &Model, figure: &str) -> Option<f64> {
         .map(|t| t.bound.value())
 }
 
+/// Hours after the start of each local midnight within the horizon.
+fn midnights(model: &Model) -> Vec<f64> {
+    let day = crate::time::DAY as f64 / crate::time::HOUR as f64;
+    let first = (crate::time::DAY - model.start.millis_of_day) as f64 / crate::time::HOUR as f64;
+    let first = if model.start.millis_of_day == 0 {
+        0.0
+    } else {
+        first
+    };
+    let end = horizon_h(model);
+    (0..)
+        .map(|k| first + k as f64 * day)
+        .take_while(|h| *h <= end)
+        .filter(|h| *h > 0.0)
+        .collect()
+}
+
+/// Draws a thin dotted line at each local midnight, from `y0` to `y1`: the day boundaries.
+fn day_lines<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    model: &Model,
+) -> Result<()> {
+    let y = chart.as_coord_spec().get_y_range();
+    let (y0, y1) = (y.start, y.end);
+    let style = RGBColor(120, 120, 120).stroke_width(1);
+    for h in midnights(model) {
+        chart
+            .draw_series(DashedLineSeries::new([(h, y0), (h, y1)], 3, 5, style))
+            .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// Per reporting step, the 5%, 50% and 95% points (nearest rank) of `pick` across the
+/// replications: (hours, 5%, median, 95%). Steps where a replication has no value are left out.
+fn across(reps: &[Replication], pick: fn(&ProgressRow) -> f64) -> Vec<(f64, f64, f64, f64)> {
+    let first = &reps[0].figures.progress;
+    let mut out = Vec::with_capacity(first.len());
+    for (i, p) in first.iter().enumerate() {
+        let mut xs: Vec<f64> = reps
+            .iter()
+            .filter_map(|r| r.figures.progress.get(i))
+            .map(pick)
+            .filter(|c| c.is_finite())
+            .collect();
+        if xs.len() == reps.len() {
+            let (lo, mid, hi) = spread(&mut xs);
+            out.push((p.t.hours(), lo, mid, hi));
+        }
+    }
+    out
+}
+
+/// Draws a band (5-95%) and its median line.
+fn draw_band<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    band: &[(f64, f64, f64, f64)],
+    fill: ShapeStyle,
+    line: ShapeStyle,
+) -> Result<()> {
+    let outline: Vec<(f64, f64)> = band
+        .iter()
+        .map(|b| (b.0, b.3))
+        .chain(band.iter().rev().map(|b| (b.0, b.1)))
+        .collect();
+    chart
+        .draw_series(std::iter::once(Polygon::new(outline, fill)))
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(band.iter().map(|b| (b.0, b.2)), line))
+        .map_err(err)?;
+    Ok(())
+}
+
 fn coverage<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     model: &Model,
@@ -226,6 +303,7 @@ fn coverage<DB: DrawingBackend>(
         .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
         .draw()
         .map_err(err)?;
+    day_lines(&mut chart, model)?;
     for (k, mark) in [0.90, 0.95, 0.99].into_iter().enumerate() {
         let style = PALETTE[k + 1].stroke_width(1);
         chart
@@ -262,31 +340,9 @@ fn coverage<DB: DrawingBackend>(
     let first = &reps[0].figures.progress;
     if reps.len() > 1 {
         // Median and 5-95% of the replications at every reporting step.
-        let mut band: Vec<(f64, f64, f64, f64)> = Vec::new();
-        for (i, p) in first.iter().enumerate() {
-            let mut xs: Vec<f64> = reps
-                .iter()
-                .filter_map(|r| r.figures.progress.get(i))
-                .map(|q| q.coverage)
-                .filter(|c| c.is_finite())
-                .collect();
-            if xs.len() == reps.len() {
-                let (lo, mid, hi) = spread(&mut xs);
-                band.push((p.t.hours(), lo, mid, hi));
-            }
-        }
+        let band = across(reps, |p| p.coverage);
         let fill = PALETTE[0].mix(0.25).filled();
-        let outline: Vec<(f64, f64)> = band
-            .iter()
-            .map(|b| (b.0, b.3))
-            .chain(band.iter().rev().map(|b| (b.0, b.1)))
-            .collect();
-        chart
-            .draw_series(std::iter::once(Polygon::new(outline, fill)))
-            .map_err(err)?;
-        chart
-            .draw_series(LineSeries::new(band.iter().map(|b| (b.0, b.2)), line))
-            .map_err(err)?;
+        draw_band(&mut chart, &band, fill, line)?;
         keys.push((format!("tested, median of {}", reps.len()), line));
         keys.push(("5-95% of replications".into(), fill));
     } else {
@@ -424,6 +480,7 @@ fn queues<DB: DrawingBackend>(
         .y_label_formatter(&count_label)
         .draw()
         .map_err(err)?;
+    day_lines(&mut chart, model)?;
     let mut lines: Vec<Vec<(f64, f64)>> = vec![Vec::new(); busiest.len()];
     let rank: std::collections::BTreeMap<u32, usize> = busiest
         .iter()
@@ -554,6 +611,8 @@ fn staff<DB: DrawingBackend>(
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let mut keys: Vec<Key> = Vec::new();
+    // Every desk of every site: the most that can open.
+    let capacity: u32 = model.sites.iter().map(|s| s.desks).sum();
     let top = rows
         .iter()
         .map(|p| {
@@ -563,6 +622,7 @@ fn staff<DB: DrawingBackend>(
         })
         .max()
         .unwrap_or(0)
+        .max(capacity)
         .max(1) as f64;
     let mut chart = ChartBuilder::on(root)
         .caption("Desks and staff on duty", ("sans-serif", 24))
@@ -580,6 +640,20 @@ fn staff<DB: DrawingBackend>(
         .y_label_formatter(&count_label)
         .draw()
         .map_err(err)?;
+    day_lines(&mut chart, model)?;
+    let style = BLACK.stroke_width(2);
+    chart
+        .draw_series(DashedLineSeries::new(
+            [
+                (0.0, f64::from(capacity)),
+                (horizon_h(model), f64::from(capacity)),
+            ],
+            8,
+            6,
+            style,
+        ))
+        .map_err(err)?;
+    keys.push((format!("desks at all sites ({capacity})"), style));
     let series: [(&str, Pick); 5] = [
         ("desks open", |p| p.desks_open),
         ("desks short of staff", |p| p.desks_unstaffed),
@@ -676,6 +750,7 @@ fn crews<DB: DrawingBackend>(
         .x_label_formatter(&|h| clock_label(model, *h))
         .draw()
         .map_err(err)?;
+    day_lines(&mut chart, model)?;
     let end = horizon_h(model);
     let most_crews = shown
         .iter()
@@ -774,6 +849,7 @@ fn chain<DB: DrawingBackend>(
         .y_label_formatter(&count_label)
         .draw()
         .map_err(err)?;
+    day_lines(&mut chart, model)?;
     let t = |p: &ProgressRow| p.t.hours();
     type Count = fn(&ProgressRow) -> u64;
     let gaps: [(&str, Count, Count, RGBColor); 2] = [
@@ -825,15 +901,19 @@ fn labs<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     model: &Model,
     rows: &[LabRow],
-    progress: &[ProgressRow],
+    reps: &[Replication],
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let mut keys: Vec<Key> = Vec::new();
+    let progress = &reps[0].figures.progress;
+    // With several replications, the tubes waiting at sites as a median and 5-95% band.
+    let band = (reps.len() > 1).then(|| across(reps, |p| p.tubes_waiting_pickup as f64));
     let at_sites = progress
         .iter()
         .map(|p| p.tubes_waiting_pickup)
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .max(band.iter().flatten().map(|b| b.3 as u64).max().unwrap_or(0));
     let top = rows
         .iter()
         .map(|r| u64::from(r.backlog))
@@ -860,16 +940,24 @@ fn labs<DB: DrawingBackend>(
         .y_label_formatter(&count_label)
         .draw()
         .map_err(err)?;
+    day_lines(&mut chart, model)?;
     let waiting = PALETTE[5].stroke_width(3);
-    chart
-        .draw_series(LineSeries::new(
-            progress
-                .iter()
-                .map(|p| (p.t.hours(), p.tubes_waiting_pickup as f64)),
-            waiting,
-        ))
-        .map_err(err)?;
-    keys.push(("at sites, for a courier".into(), waiting));
+    if let Some(band) = &band {
+        let fill = PALETTE[5].mix(0.25).filled();
+        draw_band(&mut chart, band, fill, waiting)?;
+        keys.push(("at sites (median)".into(), waiting));
+        keys.push(("5-95% of replications".into(), fill));
+    } else {
+        chart
+            .draw_series(LineSeries::new(
+                progress
+                    .iter()
+                    .map(|p| (p.t.hours(), p.tubes_waiting_pickup as f64)),
+                waiting,
+            ))
+            .map_err(err)?;
+        keys.push(("at sites, for a courier".into(), waiting));
+    }
     for (l, lab) in model.labs.iter().enumerate() {
         let style = PALETTE[l % 5].stroke_width(2);
         let points = rows
