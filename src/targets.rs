@@ -21,7 +21,7 @@ use crate::observe::Row;
 use crate::runner::cell;
 
 /// The figures of `sites.csv` a target may name.
-pub const SITE_COLUMNS: [&str; 24] = [
+pub const SITE_COLUMNS: [&str; 27] = [
     "arrived",
     "tested",
     "wait_mean_min",
@@ -29,6 +29,8 @@ pub const SITE_COLUMNS: [&str; 24] = [
     "wait_p95_min",
     "wait_max_min",
     "wait_green_mean_min",
+    "wait_other_mean_min",
+    "waited_share",
     "time_in_system_mean_min",
     "time_in_system_p95_min",
     "longest_queue",
@@ -38,6 +40,7 @@ pub const SITE_COLUMNS: [&str; 24] = [
     "gave_up_full",
     "gave_up_closed",
     "reneged",
+    "turned_away_share",
     "desks",
     "desk_hours_open",
     "desk_utilisation",

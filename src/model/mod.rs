@@ -877,7 +877,23 @@ fn sites(c: &mut Check, files: &[SiteFile]) -> Vec<Site> {
         let key = format!("site.{}", f.name);
         let names = expanded_names(c, &f.name, f.count, &path, &key);
         let proto = site(c, f, &path, &key);
+        let except = exceptions(c, f, &names, &path, &key);
         for name in names {
+            if let Some(own) = except.get(&name) {
+                let site_key = format!("site.{name}");
+                let mut one = site(c, own, &path.key("except").key(&name), &site_key);
+                one.name = name.clone();
+                if seen.insert(name.clone(), ()).is_some() {
+                    c.push(
+                        path.key("name"),
+                        &format!("{key}.name"),
+                        format!("there is already a site named `{name}`"),
+                        "give every site its own name",
+                    );
+                }
+                out.push(one);
+                continue;
+            }
             if seen.insert(name.clone(), ()).is_some() {
                 c.push(
                     path.key("name"),
@@ -890,6 +906,82 @@ fn sites(c: &mut Check, files: &[SiteFile]) -> Vec<Site> {
                 name,
                 ..proto.clone()
             });
+        }
+    }
+    out
+}
+
+/// The entries of a `count` block that `except` changes: each entry's own file, the block's
+/// keys with the exception's keys put in their place. Names that are not entries of the block,
+/// and keys that cannot differ by entry, are input errors.
+fn exceptions(
+    c: &mut Check,
+    f: &SiteFile,
+    names: &[String],
+    path: &KeyPath,
+    key: &str,
+) -> BTreeMap<String, SiteFile> {
+    let mut out = BTreeMap::new();
+    let Some(except) = &f.except else {
+        return out;
+    };
+    if f.count.is_none() {
+        c.push(
+            path.key("except"),
+            &format!("{key}.except"),
+            "`except` changes entries of a `count` block, but this block has no `count`",
+            "write the values in the block itself, or give it a `count`",
+        );
+        return out;
+    }
+    let Ok(toml::Value::Table(block)) = toml::Value::try_from(f) else {
+        return out;
+    };
+    for (name, keys) in except {
+        let at = path.key("except").key(name);
+        if !names.contains(name) {
+            let hint = crate::scenario::did_you_mean(name, names.iter().map(String::as_str));
+            c.push(
+                at,
+                &format!("{key}.except.{name}"),
+                format!("`{name}` is not an entry of this block{hint}"),
+                format!(
+                    "name an entry by its expanded name, from `{}` to `{}`",
+                    names.first().map_or("", String::as_str),
+                    names.last().map_or("", String::as_str)
+                ),
+            );
+            continue;
+        }
+        if let Some(bad) = ["name", "count", "except"]
+            .into_iter()
+            .find(|k| keys.contains_key(*k))
+        {
+            c.push(
+                at.key(bad),
+                &format!("{key}.except.{name}.{bad}"),
+                format!("`{bad}` cannot differ for one entry of a block"),
+                "change the other keys of the entry, e.g. desks = 6",
+            );
+            continue;
+        }
+        let mut merged = block.clone();
+        merged.remove("count");
+        merged.remove("except");
+        merged.insert("name".into(), toml::Value::String(name.clone()));
+        for (k, v) in keys {
+            merged.insert(k.clone(), v.clone());
+        }
+        match toml::Value::Table(merged).try_into::<SiteFile>() {
+            Ok(own) => {
+                out.insert(name.clone(), own);
+            }
+            Err(e) => c.push(
+                at,
+                &format!("{key}.except.{name}"),
+                e.message().trim().to_string(),
+                "give the keys of a [[site]] with values of their kind, e.g. desks = 6",
+            ),
         }
     }
     out

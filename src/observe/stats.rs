@@ -34,7 +34,7 @@ pub const RUN_FLOOR_MS: u64 = 100;
 
 /// The columns of a summary row, in order: the figures `summary.csv` holds per replication,
 /// that sweep targets and plans may name.
-pub const SUMMARY_COLUMNS: [&str; 56] = [
+pub const SUMMARY_COLUMNS: [&str; 59] = [
     "residents",
     "rounds",
     "called",
@@ -52,6 +52,8 @@ pub const SUMMARY_COLUMNS: [&str; 56] = [
     "wait_p95_min",
     "wait_max_min",
     "wait_green_mean_min",
+    "wait_other_mean_min",
+    "waited_share",
     "time_in_system_mean_min",
     "time_in_system_p95_min",
     "longest_queue",
@@ -60,6 +62,7 @@ pub const SUMMARY_COLUMNS: [&str; 56] = [
     "gave_up_full",
     "gave_up_closed",
     "reneged",
+    "turned_away_share",
     "en_route_at_end",
     "in_system_at_end",
     "desk_hours_open",
@@ -105,6 +108,8 @@ struct Waits<T: Counter> {
     wait_max: u64,
     green_sum: u128,
     green_n: u64,
+    /// People who waited at all (a wait above zero).
+    waited: u64,
     system: Histogram<T>,
     system_sum: u128,
 }
@@ -130,6 +135,7 @@ impl<T: Counter> Waits<T> {
             wait_max: 0,
             green_sum: 0,
             green_n: 0,
+            waited: 0,
             system: h(),
             system_sum: 0,
         }
@@ -142,6 +148,7 @@ impl<T: Counter> Waits<T> {
         let _ = self.wait.record(wait_ms);
         self.wait_sum += u128::from(wait_ms);
         self.wait_max = self.wait_max.max(wait_ms);
+        self.waited += u64::from(wait_ms > 0);
         if priority {
             self.green_sum += u128::from(wait_ms);
             self.green_n += 1;
@@ -162,6 +169,7 @@ impl<T: Counter> Waits<T> {
         self.wait_max = self.wait_max.max(other.wait_max);
         self.green_sum += other.green_sum;
         self.green_n += other.green_n;
+        self.waited += other.waited;
         self.system_sum += other.system_sum;
     }
 
@@ -182,6 +190,22 @@ impl<T: Counter> Waits<T> {
                 f64::NAN
             } else {
                 self.green_sum as f64 / self.green_n as f64 / MINUTE as f64
+            },
+        )
+        .real(
+            "wait_other_mean_min",
+            if n == self.green_n {
+                f64::NAN
+            } else {
+                (self.wait_sum - self.green_sum) as f64 / (n - self.green_n) as f64 / MINUTE as f64
+            },
+        )
+        .real(
+            "waited_share",
+            if n == 0 {
+                f64::NAN
+            } else {
+                self.waited as f64 / n as f64
             },
         );
         let m = self.system.len();
@@ -689,6 +713,10 @@ impl Stats {
             .count("gave_up_full", sum(&|s| s.gave_up[0]))
             .count("gave_up_closed", sum(&|s| s.gave_up[1]))
             .count("reneged", sum(&|s| s.gave_up[2]))
+            .real(
+                "turned_away_share",
+                ratio_count(sum(&|s| s.gave_up[0]), sum(&|s| s.arrived)),
+            )
             .count("en_route_at_end", end.en_route)
             .count("in_system_at_end", arrived - tested - gave_up)
             .real("desk_hours_open", desk_ms / HOUR as f64)
@@ -741,12 +769,22 @@ impl Stats {
             .count("gave_up_full", st.gave_up[0])
             .count("gave_up_closed", st.gave_up[1])
             .count("reneged", st.gave_up[2])
+            .real("turned_away_share", ratio_count(st.gave_up[0], st.arrived))
             .count("desks", u64::from(model.sites[s].desks))
             .real("desk_hours_open", desk_ms / HOUR as f64)
             .real("desk_utilisation", ratio(busy_ms, desk_ms))
             .real("desk_hours_unstaffed", unstaffed_ms / HOUR as f64);
         self.chain.fill_site(&mut row, s, horizon);
         row
+    }
+}
+
+/// `part` ÷ `whole` of two counts; NaN when `whole` is zero.
+fn ratio_count(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        f64::NAN
+    } else {
+        part as f64 / whole as f64
     }
 }
 

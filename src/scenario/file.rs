@@ -521,6 +521,10 @@ pub struct SiteFile {
     /// Longitude in degrees, with `lat`.
     #[serde(default)]
     pub lon: Option<f64>,
+    /// Exceptions in a `count` block: an entry's expanded name (`point-3`) → the keys whose
+    /// values differ for it; a key given replaces the block's value whole.
+    #[serde(default)]
+    pub except: Option<std::collections::BTreeMap<String, toml::Table>>,
 }
 
 /// What a site is.

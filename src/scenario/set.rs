@@ -87,7 +87,9 @@ fn apply_one(doc: &mut DocumentMut, set: &SetOverride) -> Result<(), String> {
         } else {
             format!("`{}`", walked.join("."))
         };
-        node = step(node, seg).ok_or_else(|| format!("there is no `{seg}` in {at}"))?;
+        // `site.point-3`: an entry of a `count` block is changed through the block's `except`.
+        let entry = walked == ["site"];
+        node = step(node, seg, entry).ok_or_else(|| format!("there is no `{seg}` in {at}"))?;
         walked.push(seg);
     }
     let walked = format!("`{}`", walked.join("."));
@@ -137,19 +139,57 @@ fn text_value(text: &str) -> Value {
 
 /// One step down: a key of a table, an element of an array of tables by name or position, or
 /// an element of an inline table or array.
-fn step<'a>(node: Node<'a>, seg: &str) -> Option<Node<'a>> {
+fn step<'a>(node: Node<'a>, seg: &str, entries: bool) -> Option<Node<'a>> {
     match node {
         Node::Table(t) | Node::Item(Item::Table(t)) => t.get_mut(seg).map(Node::Item),
         Node::Item(Item::ArrayOfTables(a)) => {
-            let pos = a
+            let by_name = a
                 .iter()
                 .position(|t| t.get("name").and_then(Item::as_str) == Some(seg))
-                .or_else(|| seg.parse::<usize>().ok().filter(|i| *i < a.len()))?;
-            a.get_mut(pos).map(Node::Table)
+                .or_else(|| seg.parse::<usize>().ok().filter(|i| *i < a.len()));
+            if let Some(pos) = by_name {
+                return a.get_mut(pos).map(Node::Table);
+            }
+            if !entries {
+                return None;
+            }
+            // The block whose `{i}` name expands to `seg`: its `except.<seg>` table.
+            let pos = a.iter().position(|t| block_has(t, seg))?;
+            let block = a.get_mut(pos)?;
+            // A new `except` is an inline table: its keys stay with the block's other keys, so
+            // the text means the same wherever toml_edit prints it.
+            let except = block
+                .entry("except")
+                .or_insert(Item::Value(Value::InlineTable(InlineTable::new())));
+            match except {
+                Item::Table(t) => {
+                    if !t.contains_key(seg) {
+                        t.insert(seg, Item::Value(Value::InlineTable(InlineTable::new())));
+                    }
+                    t.get_mut(seg).map(Node::Item)
+                }
+                Item::Value(Value::InlineTable(t)) => Some(Node::Value(
+                    t.get_or_insert(seg, Value::InlineTable(InlineTable::new())),
+                )),
+                _ => None,
+            }
         }
         Node::Item(Item::Value(v)) | Node::Value(v) => step_value(v, seg),
         Node::Item(_) => None,
     }
+}
+
+/// Whether the `count` block `t` has an entry named `name`.
+fn block_has(t: &Table, name: &str) -> bool {
+    let (Some(template), Some(count)) = (
+        t.get("name").and_then(Item::as_str),
+        t.get("count").and_then(Item::as_integer),
+    ) else {
+        return false;
+    };
+    let count = count.clamp(0, i64::from(crate::model::size::MAX_COUNT)) as u32;
+    template.contains('{')
+        && (1..=count).any(|i| crate::model::expand(template, i).is_ok_and(|n| n == name))
 }
 
 fn step_value<'a>(v: &'a mut Value, seg: &str) -> Option<Node<'a>> {

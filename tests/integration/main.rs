@@ -8,6 +8,7 @@ mod compare;
 mod conservation;
 mod determinism;
 mod errors;
+mod exceptions;
 mod files;
 mod fuzz;
 mod home;

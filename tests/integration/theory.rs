@@ -57,6 +57,10 @@ fn finite_queue_blocking_matches_mmck() {
             .zip(figure(&reps, "arrived"))
             .map(|(b, a)| b / a)
             .collect();
+        // The summary's own share is the same ratio, per replication.
+        for (share, b) in figure(&reps, "turned_away_share").iter().zip(&blocked) {
+            assert!((share - b).abs() < 1e-9, "{share} vs {b}");
+        }
         let p = mmcn(c, lambda, c + cap);
         assert_in_ci(
             &format!("M/M/{c}/{} at load {load}: blocking", c + cap),
@@ -94,6 +98,51 @@ fn green_lane_matches_priority_theory() {
         &figure(&reps, "wait_mean_min"),
         cf / (f64::from(c) - lambda),
     );
+    // The other class (Cobham): Wq,2 = C(c,a) / (cμ (1 − σ1)(1 − σ)), σ = λ/(cμ).
+    let sigma = lambda / f64::from(c);
+    assert_in_ci(
+        "other class mean wait (min)",
+        &figure(&reps, "wait_other_mean_min"),
+        cf / (f64::from(c) * (1.0 - sigma1) * (1.0 - sigma)),
+    );
+    // Priority does not change who waits: P(wait) is still Erlang C.
+    assert_in_ci(
+        "P(wait) with a green lane",
+        &figure(&reps, "waited_share"),
+        cf,
+    );
+}
+
+/// The share of people who waited at all: Erlang C for M/M/c; for M/M/c/K the arrivals who
+/// found every desk busy but a place free, among those admitted: (Σ_{n=c}^{K−1} p_n) / (1 − p_K).
+#[test]
+fn the_share_who_waited_matches_erlang_c_and_mmck() {
+    for (c, cap, load) in [(3, None, 0.8), (2, Some(3), 1.2)] {
+        let lambda = load * f64::from(c);
+        let text = Mmc {
+            c,
+            lambda,
+            service_min: 1.0,
+            capacity: cap,
+            priority: 0.0,
+            hours: 200,
+        }
+        .text();
+        let reps = run(&model(&text), REPS);
+        let theory = match cap {
+            None => erlang_c(c, lambda),
+            Some(k) => {
+                let p = mmcn(c, lambda, c + k);
+                let n = (c + k) as usize;
+                p[c as usize..n].iter().sum::<f64>() / (1.0 - p[n])
+            }
+        };
+        assert_in_ci(
+            &format!("P(wait) at M/M/{c} with {cap:?} places, load {load}"),
+            &figure(&reps, "waited_share"),
+            theory,
+        );
+    }
 }
 
 /// Little's law, exactly: the area under the queue-length curve equals the sum of the waits

@@ -1,0 +1,195 @@
+//! Exceptions inside compact blocks: one entry of a `count` block changed in the file
+//! (`except`), with `--set site.point-3.desks=6`, and as a sweep variable.
+
+use predicates::prelude::*;
+
+use crate::cli::{read_csv, swabsim};
+use crate::support::model;
+
+const CITY: &str = r#"version = 1
+[scenario]
+name = "except"
+start = 2022-11-02T07:00:00
+horizon = "6h"
+seed = 3
+[[site]]
+name = "point-{i}"
+count = 4
+desks = 1
+queue_capacity = 30
+[[site.stage]]
+name = "swab"
+service = { dist = "exponential", mean = "1min" }
+[[area]]
+name = "block-{i}"
+count = 4
+residents = 300
+households = 100
+sites = ["point-{i}"]
+walk = { dist = "uniform", min = "1min", max = "5min" }
+response = { dist = "exponential", mean = "30min" }
+callup = [{ at = "0h", share = 1.0 }]
+"#;
+
+/// `except` changes one entry; the others keep the block's values; without it nothing moves.
+#[test]
+fn an_exception_changes_one_entry_of_a_block() {
+    let plain = model(CITY);
+    let text = CITY.replace(
+        "queue_capacity = 30\n",
+        "queue_capacity = 30\nexcept = { point-3 = { desks = 6, hours = [\"08:00-12:00\"] } }\n",
+    );
+    let m = model(&text);
+    let desks: Vec<u32> = m.sites.iter().map(|s| s.desks).collect();
+    assert_eq!(desks, [1, 1, 6, 1]);
+    let names: Vec<&str> = m.sites.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(names, ["point-1", "point-2", "point-3", "point-4"]);
+    assert_eq!(
+        m.sites[2].queue_capacity,
+        Some(30),
+        "the block's other keys"
+    );
+    assert_ne!(
+        format!("{:?}", m.sites[2].hours),
+        format!("{:?}", m.sites[1].hours)
+    );
+    assert_eq!(
+        format!("{:?}", m.sites[1]),
+        format!("{:?}", plain.sites[1]),
+        "the other entries are untouched"
+    );
+}
+
+/// `--set site.point-3.desks=6` on a block writes the block's `except`: the same model as the
+/// file's exception, and the run's sites.csv has 6 desks at point-3 only.
+#[test]
+fn set_names_an_entry_of_a_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("city.toml");
+    std::fs::write(&file, CITY).unwrap();
+    let out = tmp.path().join("r");
+    swabsim()
+        .arg("run")
+        .arg(&file)
+        .args(["-q", "--set", "site.point-3.desks=6", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (h, rows) = read_csv(&out.join("sites.csv"));
+    let (site, desks) = (
+        h.iter().position(|c| c == "site").unwrap(),
+        h.iter().position(|c| c == "desks").unwrap(),
+    );
+    let got: Vec<(&str, &str)> = rows
+        .iter()
+        .map(|r| (r[site].as_str(), r[desks].as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("point-1", "1"),
+            ("point-2", "1"),
+            ("point-3", "6"),
+            ("point-4", "1")
+        ]
+    );
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    let effective = manifest["effective_scenario"].as_str().unwrap();
+    assert!(
+        effective.contains("except = { point-3 = { desks = 6 } }"),
+        "{effective}"
+    );
+    // The effective scenario reruns to the same model.
+    let again = model(effective);
+    assert_eq!(again.sites[2].desks, 6);
+}
+
+/// A sweep over one entry of a block: the variable is the entry's path.
+#[test]
+fn a_sweep_varies_one_entry_of_a_block() {
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = tmp.path().join("city.toml");
+    std::fs::write(&scenario, CITY).unwrap();
+    let sweep = tmp.path().join("sweep.toml");
+    std::fs::write(
+        &sweep,
+        format!(
+            r#"version = 1
+[sweep]
+name = "one-point"
+scenario = "{}"
+replications = 2
+[[parameter]]
+path = "site.point-3.desks"
+values = [1, 3]
+"#,
+            scenario.display()
+        ),
+    )
+    .unwrap();
+    let out = tmp.path().join("s");
+    swabsim()
+        .arg("sweep")
+        .arg(&sweep)
+        .args(["-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let (h, rows) = read_csv(&out.join("aggregate.csv"));
+    let util = h.iter().position(|c| c == "desk_utilisation_mean").unwrap();
+    let u: Vec<f64> = rows.iter().map(|r| r[util].parse().unwrap()).collect();
+    assert!(
+        u[1] < u[0],
+        "three desks at one point lower the mean utilisation: {u:?}"
+    );
+}
+
+#[test]
+fn bad_exceptions_are_refused_with_the_entry_and_the_fix() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = |except: &str, expect: &str| {
+        let file = tmp.path().join("bad.toml");
+        std::fs::write(
+            &file,
+            CITY.replace(
+                "queue_capacity = 30\n",
+                &format!("queue_capacity = 30\n{except}\n"),
+            ),
+        )
+        .unwrap();
+        swabsim()
+            .arg("validate")
+            .arg(&file)
+            .assert()
+            .code(1)
+            .stderr(predicate::str::contains(expect));
+    };
+    bad(
+        "except = { point-33 = { desks = 2 } }",
+        "`point-33` is not an entry of this block (did you mean `point-3`?)",
+    );
+    bad(
+        "except = { point-3 = { count = 2 } }",
+        "`count` cannot differ for one entry of a block",
+    );
+    bad(
+        "except = { point-3 = { desks = 0 } }",
+        "`site.point-3.desks`: must be at least 1, found 0",
+    );
+    bad(
+        "except = { point-3 = { deks = 2 } }",
+        "unknown field `deks`",
+    );
+    // A site that is not a block has nothing to except.
+    swabsim()
+        .args([
+            "run",
+            "scenarios/tutorial.toml",
+            "--set",
+            "site.gate-9.desks=2",
+        ])
+        .assert()
+        .code(1)
+        .stderr(predicate::str::contains("there is no `gate-9` in `site`"));
+}
