@@ -164,6 +164,8 @@ pub struct Site {
     pub desks: u32,
     /// Open (1) or closed (0) by time of day.
     pub hours: Daily,
+    /// Desks planned by time of day (`desks_by_time`); `None`: `desks` all day.
+    pub desk_plan: Option<Daily>,
     /// Days of the scenario (1 = the start day) on which the site opens, sorted; `None`: every
     /// day.
     pub days: Option<Vec<u32>>,
@@ -210,6 +212,21 @@ impl Site {
                 .days
                 .as_ref()
                 .is_none_or(|d| d.binary_search(&day).is_ok())
+    }
+
+    /// Desks planned at `t` (the site's `desks` without `desks_by_time`).
+    pub fn planned_at(&self, tod0: u64, t: SimTime) -> u32 {
+        match &self.desk_plan {
+            None => self.desks,
+            Some(p) => (p.value_at((tod0 + t.0) % DAY).round().max(0.0) as u32).min(self.desks),
+        }
+    }
+
+    /// Milliseconds from `t` to the next change of the desks planned, if they change.
+    pub fn until_plan_change(&self, tod0: u64, t: SimTime) -> Option<u64> {
+        self.desk_plan
+            .as_ref()
+            .and_then(|p| p.until_change((tod0 + t.0) % DAY))
     }
 
     /// Milliseconds from `t` to the next change between open and closed, or `None` if the site
@@ -1123,7 +1140,59 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
         }),
         route: None,
         at: position(c, f, path, key),
+        desk_plan: desk_plan(c, f, path, key),
     }
+}
+
+/// Desks by time of day: `desks` outside the windows, each window's own count inside; windows
+/// must not overlap and may not ask for more than `desks`.
+fn desk_plan(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Option<Daily> {
+    let windows = f.desks_by_time.as_ref()?;
+    let at = path.key("desks_by_time");
+    let k = format!("{key}.desks_by_time");
+    if windows.is_empty() {
+        c.push(
+            at,
+            &k,
+            "`desks_by_time` is empty",
+            "list windows, e.g. desks_by_time = [{ hours = \"07:00-10:00\", desks = 6 }], or remove the key",
+        );
+        return None;
+    }
+    for (i, w) in windows.iter().enumerate() {
+        if w.desks > f.desks {
+            c.push(
+                at.index(i).key("desks"),
+                &format!("{k}.desks"),
+                format!(
+                    "a window asks for {} desks, but the site has {}",
+                    w.desks, f.desks
+                ),
+                "raise `desks` to the most desks the site ever opens, or lower the window's",
+            );
+        }
+    }
+    let cover = Daily::from_periods(
+        &windows
+            .iter()
+            .map(|w| (w.hours.from, w.hours.to, 1.0))
+            .collect::<Vec<_>>(),
+    );
+    if cover.max() > 1.0 {
+        c.push(
+            at,
+            &k,
+            "two windows of `desks_by_time` overlap",
+            "give each time of day one number of desks",
+        );
+        return None;
+    }
+    let base = f64::from(f.desks);
+    let shift: Vec<(u64, u64, f64)> = windows
+        .iter()
+        .map(|w| (w.hours.from, w.hours.to, f64::from(w.desks) - base))
+        .collect();
+    Some(Daily::from_periods(&shift).map_values(|v| v + base))
 }
 
 /// A site's position from `x`/`y` or `lat`/`lon`: both of a pair, one pair, finite, and one

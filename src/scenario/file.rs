@@ -468,6 +468,10 @@ pub struct SiteFile {
     /// Opening hours each day, "HH:MM-HH:MM". Default: always open.
     #[serde(default)]
     pub hours: Option<Vec<ClockRange>>,
+    /// Desks open by time of day: windows with their own number of desks (at most `desks`);
+    /// outside every window the site opens `desks`. Default: `desks` all day.
+    #[serde(default)]
+    pub desks_by_time: Option<Vec<DeskWindow>>,
     /// Days of the scenario (1 = the start day) on which the site opens. Default: every day.
     #[serde(default)]
     pub days: Option<Vec<u32>>,
@@ -525,6 +529,16 @@ pub struct SiteFile {
     /// values differ for it; a key given replaces the block's value whole.
     #[serde(default)]
     pub except: Option<std::collections::BTreeMap<String, toml::Table>>,
+}
+
+/// A window of the day with its own number of desks.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeskWindow {
+    /// The window, "HH:MM-HH:MM".
+    pub hours: ClockRange,
+    /// Desks open in the window.
+    pub desks: u32,
 }
 
 /// What a site is.

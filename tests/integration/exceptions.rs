@@ -193,3 +193,60 @@ fn bad_exceptions_are_refused_with_the_entry_and_the_fix() {
         .code(1)
         .stderr(predicate::str::contains("there is no `gate-9` in `site`"));
 }
+
+/// Desks by time of day: 1 desk from 07:00 to 10:00, then 3 until closing at 19:00. Arrivals
+/// stop at 17:00 and are light, so nobody is left at closing: the desk-hours open are exactly
+/// 3 × 1 + 9 × 3 = 30, and the time series shows 1 desk at 09:00 and 3 at 11:00.
+#[test]
+fn desks_follow_the_plan_of_the_day() {
+    let text = r#"version = 1
+[scenario]
+name = "plan"
+start = 2022-11-02T07:00:00
+horizon = "14h"
+seed = 5
+report_every = "1h"
+[[site]]
+name = "hall"
+desks = 3
+hours = ["07:00-19:00"]
+desks_by_time = [{ hours = "07:00-10:00", desks = 1 }]
+[[site.stage]]
+name = "swab"
+service = { dist = "exponential", mean = "30s" }
+[[area]]
+name = "walk-ins"
+sites = ["hall"]
+walkin = { rate = "20/h", end = "10h" }
+"#;
+    let reps = crate::support::run(&model(text), 1);
+    let f = &reps[0].figures;
+    let desk_h = crate::support::figure(&reps, "desk_hours_open")[0];
+    assert!((desk_h - 30.0).abs() < 1e-9, "{desk_h} desk-hours");
+    let at = |h: f64| {
+        f.series
+            .iter()
+            .find(|r| (r.t.hours() - h).abs() < 1e-9)
+            .unwrap()
+            .desks_open
+    };
+    assert_eq!((at(2.0), at(4.0), at(13.0)), (1, 3, 0));
+    // Windows that overlap or ask for more desks than the site has are refused.
+    for (windows, expect) in [
+        (
+            r#"[{ hours = "07:00-10:00", desks = 1 }, { hours = "09:00-11:00", desks = 2 }]"#,
+            "two windows of `desks_by_time` overlap",
+        ),
+        (
+            r#"[{ hours = "07:00-10:00", desks = 4 }]"#,
+            "a window asks for 4 desks, but the site has 3",
+        ),
+    ] {
+        let bad = text.replace(r#"[{ hours = "07:00-10:00", desks = 1 }]"#, windows);
+        let err = match swabsim::load_str("bad.toml", &bad, &[]) {
+            Ok(_) => panic!("accepted: {windows}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(expect), "{err}");
+    }
+}

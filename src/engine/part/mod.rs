@@ -184,6 +184,8 @@ struct SiteState {
     desk_people: Vec<u32>,
     /// Desks the staff on duty can open (the site's desks when it needs no staff).
     staffed: u32,
+    /// Desks the plan opens now (`desks_by_time`; the site's desks without one).
+    planned: u32,
     /// Desks short of staff while open, as last reported.
     unstaffed: u32,
     /// People on duty by role.

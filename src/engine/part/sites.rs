@@ -29,6 +29,7 @@ pub(super) fn site_state(s: &Site, seed: u64, rep: u32) -> SiteState {
         desks_open: 0,
         desk_people: vec![0; s.desks as usize],
         staffed: 0,
+        planned: s.desks,
         unstaffed: 0,
         on_duty: [0; ROLES],
         present: Vec::new(),
@@ -356,15 +357,28 @@ impl<O: Observer> Part<'_, O> {
         let site = self.m_site(s);
         let tod0 = self.m.start.millis_of_day;
         let open = site.open_at(tod0, self.now);
-        if let Some(until) = site.until_change(tod0, self.now) {
+        let planned = site.planned_at(tod0, self.now);
+        let next = match (
+            site.until_change(tod0, self.now),
+            site.until_plan_change(tod0, self.now),
+        ) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if let Some(until) = next {
             self.at(
                 self.now.after(SimDuration(until)),
                 Event::Hours { site: s as u32 },
             );
         }
         if !init && open == self.sites[s].open {
+            if planned != self.sites[s].planned {
+                self.sites[s].planned = planned;
+                self.update_desks(s);
+            }
             return;
         }
+        self.sites[s].planned = planned;
         self.sites[s].open = open;
         if open {
             self.sites[s].draining = false;
@@ -403,13 +417,15 @@ impl<O: Observer> Part<'_, O> {
     /// Sets the desks open from the hours and the staff on duty, then serves whoever it can.
     pub(super) fn update_desks(&mut self, s: usize) {
         let st = &self.sites[s];
-        let want = if st.open || st.draining {
+        let want = if st.open {
+            st.staffed.min(st.planned)
+        } else if st.draining {
             st.staffed
         } else {
             0
         };
         let short = if st.open {
-            self.m_site(s).desks - st.staffed
+            st.planned.saturating_sub(st.staffed)
         } else {
             0
         };
