@@ -104,72 +104,149 @@ pub(super) fn labs(c: &mut Check, files: &[LabFile]) -> Vec<Lab> {
         .collect()
 }
 
+/// A route of the file, expanded: the route, and the (expanded) name of its drivers' team with
+/// the index of the block it came from (for messages).
+pub(super) struct Expanded {
+    pub route: Route,
+    pub drivers: Option<String>,
+    pub block: usize,
+}
+
+/// Resolves the routes, expanding `count` blocks: `{i}` in the name, the lab and the drivers is
+/// the route's number; in the sites it is the route's number, or with `sites_per_route = N` each
+/// number of the route's group of N.
 pub(super) fn routes(
     c: &mut Check,
     files: &[RouteFile],
     sites: &BTreeMap<&str, SiteId>,
     labs: &[Lab],
-) -> Vec<Route> {
-    files
-        .iter()
-        .enumerate()
-        .map(|(i, f)| {
-            let path = KeyPath::of(&["route"]).index(i);
-            let key = format!("route.{}", f.name);
-            c.name(&f.name, path.key("name"), &format!("{key}.name"));
-            let ids = f
-                .sites
+) -> Vec<Expanded> {
+    let mut out = Vec::new();
+    for (i, f) in files.iter().enumerate() {
+        let path = KeyPath::of(&["route"]).index(i);
+        let key = format!("route.{}", f.name);
+        let names = super::expanded_names(c, &f.name, f.count, &path, &key);
+        if f.sites_per_route.is_some() && f.count.is_none() {
+            c.push(path.key("sites_per_route"), &format!("{key}.sites_per_route"), "`sites_per_route` groups the sites of a `count` block of routes, but this block has no `count`", "add `count` (how many routes), or remove `sites_per_route`");
+        }
+        if f.sites_per_route == Some(0) {
+            c.push(
+                path.key("sites_per_route"),
+                &format!("{key}.sites_per_route"),
+                "must be at least 1, found 0",
+                "give how many sites each route of the block serves, e.g. sites_per_route = 10",
+            );
+        }
+        let per = f.sites_per_route.unwrap_or(1).max(1);
+        let grouped = f.sites_per_route.is_some();
+        for (n, name) in names.iter().enumerate() {
+            let r = n as u32 + 1;
+            let text = |t: &str, i: u32| super::expand(t, i).unwrap_or_else(|_| t.to_string());
+            let mut wanted: Vec<(usize, String)> = Vec::new();
+            for (k, template) in f.sites.iter().enumerate() {
+                if f.count.is_some() && template.contains('{') {
+                    if grouped {
+                        let first = (r - 1).saturating_mul(per) + 1;
+                        wanted.extend(
+                            (first..first.saturating_add(per)).map(|j| (k, text(template, j))),
+                        );
+                    } else {
+                        wanted.push((k, text(template, r)));
+                    }
+                } else {
+                    wanted.push((k, template.clone()));
+                }
+            }
+            let route_key = format!("route.{name}");
+            let ids = wanted
                 .iter()
-                .enumerate()
-                .filter_map(|(k, name)| {
-                    let id = sites.get(name.as_str()).copied();
+                .filter_map(|(k, site)| {
+                    let id = sites.get(site.as_str()).copied();
                     if id.is_none() {
-                        c.push(path.key("sites").index(k), &format!("{key}.sites"), format!("names the site `{name}`, but no [[site]] has that name"), "use the name of a [[site]] (expanded, e.g. \"point-3\")");
+                        c.push(
+                            path.key("sites").index(*k),
+                            &format!("{route_key}.sites"),
+                            format!("names the site `{site}`, but no [[site]] has that name"),
+                            "use the name of a [[site]] (expanded, e.g. \"point-3\")",
+                        );
                     }
                     id
                 })
                 .collect();
-            let lab = match labs.iter().position(|l| l.name == f.lab) {
+            let lab_name = text(&f.lab, r);
+            let lab = match labs.iter().position(|l| l.name == lab_name) {
                 Some(l) => {
                     if labs[l].machines == 0 {
-                        c.push(path.key("lab"), &format!("{key}.lab"), format!("sends tubes to the lab `{}`, which has no machines", f.lab), format!("give lab `{}` at least one machine, or send this route elsewhere", f.lab));
+                        c.push(path.key("lab"), &format!("{route_key}.lab"), format!("sends tubes to the lab `{lab_name}`, which has no machines"), format!("give lab `{lab_name}` at least one machine, or send this route elsewhere"));
                     }
                     l
                 }
                 None => {
                     let known: Vec<&str> = labs.iter().map(|l| l.name.as_str()).collect();
-                    c.push(path.key("lab"), &format!("{key}.lab"), format!("names the lab `{}`, but no [[lab]] has that name", f.lab), if known.is_empty() { "add a [[lab]]".to_string() } else { format!("use one of: {}", known.join(", ")) });
+                    c.push(
+                        path.key("lab"),
+                        &format!("{route_key}.lab"),
+                        format!("names the lab `{lab_name}`, but no [[lab]] has that name"),
+                        if known.is_empty() {
+                            "add a [[lab]]".to_string()
+                        } else {
+                            format!("use one of: {}", known.join(", "))
+                        },
+                    );
                     0
                 }
             };
-            if f.vehicles == Some(0) {
-                c.push(path.key("vehicles"), &format!("{key}.vehicles"), "must be at least 1, found 0: no tube would ever reach the lab", "give the vehicles on the route, e.g. vehicles = 2");
+            // Checks of the block's own values, once.
+            if n == 0 {
+                if f.vehicles == Some(0) {
+                    c.push(
+                        path.key("vehicles"),
+                        &format!("{key}.vehicles"),
+                        "must be at least 1, found 0: no tube would ever reach the lab",
+                        "give the vehicles on the route, e.g. vehicles = 2",
+                    );
+                }
+                if f.box_capacity == 0 {
+                    c.push(
+                        path.key("box"),
+                        &format!("{key}.box"),
+                        "must be at least 1, found 0",
+                        "give the tubes one transport box holds, e.g. box = 100",
+                    );
+                }
+                if f.every.is_none() && f.when_waiting.is_none() {
+                    c.push(path.clone(), &key, "a route needs `every` (scheduled trips) or `when_waiting` (called when tubes wait), or both", "add e.g. every = \"2h\"");
+                }
             }
-            if f.box_capacity == 0 {
-                c.push(path.key("box"), &format!("{key}.box"), "must be at least 1, found 0", "give the tubes one transport box holds, e.g. box = 100");
-            }
-            if f.every.is_none() && f.when_waiting.is_none() {
-                c.push(path.clone(), &key, "a route needs `every` (scheduled trips) or `when_waiting` (called when tubes wait), or both", "add e.g. every = \"2h\"");
-            }
-            let every = f.every.map(|d| c.interval(d.0, path.key("every"), &format!("{key}.every"), "the time between trips"));
-            Route {
-                name: f.name.clone(),
-                sites: ids,
-                lab,
-                schedule: every.map(|e| (f.first.map_or(e, |d| d.0), e)),
-                when_waiting: f.when_waiting.map(|n| n.max(1)),
-                box_capacity: f.box_capacity.max(1),
-                vehicles: f.vehicles.unwrap_or(1),
-                travel: dist(c, &f.travel, path.key("travel"), &format!("{key}.travel")),
-                pickup_limit: f.pickup_limit.map_or(SimDuration(2 * HOUR), |d| d.0),
-                drivers: None,
-            }
-        })
-        .collect()
+            let every = f.every.map(|d| {
+                c.interval(
+                    d.0,
+                    path.key("every"),
+                    &format!("{key}.every"),
+                    "the time between trips",
+                )
+            });
+            out.push(Expanded {
+                route: Route {
+                    name: name.clone(),
+                    sites: ids,
+                    lab,
+                    schedule: every.map(|e| (f.first.map_or(e, |d| d.0), e)),
+                    when_waiting: f.when_waiting.map(|n| n.max(1)),
+                    box_capacity: f.box_capacity.max(1),
+                    vehicles: f.vehicles.unwrap_or(1),
+                    travel: dist(c, &f.travel, path.key("travel"), &format!("{key}.travel")),
+                    pickup_limit: f.pickup_limit.map_or(SimDuration(2 * HOUR), |d| d.0),
+                    drivers: None,
+                },
+                drivers: f.drivers.as_ref().map(|d| text(d, r)),
+                block: i,
+            });
+        }
+    }
+    out
 }
 
-/// Every sampling site's tubes must reach a lab when there are labs; a site on two routes is
-/// ambiguous. Returns each site's route.
 pub(super) fn site_routes(
     c: &mut Check,
     routes: &[Route],
@@ -214,20 +291,19 @@ pub(super) fn site_routes(
 /// Resolves `drivers` and `technicians` against the teams, which must have the right role.
 pub(super) fn chain_staff(
     c: &mut Check,
-    routes_file: &[RouteFile],
     labs_file: &[LabFile],
-    routes: &mut [Route],
+    routes: &mut [Expanded],
     labs: &mut [Lab],
     teams: &[super::Team],
 ) {
     let find = |name: &str, role: Role| teams.iter().position(|t| t.name == name && t.role == role);
-    for (i, (f, r)) in routes_file.iter().zip(routes.iter_mut()).enumerate() {
-        if let Some(name) = &f.drivers {
-            r.drivers = find(name, Role::Courier);
-            if r.drivers.is_none() {
+    for e in routes.iter_mut() {
+        if let Some(name) = &e.drivers {
+            e.route.drivers = find(name, Role::Courier);
+            if e.route.drivers.is_none() {
                 c.push(
-                    KeyPath::of(&["route"]).index(i).key("drivers"),
-                    &format!("route.{}.drivers", f.name),
+                    KeyPath::of(&["route"]).index(e.block).key("drivers"),
+                    &format!("route.{}.drivers", e.route.name),
                     format!("names `{name}`, but no [[team]] of couriers has that name"),
                     "name a [[team]] with role = \"courier\"",
                 );

@@ -334,15 +334,9 @@ impl Model {
         check_staffing(&mut c, file, &sites, &teams);
         check_staff_totals(&mut c, &sites, &teams, &rotas);
         let mut labs = chain::labs(&mut c, &file.lab);
-        let mut routes = chain::routes(&mut c, &file.route, &index, &labs);
-        chain::chain_staff(
-            &mut c,
-            &file.route,
-            &file.lab,
-            &mut routes,
-            &mut labs,
-            &teams,
-        );
+        let mut expanded = chain::routes(&mut c, &file.route, &index, &labs);
+        chain::chain_staff(&mut c, &file.lab, &mut expanded, &mut labs, &teams);
+        let routes: Vec<chain::Route> = expanded.into_iter().map(|e| e.route).collect();
         let site_routes = chain::site_routes(&mut c, &routes, &sites, !labs.is_empty());
         roles::check_roles(&mut c, file, &sites, &teams, &routes, &labs);
         let mut warnings = Check::default();

@@ -73,10 +73,17 @@ pub enum RoundPick {
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct RouteFile {
-    /// Name.
+    /// Name; with `count`, `{i}` is replaced by 1..=count.
     pub name: String,
-    /// Sites visited on each trip, in order.
+    /// How many routes this block stands for. Default 1.
+    #[serde(default)]
+    pub count: Option<u32>,
+    /// Sites visited on each trip, in order. In a `count` block, `{i}` is the route's number,
+    /// or with `sites_per_route` the numbers of the sites of that route's group.
     pub sites: Vec<String>,
+    /// In a `count` block: route `i` serves sites `(i-1)·N+1 ..= i·N` of each `{i}` name.
+    #[serde(default)]
+    pub sites_per_route: Option<u32>,
     /// The lab the tubes go to (where the vehicles are based).
     pub lab: String,
     /// A round trip leaves the lab this often.

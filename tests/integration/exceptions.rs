@@ -250,3 +250,78 @@ walkin = { rate = "20/h", end = "10h" }
         assert!(err.contains(expect), "{err}");
     }
 }
+
+/// A compact block of routes: 4 vans, each serving its group of 10 of the 40 points, written in
+/// three lines instead of a list of 40 names.
+#[test]
+fn a_count_block_of_routes_serves_groups_of_points() {
+    let text = r#"version = 1
+[scenario]
+name = "vans"
+start = 2022-11-02T07:00:00
+horizon = "10h"
+[[site]]
+name = "point-{i}"
+count = 40
+desks = 1
+pool = 10
+[[site.stage]]
+name = "swab"
+service = { dist = "exponential", mean = "1min" }
+[[route]]
+name = "van-{i}"
+count = 4
+sites = ["point-{i}"]
+sites_per_route = 10
+lab = "lab"
+every = "2h"
+box = 500
+travel = { dist = "constant", value = "20min" }
+[[lab]]
+name = "lab"
+machines = 4
+run = { dist = "constant", value = "2h" }
+[[area]]
+name = "block-{i}"
+count = 40
+residents = 50
+households = 20
+sites = ["point-{i}"]
+walk = { dist = "uniform", min = "1min", max = "5min" }
+response = { dist = "exponential", mean = "30min" }
+callup = [{ at = "0h", share = 1.0 }]
+"#;
+    let m = model(text);
+    let names: Vec<&str> = m.routes.iter().map(|r| r.name.as_str()).collect();
+    assert_eq!(names, ["van-1", "van-2", "van-3", "van-4"]);
+    for (k, r) in m.routes.iter().enumerate() {
+        let served: Vec<&str> = r
+            .sites
+            .iter()
+            .map(|s| m.sites[s.0 as usize].name.as_str())
+            .collect();
+        let want: Vec<String> = (k * 10 + 1..=k * 10 + 10)
+            .map(|j| format!("point-{j}"))
+            .collect();
+        assert_eq!(served, want, "van-{}", k + 1);
+    }
+    assert!(
+        m.sites.iter().all(|s| s.route.is_some()),
+        "every point is on a route"
+    );
+    // The run carries every tube to the lab.
+    let reps = crate::support::run(&m, 1);
+    assert!(crate::support::figure(&reps, "tubes")[0] > 100.0);
+    // A group that runs past the last point is refused, naming the missing site.
+    let bad = text.replace("count = 4\nsites", "count = 5\nsites");
+    let err = match swabsim::load_str("bad.toml", &bad, &[]) {
+        Ok(_) => panic!("five vans of ten for forty points"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains(
+            "`route.van-5.sites`: names the site `point-41`, but no [[site]] has that name"
+        ),
+        "{err}"
+    );
+}
