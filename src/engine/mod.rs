@@ -234,6 +234,8 @@ pub trait Observer {
     fn tube_picked(&mut self, t: SimTime, site: SiteId, closed: SimTime) {}
     /// A vehicle delivered `tubes` tubes to `lab`.
     fn tubes_received(&mut self, t: SimTime, lab: u32, tubes: u32) {}
+    /// Disruption `d` began (`on`) or ended at `site`.
+    fn disrupted(&mut self, t: SimTime, site: SiteId, d: u32, on: bool) {}
     /// A tube has its result.
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {}
     /// At the horizon: a swab taken at `swab` at `site` has no final result yet (its tube is at a
@@ -356,6 +358,10 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn tubes_received(&mut self, t: SimTime, lab: u32, tubes: u32) {
         self.0.tubes_received(t, lab, tubes);
         self.1.tubes_received(t, lab, tubes);
+    }
+    fn disrupted(&mut self, t: SimTime, site: SiteId, d: u32, on: bool) {
+        self.0.disrupted(t, site, d, on);
+        self.1.disrupted(t, site, d, on);
     }
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {
         self.0.tube_result(t, tube);
@@ -507,6 +513,11 @@ impl<A: Observer> Observer for Option<A> {
     fn tubes_received(&mut self, t: SimTime, lab: u32, tubes: u32) {
         if let Some(o) = self {
             o.tubes_received(t, lab, tubes);
+        }
+    }
+    fn disrupted(&mut self, t: SimTime, site: SiteId, d: u32, on: bool) {
+        if let Some(o) = self {
+            o.disrupted(t, site, d, on);
         }
     }
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {

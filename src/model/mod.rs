@@ -73,6 +73,24 @@ pub struct Model {
     pub targets: Vec<crate::targets::Target>,
     /// The `--set` overrides the model was built with (`path=value`), for reports.
     pub overrides: Vec<String>,
+    /// Outages of registration at sites.
+    pub disruptions: Vec<Disruption>,
+}
+
+/// A registration outage: from `start` for `length`, at `sites`, desks stop taking people (or
+/// serve `slowdown` times slower).
+#[derive(Debug, Clone)]
+pub struct Disruption {
+    /// Name.
+    pub name: String,
+    /// Onset.
+    pub start: SimTime,
+    /// Duration.
+    pub length: SimDuration,
+    /// Sites hit, sorted.
+    pub sites: Vec<SiteId>,
+    /// Service slowed by this factor; `None`: stopped.
+    pub slowdown: Option<f64>,
 }
 
 /// One call-up round across the areas that have it.
@@ -358,6 +376,7 @@ impl Model {
             );
         }
         let mut targets = targets(&mut c, &file.target, &sites);
+        let disruptions = disruptions(&mut c, &file.disruption, &sites, header.horizon);
         if c.problems.is_empty() {
             let rounds = rounds(&areas, header.horizon);
             check_target_rounds(&mut c, &file.target, &mut targets, rounds.len());
@@ -390,6 +409,7 @@ impl Model {
                 warnings: warnings.problems,
                 targets: targets.into_iter().map(|(_, t)| t).collect(),
                 overrides: Vec::new(),
+                disruptions,
             };
             let too_big = size::check(&model, 1, file);
             if too_big.is_empty() {
@@ -1187,6 +1207,70 @@ fn desk_plan(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Option<D
         .map(|w| (w.hours.from, w.hours.to, f64::from(w.desks) - base))
         .collect();
     Some(Daily::from_periods(&shift).map_values(|v| v + base))
+}
+
+/// Resolves the disruptions: a known name for every site, a positive length, a slowdown above 1.
+fn disruptions(
+    c: &mut Check,
+    files: &[crate::scenario::DisruptionFile],
+    sites: &[Site],
+    horizon: SimTime,
+) -> Vec<Disruption> {
+    let index: BTreeMap<&str, usize> = sites
+        .iter()
+        .enumerate()
+        .map(|(k, s)| (s.name.as_str(), k))
+        .collect();
+    files
+        .iter()
+        .enumerate()
+        .map(|(i, f)| {
+            let path = KeyPath::of(&["disruption"]).index(i);
+            let key = format!("disruption.{}", f.name);
+            c.name(&f.name, path.key("name"), &format!("{key}.name"));
+            if f.lasts.0.0 == 0 {
+                c.push(path.key("lasts"), &format!("{key}.lasts"), "a disruption lasts more than 0", "give how long it lasts, e.g. lasts = \"1h\"");
+            }
+            if f.at.0.0 >= horizon.0 {
+                c.push(path.key("at"), &format!("{key}.at"), format!("starts at {} after the start, at or after the horizon ({})", f.at.0, SimDuration(horizon.0)), "give an onset within the horizon");
+            }
+            if let Some(x) = f.slowdown
+                && !(x.is_finite() && x > 1.0 && x <= 100.0)
+            {
+                c.push(path.key("slowdown"), &format!("{key}.slowdown"), format!("a slowdown multiplies service times by more than 1 and at most 100, found {x}"), "e.g. slowdown = 3 when IDs are typed by hand; remove it for a full stop");
+            }
+            let ids: Vec<SiteId> = match &f.sites {
+                None => sites
+                    .iter()
+                    .enumerate()
+                    .filter(|(_, s)| s.kind == SiteKind::Sampling)
+                    .map(|(k, _)| SiteId(k as u32))
+                    .collect(),
+                Some(names) => names
+                    .iter()
+                    .enumerate()
+                    .filter_map(|(k, n)| match index.get(n.as_str()) {
+                        Some(&s) => Some(SiteId(s as u32)),
+                        None => {
+                            let hint = crate::scenario::did_you_mean(n, index.keys().copied());
+                            c.push(path.key("sites").index(k), &format!("{key}.sites"), format!("names the site `{n}`, but no [[site]] has that name{hint}"), "use the name of a [[site]] (expanded, e.g. \"point-3\"), or remove `sites` for every sampling point");
+                            None
+                        }
+                    })
+                    .collect(),
+            };
+            let mut ids = ids;
+            ids.sort();
+            ids.dedup();
+            Disruption {
+                name: f.name.clone(),
+                start: SimTime(f.at.0.0),
+                length: f.lasts.0,
+                sites: ids,
+                slowdown: f.slowdown,
+            }
+        })
+        .collect()
 }
 
 /// A site's position from `x`/`y` or `lat`/`lon`: both of a pair, one pair, finite, and one

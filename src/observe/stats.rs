@@ -34,7 +34,7 @@ pub const RUN_FLOOR_MS: u64 = 100;
 
 /// The columns of a summary row, in order: the figures `summary.csv` holds per replication,
 /// that sweep targets and plans may name.
-pub const SUMMARY_COLUMNS: [&str; 59] = [
+pub const SUMMARY_COLUMNS: [&str; 61] = [
     "residents",
     "rounds",
     "called",
@@ -75,6 +75,8 @@ pub const SUMMARY_COLUMNS: [&str; 59] = [
     "vehicles_checked",
     "vehicle_wait_p95_min",
     "lane_hours_uncovered",
+    "disrupted_desk_hours",
+    "people_disrupted",
     "tubes",
     "partial_tubes",
     "tubes_waiting_max",
@@ -234,6 +236,11 @@ struct SiteStats {
     desks: TimeWeighted,
     busy: TimeWeighted,
     waits: Waits<u32>,
+    /// Disruptions active here now; desks open while one is; people waiting when one began
+    /// or arriving during one.
+    disrupted: u32,
+    disrupted_desks: TimeWeighted,
+    people_disrupted: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -421,6 +428,9 @@ impl Stats {
             desks: TimeWeighted::default(),
             busy: TimeWeighted::default(),
             waits: Waits::new(SITE_DIGITS, SITE_FLOOR_MS),
+            disrupted: 0,
+            disrupted_desks: TimeWeighted::default(),
+            people_disrupted: 0,
         };
         let sites = plan.parts[part]
             .sites
@@ -662,6 +672,7 @@ impl Stats {
         let busy_ms = integral(|s| &mut s.busy, false);
         let unstaffed_ms = integral(|s| &mut s.unstaffed, false);
         let lanes_uncovered_ms = integral(|s| &mut s.unstaffed, true);
+        let disrupted_ms = integral(|s| &mut s.disrupted_desks, false);
         let people = |s: &&SiteStats| !s.checkpoint;
         let sum =
             |f: &dyn Fn(&SiteStats) -> u64| self.sites.iter().filter(people).map(f).sum::<u64>();
@@ -728,7 +739,9 @@ impl Stats {
             .count("dispatches", dispatches)
             .count("vehicles_checked", checked)
             .real("vehicle_wait_p95_min", vehicle_p95)
-            .real("lane_hours_uncovered", lanes_uncovered_ms / HOUR as f64);
+            .real("lane_hours_uncovered", lanes_uncovered_ms / HOUR as f64)
+            .real("disrupted_desk_hours", disrupted_ms / HOUR as f64)
+            .count("people_disrupted", sum(&|s| s.people_disrupted));
         self.chain.fill(&mut row, horizon);
         row.count("called_at_home", self.home_called)
             .count("tested_at_home", self.home_tested);
@@ -943,6 +956,9 @@ impl Observer for Stats {
     fn arrived(&mut self, _t: SimTime, site: SiteId, who: Who) {
         let s = self.local(site);
         self.sites[s].arrived += 1;
+        if self.sites[s].disrupted > 0 {
+            self.sites[s].people_disrupted += 1;
+        }
         if who.round != WALK_IN {
             self.arrived_called += 1;
         }
@@ -956,7 +972,27 @@ impl Observer for Stats {
     fn desks_changed(&mut self, t: SimTime, site: SiteId, open: u32) {
         let s = self.local(site);
         self.sites[s].desks.set(t, f64::from(open));
+        if self.sites[s].disrupted > 0 {
+            self.sites[s].disrupted_desks.set(t, f64::from(open));
+        }
         self.staff.desks_changed(t, s, open);
+    }
+
+    fn disrupted(&mut self, t: SimTime, site: SiteId, _d: u32, on: bool) {
+        let s = self.local(site);
+        let st = &mut self.sites[s];
+        if on {
+            if st.disrupted == 0 {
+                st.people_disrupted += st.queue.value() as u64;
+                st.disrupted_desks.set(t, st.desks.value());
+            }
+            st.disrupted += 1;
+        } else {
+            st.disrupted = st.disrupted.saturating_sub(1);
+            if st.disrupted == 0 {
+                st.disrupted_desks.set(t, 0.0);
+            }
+        }
     }
 
     fn busy_changed(&mut self, t: SimTime, site: SiteId, busy: u32) {

@@ -37,6 +37,38 @@ pub struct ScenarioFile {
     /// What the round must achieve (reported by `run`, required by `plan`).
     #[serde(default)]
     pub target: Vec<TargetFile>,
+    /// What goes wrong: outages.
+    #[serde(default)]
+    pub disruption: Vec<DisruptionFile>,
+}
+
+/// `[[disruption]]`: something that goes wrong during the round.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisruptionFile {
+    /// Name, for reports.
+    pub name: String,
+    /// What fails: `"registration"` (the code scanning every desk needs).
+    pub kind: DisruptionKind,
+    /// When it starts, after the scenario's start.
+    pub at: Duration,
+    /// How long it lasts.
+    pub lasts: Duration,
+    /// Sites it hits (expanded names). Default: every sampling point.
+    #[serde(default)]
+    pub sites: Option<Vec<String>>,
+    /// Service slows by this factor (above 1) instead of stopping.
+    #[serde(default)]
+    pub slowdown: Option<f64>,
+}
+
+/// What a disruption stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum DisruptionKind {
+    /// Registration at the desks of the sites in scope: no new person is registered (queues keep
+    /// forming), or everyone is served slower.
+    Registration,
 }
 
 /// `[[target]]`: a figure the round must keep at most or at least a value.

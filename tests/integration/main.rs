@@ -7,6 +7,7 @@ mod cli;
 mod compare;
 mod conservation;
 mod determinism;
+mod disruptions;
 mod errors;
 mod exceptions;
 mod files;

@@ -103,6 +103,12 @@ enum Event {
         team: u32,
         unit: u32,
     },
+    /// Disruption `d` begins (`on`) or ends at site `site`.
+    Disruption {
+        site: u32,
+        d: u16,
+        on: bool,
+    },
 }
 
 /// What crosses from one partition to another.
@@ -186,6 +192,10 @@ struct SiteState {
     staffed: u32,
     /// Desks the plan opens now (`desks_by_time`; the site's desks without one).
     planned: u32,
+    /// Disruptions stopping registration now.
+    stopped: u32,
+    /// Product of the slowdowns of the disruptions now.
+    slow: f64,
     /// Desks short of staff while open, as last reported.
     unstaffed: u32,
     /// People on duty by role.
@@ -394,9 +404,10 @@ impl<'m, O: Observer> Part<'m, O> {
                 Kind::Site,
                 self.sg[self.people[person as usize].site as usize],
             ),
-            Event::StageDone { site, .. } | Event::Hours { site } | Event::Resupply { site } => {
-                (Kind::Site, self.sg[site as usize])
-            }
+            Event::StageDone { site, .. }
+            | Event::Hours { site }
+            | Event::Resupply { site }
+            | Event::Disruption { site, .. } => (Kind::Site, self.sg[site as usize]),
             Event::Rota { team }
             | Event::PoolArrive { team, .. }
             | Event::HomeVisit { team, .. } => (Kind::Team, self.tg[team as usize]),
@@ -425,6 +436,7 @@ impl<'m, O: Observer> Part<'m, O> {
             };
             self.sites[s].staffed = self.staffed(s);
             self.set_hours(s, true);
+            self.schedule_disruptions(s);
         }
         self.start_rotas();
         self.start_chain();
@@ -453,6 +465,7 @@ impl<'m, O: Observer> Part<'m, O> {
             Event::StageDone { site, slot } => self.stage_done(site as usize, slot as usize),
             Event::Renege { person, generation } => self.renege(person, generation),
             Event::Hours { site } => self.set_hours(site as usize, false),
+            Event::Disruption { site, d, on } => self.disrupt(site as usize, d as usize, on),
             Event::Rota { team } => self.rota_change(team as usize),
             Event::PoolArrive {
                 team,

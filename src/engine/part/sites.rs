@@ -30,6 +30,8 @@ pub(super) fn site_state(s: &Site, seed: u64, rep: u32) -> SiteState {
         desk_people: vec![0; s.desks as usize],
         staffed: 0,
         planned: s.desks,
+        stopped: 0,
+        slow: 1.0,
         unstaffed: 0,
         on_duty: [0; ROLES],
         present: Vec::new(),
@@ -229,6 +231,9 @@ impl<O: Observer> Part<'_, O> {
     }
 
     pub(super) fn try_start(&mut self, s: usize) {
+        if self.sites[s].stopped > 0 {
+            return;
+        }
         while self.sites[s].waiting > 0 && self.sites[s].desks_open > 0 {
             let Some(first) = self.free_desk(s, 0) else {
                 break;
@@ -291,6 +296,10 @@ impl<O: Observer> Part<'_, O> {
         if let Some(role) = post.role {
             d = self.slowed(s, role, d);
         }
+        let slow = self.sites[s].slow;
+        if slow != 1.0 {
+            d = SimDuration((d.0 as f64 * slow).round() as u64);
+        }
         let st = &mut self.sites[s];
         st.slots[slot] = person;
         st.blocked[slot] = false;
@@ -350,6 +359,39 @@ impl<O: Observer> Part<'_, O> {
         self.obs
             .busy_changed(self.now, self.site_id(s), self.sites[s].busy);
         self.try_start(s);
+    }
+
+    /// Schedules the start and end of every disruption that hits site `s`.
+    pub(super) fn schedule_disruptions(&mut self, s: usize) {
+        let g = self.site_id(s);
+        for (d, x) in self.m.disruptions.iter().enumerate() {
+            if x.sites.binary_search(&g).is_ok() {
+                let (site, d) = (s as u32, d as u16);
+                self.at(x.start, Event::Disruption { site, d, on: true });
+                let end = x.start.after(x.length);
+                self.at(end, Event::Disruption { site, d, on: false });
+            }
+        }
+    }
+
+    /// A disruption begins or ends at site `s`: registration stops (desks stay open and
+    /// staffed, the queue keeps forming) or slows.
+    pub(super) fn disrupt(&mut self, s: usize, d: usize, on: bool) {
+        let x = &self.m.disruptions[d];
+        let st = &mut self.sites[s];
+        match (x.slowdown, on) {
+            (Some(f), true) => st.slow *= f,
+            (Some(f), false) => st.slow /= f,
+            (None, true) => st.stopped += 1,
+            (None, false) => st.stopped -= 1,
+        }
+        if st.stopped == 0 && (st.slow - 1.0).abs() < 1e-12 {
+            st.slow = 1.0;
+        }
+        self.obs.disrupted(self.now, self.site_id(s), d as u32, on);
+        if !on {
+            self.try_start(s);
+        }
     }
 
     /// Opening hours: at `init` sets the state at time 0; otherwise the state flips.
