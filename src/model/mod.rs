@@ -91,6 +91,20 @@ pub struct Disruption {
     pub sites: Vec<SiteId>,
     /// Service slowed by this factor; `None`: stopped.
     pub slowdown: Option<f64>,
+    /// A turnout disruption: the areas it hits, sorted, and the factors on their turnout and
+    /// response delay (a registration outage has no areas).
+    pub areas: Vec<AreaId>,
+    /// See `areas`.
+    pub turnout: f64,
+    /// See `areas`.
+    pub response: f64,
+}
+
+impl Disruption {
+    /// Whether it is on at `t`.
+    pub fn on_at(&self, t: SimTime) -> bool {
+        self.start <= t && t < self.start.after(self.length)
+    }
 }
 
 /// One call-up round across the areas that have it.
@@ -376,7 +390,7 @@ impl Model {
             );
         }
         let mut targets = targets(&mut c, &file.target, &sites);
-        let disruptions = disruptions(&mut c, &file.disruption, &sites, header.horizon);
+        let disruptions = disruptions(&mut c, &file.disruption, &sites, &areas, header.horizon);
         if c.problems.is_empty() {
             let rounds = rounds(&areas, header.horizon);
             check_target_rounds(&mut c, &file.target, &mut targets, rounds.len());
@@ -1214,8 +1228,10 @@ fn disruptions(
     c: &mut Check,
     files: &[crate::scenario::DisruptionFile],
     sites: &[Site],
+    areas: &[Area],
     horizon: SimTime,
 ) -> Vec<Disruption> {
+    use crate::scenario::DisruptionKind;
     let index: BTreeMap<&str, usize> = sites
         .iter()
         .enumerate()
@@ -1239,7 +1255,61 @@ fn disruptions(
             {
                 c.push(path.key("slowdown"), &format!("{key}.slowdown"), format!("a slowdown multiplies service times by more than 1 and at most 100, found {x}"), "e.g. slowdown = 3 when IDs are typed by hand; remove it for a full stop");
             }
+            let turnout = f.kind == DisruptionKind::Turnout;
+            let (wrong, fix): (&[(&str, bool)], &str) = if turnout {
+                (
+                    &[("sites", f.sites.is_some()), ("slowdown", f.slowdown.is_some())],
+                    "a turnout disruption takes `areas`, `turnout` and `response`",
+                )
+            } else {
+                (
+                    &[
+                        ("areas", f.areas.is_some()),
+                        ("turnout", f.turnout.is_some()),
+                        ("response", f.response.is_some()),
+                    ],
+                    "a registration outage takes `sites` and `slowdown`",
+                )
+            };
+            for (k, given) in wrong {
+                if *given {
+                    c.push(path.key(k), &format!("{key}.{k}"), format!("`{k}` does not apply to kind = \"{}\"", if turnout { "turnout" } else { "registration" }), fix);
+                }
+            }
+            if let Some(x) = f.turnout
+                && !(0.0..=1.0).contains(&x)
+            {
+                c.push(path.key("turnout"), &format!("{key}.turnout"), format!("multiplies the share who come, from 0 to 1, found {x}"), "e.g. turnout = 0.8 when rain keeps a fifth at home");
+            }
+            if let Some(x) = f.response
+                && !(x.is_finite() && x > 0.0 && x <= 100.0)
+            {
+                c.push(path.key("response"), &format!("{key}.response"), format!("multiplies the delay before setting off, above 0 and at most 100, found {x}"), "e.g. response = 2 when people wait for the rain to stop");
+            }
+            if turnout && f.turnout.is_none() && f.response.is_none() {
+                c.push(path.clone(), &key, "a turnout disruption changes `turnout`, `response` or both", "add e.g. turnout = 0.8");
+            }
+            let area_ids: Vec<AreaId> = if !turnout {
+                Vec::new()
+            } else {
+                match &f.areas {
+                    None => (0..areas.len()).map(|a| AreaId(a as u32)).collect(),
+                    Some(names) => names
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, n)| match areas.iter().position(|a| &a.name == n) {
+                            Some(a) => Some(AreaId(a as u32)),
+                            None => {
+                                let hint = crate::scenario::did_you_mean(n, areas.iter().map(|a| a.name.as_str()));
+                                c.push(path.key("areas").index(k), &format!("{key}.areas"), format!("names the area `{n}`, but no [[area]] has that name{hint}"), "use the name of an [[area]] (expanded, e.g. \"block-3\"), or remove `areas` for every area");
+                                None
+                            }
+                        })
+                        .collect(),
+                }
+            };
             let ids: Vec<SiteId> = match &f.sites {
+                _ if turnout => Vec::new(),
                 None => sites
                     .iter()
                     .enumerate()
@@ -1268,6 +1338,14 @@ fn disruptions(
                 length: f.lasts.0,
                 sites: ids,
                 slowdown: f.slowdown,
+                areas: {
+                    let mut a = area_ids;
+                    a.sort();
+                    a.dedup();
+                    a
+                },
+                turnout: f.turnout.unwrap_or(1.0),
+                response: f.response.unwrap_or(1.0),
             }
         })
         .collect()

@@ -60,6 +60,15 @@ pub struct DisruptionFile {
     /// Service slows by this factor (above 1) instead of stopping.
     #[serde(default)]
     pub slowdown: Option<f64>,
+    /// `kind = "turnout"`: areas it hits (expanded names). Default: every area.
+    #[serde(default)]
+    pub areas: Option<Vec<String>>,
+    /// `kind = "turnout"`: the share of the called who come is multiplied by this (0 to 1).
+    #[serde(default)]
+    pub turnout: Option<f64>,
+    /// `kind = "turnout"`: the delay before setting off is multiplied by this (above 0).
+    #[serde(default)]
+    pub response: Option<f64>,
 }
 
 /// What a disruption stops.
@@ -69,6 +78,9 @@ pub enum DisruptionKind {
     /// Registration at the desks of the sites in scope: no new person is registered (queues keep
     /// forming), or everyone is served slower.
     Registration,
+    /// Weather or an announcement: residents of the areas in scope called up during it come less
+    /// often, or later.
+    Turnout,
 }
 
 /// `[[target]]`: a figure the round must keep at most or at least a value.

@@ -134,3 +134,41 @@ fn disruption_figures_and_bad_disruptions() {
         assert!(err.contains(expect), "{err}");
     }
 }
+
+/// Rain during the first call-up wave: `turnout = 0.5` for block-1 from 0h to 30min. The same
+/// uniform draw decides whether a resident comes (u < turnout) in both runs, so the extra no-shows
+/// are exactly the residents of that wave with u in [0.485, 0.97): about Binomial(300, 0.485),
+/// mean 145.5, sd 8.7; the test allows ±4 sd. `response = 3` instead changes nobody's coming
+/// (no-shows equal exactly) and only delays them.
+#[test]
+fn a_turnout_disruption_keeps_people_home_with_the_same_draws() {
+    let text = std::fs::read_to_string("scenarios/tutorial.toml").unwrap();
+    let with = |extra: &str| {
+        format!(
+            "{text}\n[[disruption]]\nname = \"rain\"\nkind = \"turnout\"\nat = \"0h\"\nlasts = \"30min\"\nareas = [\"block-1\"]\n{extra}\n"
+        )
+    };
+    let plain = run(&model(&text), 1);
+    let rain = run(&model(&with("turnout = 0.5")), 1);
+    let extra = figure(&rain, "no_show")[0] - figure(&plain, "no_show")[0];
+    let (mean, sd) = (300.0 * 0.485, (300.0 * 0.485 * 0.515f64).sqrt());
+    assert!(
+        (extra - mean).abs() < 4.0 * sd,
+        "{extra} more stayed home, expected about {mean}"
+    );
+    let late = run(&model(&with("response = 3")), 1);
+    assert_eq!(figure(&late, "no_show"), figure(&plain, "no_show"));
+    assert!(
+        figure(&late, "time_in_system_mean_min")[0] >= 0.0
+            && figure(&late, "hours_to_90pct")[0] >= figure(&plain, "hours_to_90pct")[0],
+        "later set-offs do not finish the round sooner"
+    );
+    let err = match swabsim::load_str("bad.toml", &with("turnout = 0.5\nslowdown = 2"), &[]) {
+        Ok(_) => panic!("a slowdown on a turnout disruption"),
+        Err(e) => e.to_string(),
+    };
+    assert!(
+        err.contains("`slowdown` does not apply to kind = \"turnout\""),
+        "{err}"
+    );
+}

@@ -116,6 +116,15 @@ impl<O: Observer> Part<'_, O> {
             return;
         }
         let by_queue = area.choice == Choice::ShortestQueue;
+        // Weather or an announcement on now: fewer come, or later. The draws are the same.
+        let (mut turnout, mut response) = (area.turnout, 1.0);
+        let g = AreaId(self.ag[a]);
+        for d in &self.m.disruptions {
+            if d.on_at(self.now) && d.areas.binary_search(&g).is_ok() {
+                turnout *= d.turnout;
+                response *= d.response;
+            }
+        }
         let mut coming = Vec::with_capacity(called as usize);
         let mut at_home = 0;
         for order in 0..called {
@@ -124,12 +133,16 @@ impl<O: Observer> Part<'_, O> {
                 at_home += 1;
                 continue;
             }
-            if rng.random::<f64>() >= area.turnout {
+            if rng.random::<f64>() >= turnout {
                 continue;
             }
             let priority = rng.random::<f64>() < area.priority_share;
             let infected = area.prevalence > 0.0 && rng.random::<f64>() < area.prevalence;
-            let set_off = self.now.after(area.response.sample(rng));
+            let mut delay = area.response.sample(rng);
+            if response != 1.0 {
+                delay = SimDuration((delay.0 as f64 * response).round() as u64);
+            }
+            let set_off = self.now.after(delay);
             let c = if by_queue {
                 Coming {
                     at: set_off,
