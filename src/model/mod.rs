@@ -83,10 +83,10 @@ pub struct Model {
 pub struct Disruption {
     /// Name.
     pub name: String,
-    /// Onset.
-    pub start: SimTime,
-    /// Duration.
-    pub length: SimDuration,
+    /// Onset, drawn per replication (a constant when fixed).
+    pub onset: Sampler,
+    /// Duration, drawn per replication.
+    pub length: Sampler,
     /// Sites hit, sorted.
     pub sites: Vec<SiteId>,
     /// Service slowed by this factor; `None`: stopped.
@@ -101,9 +101,12 @@ pub struct Disruption {
 }
 
 impl Disruption {
-    /// Whether it is on at `t`.
-    pub fn on_at(&self, t: SimTime) -> bool {
-        self.start <= t && t < self.start.after(self.length)
+    /// Its start and end in replication `rep`: drawn from its own stream, so that adding a
+    /// disruption changes no other draw, and every partition draws the same.
+    pub fn window(&self, seed: u64, rep: u32) -> (SimTime, SimTime) {
+        let mut rng = crate::engine::rng::stream(seed, rep, "disruption", &self.name, "when");
+        let start = SimTime(self.onset.sample(&mut rng).0);
+        (start, start.after(self.length.sample(&mut rng)))
     }
 }
 
@@ -1244,11 +1247,18 @@ fn disruptions(
             let path = KeyPath::of(&["disruption"]).index(i);
             let key = format!("disruption.{}", f.name);
             c.name(&f.name, path.key("name"), &format!("{key}.name"));
-            if f.lasts.0.0 == 0 {
+            use crate::scenario::When;
+            let when = |c: &mut Check, w: &When, k: &str| match w {
+                When::Fixed(d) => Sampler::Constant(d.0.0),
+                When::Drawn(d) => dist(c, d, path.key(k), &format!("{key}.{k}")),
+            };
+            let onset = when(c, &f.at, "at");
+            let length = when(c, &f.lasts, "lasts");
+            if matches!(length, Sampler::Constant(0)) {
                 c.push(path.key("lasts"), &format!("{key}.lasts"), "a disruption lasts more than 0", "give how long it lasts, e.g. lasts = \"1h\"");
             }
-            if f.at.0.0 >= horizon.0 {
-                c.push(path.key("at"), &format!("{key}.at"), format!("starts at {} after the start, at or after the horizon ({})", f.at.0, SimDuration(horizon.0)), "give an onset within the horizon");
+            if onset.min().0 >= horizon.0 {
+                c.push(path.key("at"), &format!("{key}.at"), format!("starts at {} after the start or later, at or after the horizon ({})", onset.min(), SimDuration(horizon.0)), "give an onset within the horizon");
             }
             if let Some(x) = f.slowdown
                 && !(x.is_finite() && x > 1.0 && x <= 100.0)
@@ -1334,8 +1344,8 @@ fn disruptions(
             ids.dedup();
             Disruption {
                 name: f.name.clone(),
-                start: SimTime(f.at.0.0),
-                length: f.lasts.0,
+                onset,
+                length,
                 sites: ids,
                 slowdown: f.slowdown,
                 areas: {

@@ -50,10 +50,11 @@ pub struct DisruptionFile {
     pub name: String,
     /// What fails: `"registration"` (the code scanning every desk needs).
     pub kind: DisruptionKind,
-    /// When it starts, after the scenario's start.
-    pub at: Duration,
-    /// How long it lasts.
-    pub lasts: Duration,
+    /// When it starts, after the scenario's start: a duration, or a distribution drawn anew in
+    /// every replication.
+    pub at: When,
+    /// How long it lasts: a duration or a distribution.
+    pub lasts: When,
     /// Sites it hits (expanded names). Default: every sampling point.
     #[serde(default)]
     pub sites: Option<Vec<String>>,
@@ -69,6 +70,33 @@ pub struct DisruptionFile {
     /// `kind = "turnout"`: the delay before setting off is multiplied by this (above 0).
     #[serde(default)]
     pub response: Option<f64>,
+}
+
+/// A time that is fixed ("2h") or drawn ({ dist = ... }).
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum When {
+    /// Always this.
+    Fixed(Duration),
+    /// Drawn in every replication.
+    Drawn(Dist),
+}
+
+impl<'de> Deserialize<'de> for When {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        use serde::de::Error as _;
+        match toml::Value::deserialize(d)? {
+            v @ toml::Value::String(_) => Duration::deserialize(v)
+                .map(When::Fixed)
+                .map_err(|e| D::Error::custom(e.message())),
+            v @ toml::Value::Table(_) => Dist::deserialize(v)
+                .map(When::Drawn)
+                .map_err(|e| D::Error::custom(e.message())),
+            _ => Err(D::Error::custom(
+                "expected a duration like \"2h\" or a distribution like { dist = \"uniform\", min = \"1h\", max = \"9h\" }",
+            )),
+        }
+    }
 }
 
 /// What a disruption stops.

@@ -265,6 +265,8 @@ pub(crate) struct Part<'m, O: Observer> {
     events: u64,
     peak_queue: usize,
     outbox: Vec<Message>,
+    /// Each disruption's (start, end) in this replication.
+    windows: Vec<(SimTime, SimTime)>,
 }
 
 impl<'m, O: Observer> Part<'m, O> {
@@ -325,6 +327,7 @@ impl<'m, O: Observer> Part<'m, O> {
             events: 0,
             peak_queue: 0,
             outbox: Vec::new(),
+            windows: m.disruptions.iter().map(|d| d.window(seed, rep)).collect(),
         }
     }
 

@@ -119,8 +119,8 @@ impl<O: Observer> Part<'_, O> {
         // Weather or an announcement on now: fewer come, or later. The draws are the same.
         let (mut turnout, mut response) = (area.turnout, 1.0);
         let g = AreaId(self.ag[a]);
-        for d in &self.m.disruptions {
-            if d.on_at(self.now) && d.areas.binary_search(&g).is_ok() {
+        for (d, &(start, end)) in self.m.disruptions.iter().zip(&self.windows) {
+            if start <= self.now && self.now < end && d.areas.binary_search(&g).is_ok() {
                 turnout *= d.turnout;
                 response *= d.response;
             }

@@ -365,10 +365,10 @@ impl<O: Observer> Part<'_, O> {
     pub(super) fn schedule_disruptions(&mut self, s: usize) {
         let g = self.site_id(s);
         for (d, x) in self.m.disruptions.iter().enumerate() {
-            if x.sites.binary_search(&g).is_ok() {
+            let (start, end) = self.windows[d];
+            if x.sites.binary_search(&g).is_ok() && end > start && start < self.m.horizon {
                 let (site, d) = (s as u32, d as u16);
-                self.at(x.start, Event::Disruption { site, d, on: true });
-                let end = x.start.after(x.length);
+                self.at(start, Event::Disruption { site, d, on: true });
                 self.at(end, Event::Disruption { site, d, on: false });
             }
         }
