@@ -236,6 +236,8 @@ pub trait Observer {
     fn tubes_received(&mut self, t: SimTime, lab: u32, tubes: u32) {}
     /// Disruption `d` began (`on`) or ended at `site`.
     fn disrupted(&mut self, t: SimTime, site: SiteId, d: u32, on: bool) {}
+    /// At a shift's start, `absent` people of a crew (over all its places) miss the shift.
+    fn crew_absent(&mut self, t: SimTime, team: TeamId, crew: u32, absent: u32) {}
     /// A tube has its result.
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {}
     /// At the horizon: a swab taken at `swab` at `site` has no final result yet (its tube is at a
@@ -362,6 +364,10 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn disrupted(&mut self, t: SimTime, site: SiteId, d: u32, on: bool) {
         self.0.disrupted(t, site, d, on);
         self.1.disrupted(t, site, d, on);
+    }
+    fn crew_absent(&mut self, t: SimTime, team: TeamId, crew: u32, absent: u32) {
+        self.0.crew_absent(t, team, crew, absent);
+        self.1.crew_absent(t, team, crew, absent);
     }
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {
         self.0.tube_result(t, tube);
@@ -518,6 +524,11 @@ impl<A: Observer> Observer for Option<A> {
     fn disrupted(&mut self, t: SimTime, site: SiteId, d: u32, on: bool) {
         if let Some(o) = self {
             o.disrupted(t, site, d, on);
+        }
+    }
+    fn crew_absent(&mut self, t: SimTime, team: TeamId, crew: u32, absent: u32) {
+        if let Some(o) = self {
+            o.crew_absent(t, team, crew, absent);
         }
     }
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {

@@ -98,6 +98,10 @@ pub struct Disruption {
     pub turnout: f64,
     /// See `areas`.
     pub response: f64,
+    /// An absence: the teams it hits, sorted, and each person's chance to miss a shift.
+    pub teams: Vec<TeamId>,
+    /// See `teams`.
+    pub absent: f64,
 }
 
 impl Disruption {
@@ -393,7 +397,12 @@ impl Model {
             );
         }
         let mut targets = targets(&mut c, &file.target, &sites);
-        let disruptions = disruptions(&mut c, &file.disruption, &sites, &areas, header.horizon);
+        let disruptions = disruptions(
+            &mut c,
+            &file.disruption,
+            (&sites, &areas, &teams),
+            header.horizon,
+        );
         if c.problems.is_empty() {
             let rounds = rounds(&areas, header.horizon);
             check_target_rounds(&mut c, &file.target, &mut targets, rounds.len());
@@ -1230,8 +1239,7 @@ fn desk_plan(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Option<D
 fn disruptions(
     c: &mut Check,
     files: &[crate::scenario::DisruptionFile],
-    sites: &[Site],
-    areas: &[Area],
+    (sites, areas, teams): (&[Site], &[Area], &[Team]),
     horizon: SimTime,
 ) -> Vec<Disruption> {
     use crate::scenario::DisruptionKind;
@@ -1266,26 +1274,51 @@ fn disruptions(
                 c.push(path.key("slowdown"), &format!("{key}.slowdown"), format!("a slowdown multiplies service times by more than 1 and at most 100, found {x}"), "e.g. slowdown = 3 when IDs are typed by hand; remove it for a full stop");
             }
             let turnout = f.kind == DisruptionKind::Turnout;
-            let (wrong, fix): (&[(&str, bool)], &str) = if turnout {
-                (
-                    &[("sites", f.sites.is_some()), ("slowdown", f.slowdown.is_some())],
-                    "a turnout disruption takes `areas`, `turnout` and `response`",
-                )
-            } else {
-                (
-                    &[
-                        ("areas", f.areas.is_some()),
-                        ("turnout", f.turnout.is_some()),
-                        ("response", f.response.is_some()),
-                    ],
-                    "a registration outage takes `sites` and `slowdown`",
-                )
+            let absence = f.kind == DisruptionKind::Absence;
+            let given = [
+                ("sites", f.sites.is_some()),
+                ("slowdown", f.slowdown.is_some()),
+                ("areas", f.areas.is_some()),
+                ("turnout", f.turnout.is_some()),
+                ("response", f.response.is_some()),
+                ("teams", f.teams.is_some()),
+                ("share", f.share.is_some()),
+            ];
+            let (kind, own, fix): (&str, &[&str], &str) = match f.kind {
+                DisruptionKind::Registration => ("registration", &["sites", "slowdown"], "a registration outage takes `sites` and `slowdown`"),
+                DisruptionKind::Turnout => ("turnout", &["areas", "turnout", "response"], "a turnout disruption takes `areas`, `turnout` and `response`"),
+                DisruptionKind::Absence => ("absence", &["teams", "share"], "an absence takes `teams` and `share`"),
             };
-            for (k, given) in wrong {
-                if *given {
-                    c.push(path.key(k), &format!("{key}.{k}"), format!("`{k}` does not apply to kind = \"{}\"", if turnout { "turnout" } else { "registration" }), fix);
+            for (k, g) in given {
+                if g && !own.contains(&k) {
+                    c.push(path.key(k), &format!("{key}.{k}"), format!("`{k}` does not apply to kind = \"{kind}\""), fix);
                 }
             }
+            if absence && !f.share.is_some_and(|x| (0.0..=1.0).contains(&x)) {
+                c.push(path.key("share"), &format!("{key}.share"), "an absence needs `share`, each person's chance to miss a shift, from 0 to 1", "e.g. share = 0.1 when one in ten falls ill");
+            }
+            let team_ids: Vec<TeamId> = if !absence {
+                Vec::new()
+            } else {
+                match &f.teams {
+                    None => (0..teams.len())
+                        .filter(|&t| matches!(teams[t].place, Place::Sites(_)))
+                        .map(|t| TeamId(t as u32))
+                        .collect(),
+                    Some(names) => names
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, n)| match teams.iter().position(|t| &t.name == n) {
+                            Some(t) => Some(TeamId(t as u32)),
+                            None => {
+                                let hint = crate::scenario::did_you_mean(n, teams.iter().map(|t| t.name.as_str()));
+                                c.push(path.key("teams").index(k), &format!("{key}.teams"), format!("names the team `{n}`, but no [[team]] has that name{hint}"), "use the name of a [[team]] (expanded, e.g. \"samplers-3\"), or remove `teams` for every team at sites");
+                                None
+                            }
+                        })
+                        .collect(),
+                }
+            };
             if let Some(x) = f.turnout
                 && !(0.0..=1.0).contains(&x)
             {
@@ -1319,7 +1352,7 @@ fn disruptions(
                 }
             };
             let ids: Vec<SiteId> = match &f.sites {
-                _ if turnout => Vec::new(),
+                _ if turnout || absence => Vec::new(),
                 None => sites
                     .iter()
                     .enumerate()
@@ -1356,6 +1389,13 @@ fn disruptions(
                 },
                 turnout: f.turnout.unwrap_or(1.0),
                 response: f.response.unwrap_or(1.0),
+                teams: {
+                    let mut t = team_ids;
+                    t.sort();
+                    t.dedup();
+                    t
+                },
+                absent: f.share.unwrap_or(0.0),
             }
         })
         .collect()

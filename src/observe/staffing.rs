@@ -23,6 +23,9 @@ struct CrewStats {
     last_stint_ms: u64,
     overtime_person_ms: f64,
     dispatches: u64,
+    /// People of the crew missing its current shift (over all its places), and in all shifts.
+    absent: u32,
+    absent_shifts: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -166,8 +169,26 @@ impl StaffStats {
         let stint = t.since(since).0;
         c.last_stint_ms = stint;
         c.longest_ms = c.longest_ms.max(stint);
-        c.person_ms += info.headcount * places * stint as f64;
-        c.busy_person_ms += info.headcount * busy;
+        let present = (info.headcount * places - f64::from(c.absent)).max(0.0);
+        c.person_ms += present * stint as f64;
+        c.busy_person_ms += if places > 0.0 {
+            present / places * busy
+        } else {
+            info.headcount * busy
+        };
+    }
+
+    /// `absent` people of a crew miss the shift that starts now.
+    pub(super) fn absent(&mut self, team: TeamId, crew: u32, absent: u32) {
+        let ti = self.team(team);
+        let c = &mut self.crews[ti][crew as usize];
+        c.absent = absent;
+        c.absent_shifts += u64::from(absent);
+    }
+
+    /// Person-shifts missed through absence, every team.
+    pub(super) fn absent_person_shifts(&self) -> u64 {
+        self.crews.iter().flatten().map(|c| c.absent_shifts).sum()
     }
 
     pub(super) fn overtime(&mut self, team: TeamId, crew: u32, length: SimDuration) {

@@ -34,7 +34,7 @@ pub const RUN_FLOOR_MS: u64 = 100;
 
 /// The columns of a summary row, in order: the figures `summary.csv` holds per replication,
 /// that sweep targets and plans may name.
-pub const SUMMARY_COLUMNS: [&str; 61] = [
+pub const SUMMARY_COLUMNS: [&str; 62] = [
     "residents",
     "rounds",
     "called",
@@ -77,6 +77,7 @@ pub const SUMMARY_COLUMNS: [&str; 61] = [
     "lane_hours_uncovered",
     "disrupted_desk_hours",
     "people_disrupted",
+    "absent_person_shifts",
     "tubes",
     "partial_tubes",
     "tubes_waiting_max",
@@ -708,6 +709,7 @@ impl Stats {
             .map(|s| s.queue.max() as u64)
             .max();
         let (staff_h, stint_h, overtime_h, dispatches) = self.staff.totals();
+        let absent_shifts = self.staff.absent_person_shifts();
         let checked: u64 = self
             .sites
             .iter()
@@ -741,7 +743,8 @@ impl Stats {
             .real("vehicle_wait_p95_min", vehicle_p95)
             .real("lane_hours_uncovered", lanes_uncovered_ms / HOUR as f64)
             .real("disrupted_desk_hours", disrupted_ms / HOUR as f64)
-            .count("people_disrupted", sum(&|s| s.people_disrupted));
+            .count("people_disrupted", sum(&|s| s.people_disrupted))
+            .count("absent_person_shifts", absent_shifts);
         self.chain.fill(&mut row, horizon);
         row.count("called_at_home", self.home_called)
             .count("tested_at_home", self.home_tested);
@@ -1003,6 +1006,10 @@ impl Observer for Stats {
 
     fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {
         self.staff.crew(t, team, crew, change);
+    }
+
+    fn crew_absent(&mut self, _t: SimTime, team: TeamId, crew: u32, absent: u32) {
+        self.staff.absent(team, crew, absent);
     }
 
     fn staff_changed(&mut self, _t: SimTime, site: SiteId, role: Role, on_duty: u32) {

@@ -70,6 +70,12 @@ pub struct DisruptionFile {
     /// `kind = "turnout"`: the delay before setting off is multiplied by this (above 0).
     #[serde(default)]
     pub response: Option<f64>,
+    /// `kind = "absence"`: teams it hits (expanded names). Default: every team at sites.
+    #[serde(default)]
+    pub teams: Option<Vec<String>>,
+    /// `kind = "absence"`: the chance that each person of a crew does not come for a shift.
+    #[serde(default)]
+    pub share: Option<f64>,
 }
 
 /// A time that is fixed ("2h") or drawn ({ dist = ... }).
@@ -109,6 +115,9 @@ pub enum DisruptionKind {
     /// Weather or an announcement: residents of the areas in scope called up during it come less
     /// often, or later.
     Turnout,
+    /// Staff absence: each person of the teams in scope misses a shift that starts during it
+    /// with chance `share`, drawn per shift.
+    Absence,
 }
 
 /// `[[target]]`: a figure the round must keep at most or at least a value.

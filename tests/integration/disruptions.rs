@@ -194,3 +194,67 @@ fn drawn_disruptions_vary_by_replication_from_their_own_stream() {
     let plain = run(&model(&text), 40);
     assert_eq!(figure(&reps, "no_show"), figure(&plain, "no_show"));
 }
+
+const STAFFED: &str = r#"version = 1
+[scenario]
+name = "absence"
+start = 2022-11-02T08:00:00
+horizon = "12h"
+seed = 9
+report_every = "1h"
+[[site]]
+name = "hall"
+desks = 10
+hours = ["08:00-20:00"]
+staff = { sampler = 1 }
+[[site.stage]]
+name = "swab"
+role = "sampler"
+service = { dist = "exponential", mean = "1min" }
+[[rota]]
+name = "day"
+shift = "6h"
+crews = 2
+start = "08:00"
+every = "24h"
+stride = "6h"
+[[team]]
+name = "samplers"
+role = "sampler"
+headcount = 10
+rota = "day"
+sites = ["hall"]
+[[area]]
+name = "walk-ins"
+sites = ["hall"]
+walkin = { rate = "300/h" }
+"#;
+
+/// Staff absence: each of the 10 people of a crew misses a shift with chance 0.3, drawn per
+/// shift. Two shifts of 6 h: the absent person-shifts are Binomial(20, 0.3) per replication
+/// (mean 6; the 99% interval over 40 replications must hold it), the person-hours on duty are
+/// exactly 6 h × (20 − absent), and the residents' draws are untouched.
+#[test]
+fn an_absence_takes_people_off_each_shift() {
+    let plain = run(&model(STAFFED), 40);
+    let ill = format!(
+        "{STAFFED}\n[[disruption]]\nname = \"flu\"\nkind = \"absence\"\nat = \"0h\"\nlasts = \"12h\"\nshare = 0.3\n"
+    );
+    let reps = run(&model(&ill), 40);
+    let absent = figure(&reps, "absent_person_shifts");
+    crate::support::assert_in_ci("absent person-shifts, Binomial(20, 0.3)", &absent, 6.0);
+    for (a, h) in absent.iter().zip(figure(&reps, "staff_person_hours")) {
+        assert!(
+            (h - 6.0 * (20.0 - a)).abs() < 1e-6,
+            "{h} person-hours with {a} absent"
+        );
+    }
+    assert_eq!(figure(&plain, "absent_person_shifts"), vec![0.0; 40]);
+    assert_eq!(figure(&reps, "arrived"), figure(&plain, "arrived"));
+    // Fewer people, fewer desks: the desk-hours open fall with the people who came.
+    let (open, full) = (
+        figure(&reps, "desk_hours_open").iter().sum::<f64>(),
+        figure(&plain, "desk_hours_open").iter().sum::<f64>(),
+    );
+    assert!(open < full, "{open} desk-hours against {full}");
+}

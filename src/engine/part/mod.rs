@@ -322,7 +322,7 @@ impl<'m, O: Observer> Part<'m, O> {
             waves: people::Waves::default(),
             chain: chain::Chain::new(m, members, seed, rep),
             homes: home::Homes::new(m, members),
-            teams: staffing::team_states(m, members),
+            teams: staffing::team_states(m, members, rep),
             pool_threshold: staffing::pool_threshold(m, members),
             events: 0,
             peak_queue: 0,

@@ -1,6 +1,7 @@
 //! Staff on duty: rota changes, desks opened and closed by the people present, overtime of
 //! desks that finish their people after a crew's time, slow-down late in a stint, reserves.
 
+use super::super::rng::{Stream, stream};
 use super::{Event, Observer, Part, ROTA_CLASS};
 use crate::engine::plan::Members;
 use crate::model::{Change, CrewChange, Model, Place, SiteId, TeamId};
@@ -8,7 +9,7 @@ use crate::scenario::Role;
 use crate::time::{SimDuration, SimTime};
 
 /// Where a crew of a team is.
-#[derive(Debug, Clone, Copy, Default)]
+#[derive(Debug, Clone, Default)]
 pub(super) struct CrewState {
     on: bool,
     since: SimTime,
@@ -17,6 +18,8 @@ pub(super) struct CrewState {
     /// A reserve crew's site (local), once it arrived there.
     at: Option<u32>,
     travelling: bool,
+    /// People of the crew missing this shift, at each of the team's places (an absence).
+    absent: Vec<u32>,
 }
 
 /// A team's position in its rota and its crews.
@@ -24,16 +27,32 @@ pub(super) struct CrewState {
 pub(super) struct TeamState {
     cursor: usize,
     crews: Vec<CrewState>,
+    /// A stream per absence that hits the team, in the order of the model's disruptions.
+    absence: Vec<Stream>,
 }
 
 /// The state of the partition's teams, by local index.
-pub(super) fn team_states(m: &Model, members: &Members) -> Vec<TeamState> {
+pub(super) fn team_states(m: &Model, members: &Members, rep: u32) -> Vec<TeamState> {
     members
         .teams
         .iter()
         .map(|&g| TeamState {
             cursor: 0,
             crews: vec![CrewState::default(); m.rotas[m.teams[g as usize].rota].crews as usize],
+            absence: m
+                .disruptions
+                .iter()
+                .filter(|d| d.teams.binary_search(&crate::model::TeamId(g)).is_ok())
+                .map(|d| {
+                    stream(
+                        m.seed,
+                        rep,
+                        "disruption",
+                        &d.name,
+                        &m.teams[g as usize].name,
+                    )
+                })
+                .collect(),
         })
         .collect()
 }
@@ -80,10 +99,44 @@ impl<O: Observer> Part<'_, O> {
         }
     }
 
-    /// People of local team `t` on duty now (all its crews on duty × headcount).
+    /// People of local team `t` on duty now (its crews on duty, less who is absent).
     pub(super) fn team_on_duty(&self, t: usize) -> u32 {
-        let on = self.teams[t].crews.iter().filter(|c| c.on).count() as u32;
-        on * self.m_team(t).headcount
+        let head = self.m_team(t).headcount;
+        self.teams[t]
+            .crews
+            .iter()
+            .filter(|c| c.on)
+            .map(|c| head - c.absent.first().copied().unwrap_or(0).min(head))
+            .sum()
+    }
+
+    /// At a shift's start, draws who of crew `crew` of local team `t` misses it, at each of the
+    /// team's `places`, from each absence that is on now.
+    fn draw_absence(&mut self, t: usize, crew: u32, places: usize) {
+        let head = self.m_team(t).headcount;
+        let g = crate::model::TeamId(self.tg[t]);
+        let mut absent = vec![0u32; places.max(1)];
+        let mut k = 0;
+        for (d, &(start, end)) in self.m.disruptions.iter().zip(&self.windows) {
+            if d.teams.binary_search(&g).is_err() {
+                continue;
+            }
+            let rng = &mut self.teams[t].absence[k];
+            k += 1;
+            if !(start <= self.now && self.now < end) || d.absent <= 0.0 {
+                continue;
+            }
+            let draw = rand_distr::Binomial::new(u64::from(head), d.absent.min(1.0));
+            for a in absent.iter_mut() {
+                let n = draw
+                    .as_ref()
+                    .map_or(0, |b| rand::Rng::sample(rng, b) as u32);
+                *a = (*a + n).min(head);
+            }
+        }
+        let total: u32 = absent.iter().sum();
+        self.teams[t].crews[crew as usize].absent = absent;
+        self.obs.crew_absent(self.now, g, crew, total);
     }
 
     pub(super) fn start_rotas(&mut self) {
@@ -160,6 +213,16 @@ impl<O: Observer> Part<'_, O> {
     }
 
     fn crew_change(&mut self, t: usize, ch: Change, touched: &mut Touched) {
+        if ch.kind == CrewChange::ShiftStart
+            && !self.teams[t].absence.is_empty()
+            && !self.teams[t].crews[ch.crew as usize].on
+        {
+            let places = match &self.m_team(t).place {
+                Place::Sites(ids) => ids.len(),
+                _ => 1,
+            };
+            self.draw_absence(t, ch.crew, places);
+        }
         let crew = &mut self.teams[t].crews[ch.crew as usize];
         crew.on = ch.kind.on();
         crew.generation = crew.generation.wrapping_add(1);
@@ -182,8 +245,8 @@ impl<O: Observer> Part<'_, O> {
             }
         };
         let role = team.role;
-        for s in sites {
-            self.mark_present(s, t, ch.crew, ch.kind.on());
+        for (k, s) in sites.into_iter().enumerate() {
+            self.mark_present_at(s, t, ch.crew, ch.kind.on(), k);
             touched.sites.push((s, role));
         }
         touched.arrivals |= matches!(ch.kind, CrewChange::ShiftStart | CrewChange::BreakEnd);
@@ -205,15 +268,26 @@ impl<O: Observer> Part<'_, O> {
 
     /// Counts a crew in (or out) at site `s`, without recomputing the desks.
     fn mark_present(&mut self, s: usize, t: usize, crew: u32, on: bool) {
+        self.mark_present_at(s, t, crew, on, 0);
+    }
+
+    /// Counts a crew in (or out) at site `s`, its `place`-th, less its people absent there.
+    fn mark_present_at(&mut self, s: usize, t: usize, crew: u32, on: bool, place: usize) {
         let team = self.m_team(t);
         let role = team.role as usize;
+        let absent = self.teams[t].crews[crew as usize]
+            .absent
+            .get(place)
+            .copied()
+            .unwrap_or(0);
+        let people = team.headcount - absent.min(team.headcount);
         let st = &mut self.sites[s];
         if on {
-            st.on_duty[role] += team.headcount;
+            st.on_duty[role] += people;
             let since = self.teams[t].crews[crew as usize].since;
             st.present.push((t as u32, crew, since));
         } else {
-            st.on_duty[role] -= team.headcount;
+            st.on_duty[role] -= people;
             st.present
                 .retain(|&(pt, pc, _)| (pt, pc) != (t as u32, crew));
             st.overtime.push((t as u32, crew, self.now));
@@ -276,7 +350,7 @@ impl<O: Observer> Part<'_, O> {
             };
             let role = self.m_team(t).role;
             for crew in 0..self.teams[t].crews.len() {
-                let c = self.teams[t].crews[crew];
+                let c = &self.teams[t].crews[crew];
                 if !c.on || c.travelling || c.at.is_some() {
                     continue;
                 }
