@@ -255,6 +255,28 @@ fn across(reps: &[Replication], pick: fn(&ProgressRow) -> f64) -> Vec<(f64, f64,
     out
 }
 
+/// Draws a dashed horizontal line at `y` across the time axis: a capacity, standard or target.
+fn level<DB: DrawingBackend>(
+    chart: &mut ChartContext<
+        '_,
+        DB,
+        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+    >,
+    model: &Model,
+    y: f64,
+    style: ShapeStyle,
+) -> Result<()> {
+    chart
+        .draw_series(DashedLineSeries::new(
+            [(0.0, y), (horizon_h(model), y)],
+            8,
+            6,
+            style,
+        ))
+        .map_err(err)?;
+    Ok(())
+}
+
 /// Draws a band (5-95%) and its median line.
 fn draw_band<DB: DrawingBackend>(
     chart: &mut ChartContext<
@@ -316,14 +338,7 @@ fn coverage<DB: DrawingBackend>(
     }
     if let Some(goal) = target_on(model, "coverage_at_deadline") {
         let style = BLACK.stroke_width(2);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [(0.0, goal), (horizon_h(model), goal)],
-                8,
-                6,
-                style,
-            ))
-            .map_err(err)?;
+        level(&mut chart, model, goal, style)?;
         keys.push((format!("target {:.1}%", goal * 100.0), style));
     }
     if let Some(deadline) = model.deadline {
@@ -494,17 +509,7 @@ fn queues<DB: DrawingBackend>(
     }
     if let Some(space) = space {
         let style = BLACK.stroke_width(2);
-        chart
-            .draw_series(DashedLineSeries::new(
-                [
-                    (0.0, f64::from(space)),
-                    (horizon_h(model), f64::from(space)),
-                ],
-                8,
-                6,
-                style,
-            ))
-            .map_err(err)?;
+        level(&mut chart, model, f64::from(space), style)?;
         keys.push((format!("queue space ({space})"), style));
     }
     for (k, &(s, _)) in busiest.iter().enumerate() {
@@ -642,17 +647,7 @@ fn staff<DB: DrawingBackend>(
         .map_err(err)?;
     day_lines(&mut chart, model)?;
     let style = BLACK.stroke_width(2);
-    chart
-        .draw_series(DashedLineSeries::new(
-            [
-                (0.0, f64::from(capacity)),
-                (horizon_h(model), f64::from(capacity)),
-            ],
-            8,
-            6,
-            style,
-        ))
-        .map_err(err)?;
+    level(&mut chart, model, f64::from(capacity), style)?;
     keys.push((format!("desks at all sites ({capacity})"), style));
     let series: [(&str, Pick); 5] = [
         ("desks open", |p| p.desks_open),

@@ -239,30 +239,15 @@ fn chart_data(
         if cols.len() * rows.len() == sweep.variants.len()
             && let Some(f) = figures.first()
         {
-            let values = cols
-                .iter()
-                .map(|c| {
-                    rows.iter()
-                        .map(|r| {
-                            let v = sweep.variants.iter().position(|x| &x[0] == c && &x[1] == r);
-                            v.and_then(|v| aggregate.iter().find(|a| a.variant == v))
-                                .map_or(f64::NAN, |a| a.figures[f].0)
-                        })
-                        .collect()
-                })
-                .collect();
-            let pass = cols
-                .iter()
-                .map(|c| {
-                    rows.iter()
-                        .map(|r| {
-                            let v = sweep.variants.iter().position(|x| &x[0] == c && &x[1] == r);
-                            v.and_then(|v| aggregate.iter().find(|a| a.variant == v))
-                                .and_then(|a| a.meets)
-                        })
-                        .collect()
-                })
-                .collect();
+            // The variant at (column value, row value), if it ran.
+            let at = |c: &String, r: &String| {
+                let v = sweep.variants.iter().position(|x| &x[0] == c && &x[1] == r);
+                v.and_then(|v| aggregate.iter().find(|a| a.variant == v))
+            };
+            let values = grid(&cols, &rows, &at, |a| {
+                a.map_or(f64::NAN, |a| a.figures[f].0)
+            });
+            let pass = grid(&cols, &rows, &at, |a| a.and_then(|a| a.meets));
             heats.push(Heat {
                 pass,
                 name: format!("{f}_heat"),
@@ -276,6 +261,18 @@ fn chart_data(
         }
     }
     (bands, heats)
+}
+
+/// A value per (column, row) of a two-parameter grid, from the variant there (if it ran).
+fn grid<'a, T>(
+    cols: &[String],
+    rows: &[String],
+    at: &dyn Fn(&String, &String) -> Option<&'a Aggregate>,
+    cell: impl Fn(Option<&'a Aggregate>) -> T,
+) -> Vec<Vec<T>> {
+    cols.iter()
+        .map(|c| rows.iter().map(|r| cell(at(c, r))).collect())
+        .collect()
 }
 
 /// `index.html` of a sweep: the variants, their key figures with CIs, which meet the targets,
