@@ -238,6 +238,8 @@ pub trait Observer {
     fn disrupted(&mut self, t: SimTime, site: SiteId, d: u32, on: bool) {}
     /// At a shift's start, `absent` people of a crew (over all its places) miss the shift.
     fn crew_absent(&mut self, t: SimTime, team: TeamId, crew: u32, absent: u32) {}
+    /// `machines` of `lab` went out of service (`on`) or came back.
+    fn lab_down(&mut self, t: SimTime, lab: u32, machines: u32, on: bool) {}
     /// A tube has its result.
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {}
     /// At the horizon: a swab taken at `swab` at `site` has no final result yet (its tube is at a
@@ -368,6 +370,10 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn crew_absent(&mut self, t: SimTime, team: TeamId, crew: u32, absent: u32) {
         self.0.crew_absent(t, team, crew, absent);
         self.1.crew_absent(t, team, crew, absent);
+    }
+    fn lab_down(&mut self, t: SimTime, lab: u32, machines: u32, on: bool) {
+        self.0.lab_down(t, lab, machines, on);
+        self.1.lab_down(t, lab, machines, on);
     }
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {
         self.0.tube_result(t, tube);
@@ -529,6 +535,11 @@ impl<A: Observer> Observer for Option<A> {
     fn crew_absent(&mut self, t: SimTime, team: TeamId, crew: u32, absent: u32) {
         if let Some(o) = self {
             o.crew_absent(t, team, crew, absent);
+        }
+    }
+    fn lab_down(&mut self, t: SimTime, lab: u32, machines: u32, on: bool) {
+        if let Some(o) = self {
+            o.lab_down(t, lab, machines, on);
         }
     }
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {

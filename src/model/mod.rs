@@ -102,6 +102,11 @@ pub struct Disruption {
     pub teams: Vec<TeamId>,
     /// See `teams`.
     pub absent: f64,
+    /// A lab disruption: the labs it hits (indices, sorted) and the machines down at each
+    /// (`u32::MAX`: all).
+    pub labs: Vec<u32>,
+    /// See `labs`.
+    pub machines_down: u32,
 }
 
 impl Disruption {
@@ -401,6 +406,7 @@ impl Model {
             &mut c,
             &file.disruption,
             (&sites, &areas, &teams),
+            &file.lab,
             header.horizon,
         );
         if c.problems.is_empty() {
@@ -1240,6 +1246,7 @@ fn disruptions(
     c: &mut Check,
     files: &[crate::scenario::DisruptionFile],
     (sites, areas, teams): (&[Site], &[Area], &[Team]),
+    lab_files: &[crate::scenario::LabFile],
     horizon: SimTime,
 ) -> Vec<Disruption> {
     use crate::scenario::DisruptionKind;
@@ -1283,12 +1290,41 @@ fn disruptions(
                 ("response", f.response.is_some()),
                 ("teams", f.teams.is_some()),
                 ("share", f.share.is_some()),
+                ("labs", f.labs.is_some()),
+                ("machines", f.machines.is_some()),
             ];
             let (kind, own, fix): (&str, &[&str], &str) = match f.kind {
                 DisruptionKind::Registration => ("registration", &["sites", "slowdown"], "a registration outage takes `sites` and `slowdown`"),
                 DisruptionKind::Turnout => ("turnout", &["areas", "turnout", "response"], "a turnout disruption takes `areas`, `turnout` and `response`"),
                 DisruptionKind::Absence => ("absence", &["teams", "share"], "an absence takes `teams` and `share`"),
+                DisruptionKind::Lab => ("lab", &["labs", "machines"], "a lab disruption takes `labs` and `machines`"),
             };
+            let lab = f.kind == DisruptionKind::Lab;
+            if f.machines == Some(0) {
+                c.push(path.key("machines"), &format!("{key}.machines"), "must be at least 1, found 0", "give the machines that break down, or remove `machines` to close the lab");
+            }
+            let lab_ids: Vec<u32> = if !lab {
+                Vec::new()
+            } else {
+                match &f.labs {
+                    None => (0..lab_files.len() as u32).collect(),
+                    Some(names) => names
+                        .iter()
+                        .enumerate()
+                        .filter_map(|(k, n)| match lab_files.iter().position(|l| &l.name == n) {
+                            Some(l) => Some(l as u32),
+                            None => {
+                                let hint = crate::scenario::did_you_mean(n, lab_files.iter().map(|l| l.name.as_str()));
+                                c.push(path.key("labs").index(k), &format!("{key}.labs"), format!("names the lab `{n}`, but no [[lab]] has that name{hint}"), "use the name of a [[lab]], or remove `labs` for every lab");
+                                None
+                            }
+                        })
+                        .collect(),
+                }
+            };
+            if lab && lab_files.is_empty() {
+                c.push(path.key("kind"), &format!("{key}.kind"), "a lab disruption, but the scenario has no [[lab]]", "add a [[lab]], or remove this disruption");
+            }
             for (k, g) in given {
                 if g && !own.contains(&k) {
                     c.push(path.key(k), &format!("{key}.{k}"), format!("`{k}` does not apply to kind = \"{kind}\""), fix);
@@ -1352,7 +1388,7 @@ fn disruptions(
                 }
             };
             let ids: Vec<SiteId> = match &f.sites {
-                _ if turnout || absence => Vec::new(),
+                _ if turnout || absence || lab => Vec::new(),
                 None => sites
                     .iter()
                     .enumerate()
@@ -1396,6 +1432,13 @@ fn disruptions(
                     t
                 },
                 absent: f.share.unwrap_or(0.0),
+                labs: {
+                    let mut l = lab_ids;
+                    l.sort_unstable();
+                    l.dedup();
+                    l
+                },
+                machines_down: f.machines.unwrap_or(u32::MAX),
             }
         })
         .collect()

@@ -100,6 +100,9 @@ pub(super) struct ChainStats {
     picked: u64,
     /// Tubes delivered to the partition's labs.
     received: u64,
+    /// Machine-milliseconds out of service so far, and the outages still on: (machines, since).
+    down_ms: u128,
+    down_now: Vec<(u32, SimTime)>,
     pickup_wait_ms: u128,
     /// Swabs without a final result at the horizon.
     pending: u64,
@@ -174,6 +177,8 @@ impl ChainStats {
             out.waiting += p.waiting;
             out.picked += p.picked;
             out.received += p.received;
+            out.down_ms += p.down_ms;
+            out.down_now.append(&mut p.down_now);
             out.pickup_wait_ms += p.pickup_wait_ms;
             out.pending += p.pending;
             out.tubes.append(&mut p.tubes);
@@ -263,6 +268,26 @@ impl ChainStats {
         self.site_waiting[s] = self.site_waiting[s].saturating_sub(1);
         self.picked += 1;
         self.pickup_wait_ms += u128::from(t.since(closed).0);
+    }
+
+    /// Machines of a lab went out of service (`on`) or came back.
+    pub(super) fn lab_down(&mut self, t: SimTime, _lab: u32, machines: u32, on: bool) {
+        if on {
+            self.down_now.push((machines, t));
+        } else if let Some(k) = self.down_now.iter().position(|&(m, _)| m == machines) {
+            let (m, since) = self.down_now.remove(k);
+            self.down_ms += u128::from(m) * u128::from(t.since(since).0);
+        }
+    }
+
+    /// Machine-hours out of service up to `horizon`.
+    pub(super) fn machine_hours_down(&self, horizon: SimTime) -> f64 {
+        let open: u128 = self
+            .down_now
+            .iter()
+            .map(|&(m, since)| u128::from(m) * u128::from(horizon.since(since).0))
+            .sum();
+        (self.down_ms + open) as f64 / crate::time::HOUR as f64
     }
 
     pub(super) fn received(&mut self, tubes: u32) {

@@ -34,7 +34,7 @@ pub const RUN_FLOOR_MS: u64 = 100;
 
 /// The columns of a summary row, in order: the figures `summary.csv` holds per replication,
 /// that sweep targets and plans may name.
-pub const SUMMARY_COLUMNS: [&str; 62] = [
+pub const SUMMARY_COLUMNS: [&str; 63] = [
     "residents",
     "rounds",
     "called",
@@ -78,6 +78,7 @@ pub const SUMMARY_COLUMNS: [&str; 62] = [
     "disrupted_desk_hours",
     "people_disrupted",
     "absent_person_shifts",
+    "lab_machine_hours_down",
     "tubes",
     "partial_tubes",
     "tubes_waiting_max",
@@ -744,7 +745,11 @@ impl Stats {
             .real("lane_hours_uncovered", lanes_uncovered_ms / HOUR as f64)
             .real("disrupted_desk_hours", disrupted_ms / HOUR as f64)
             .count("people_disrupted", sum(&|s| s.people_disrupted))
-            .count("absent_person_shifts", absent_shifts);
+            .count("absent_person_shifts", absent_shifts)
+            .real(
+                "lab_machine_hours_down",
+                self.chain.machine_hours_down(horizon),
+            );
         self.chain.fill(&mut row, horizon);
         row.count("called_at_home", self.home_called)
             .count("tested_at_home", self.home_tested);
@@ -1010,6 +1015,10 @@ impl Observer for Stats {
 
     fn crew_absent(&mut self, _t: SimTime, team: TeamId, crew: u32, absent: u32) {
         self.staff.absent(team, crew, absent);
+    }
+
+    fn lab_down(&mut self, t: SimTime, lab: u32, machines: u32, on: bool) {
+        self.chain.lab_down(t, lab, machines, on);
     }
 
     fn staff_changed(&mut self, _t: SimTime, site: SiteId, role: Role, on_duty: u32) {

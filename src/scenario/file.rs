@@ -76,6 +76,12 @@ pub struct DisruptionFile {
     /// `kind = "absence"`: the chance that each person of a crew does not come for a shift.
     #[serde(default)]
     pub share: Option<f64>,
+    /// `kind = "lab"`: labs it hits. Default: every lab.
+    #[serde(default)]
+    pub labs: Option<Vec<String>>,
+    /// `kind = "lab"`: machines out of service at each lab. Default: all (the lab is closed).
+    #[serde(default)]
+    pub machines: Option<u32>,
 }
 
 /// A time that is fixed ("2h") or drawn ({ dist = ... }).
@@ -118,6 +124,9 @@ pub enum DisruptionKind {
     /// Staff absence: each person of the teams in scope misses a shift that starts during it
     /// with chance `share`, drawn per shift.
     Absence,
+    /// Lab machines break down, or a lab closes: no new plate starts on them; plates running
+    /// finish, and tubes keep arriving.
+    Lab,
 }
 
 /// `[[target]]`: a figure the round must keep at most or at least a value.

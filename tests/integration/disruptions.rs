@@ -258,3 +258,53 @@ fn an_absence_takes_people_off_each_shift() {
     );
     assert!(open < full, "{open} desk-hours against {full}");
 }
+
+/// A lab closed from 10 h to 12 h (all 20 machines down): no plate starts in the window (the
+/// lab's `runs` count stands still from the first whole step in it to its end), tubes keep
+/// arriving, 40 machine-hours are lost, and the results come later than without it. Breaking
+/// down 5 of the 20 machines loses 10 machine-hours and leaves the lab running.
+#[test]
+fn a_lab_disruption_stops_new_plates_and_counts_the_machine_hours() {
+    let text = crate::chain::chain_text(10, 0.01, 1.0, "600/h");
+    let down = |extra: &str| {
+        format!(
+            "{text}\n[[disruption]]\nname = \"down\"\nkind = \"lab\"\nat = \"10h\"\nlasts = \"2h\"\n{extra}\n"
+        )
+    };
+    let plain = run(&model(&text), 1);
+    let closed = run(&model(&down("")), 1);
+    assert!((figure(&closed, "lab_machine_hours_down")[0] - 40.0).abs() < 1e-9);
+    let runs_at = |reps: &[swabsim::runner::Replication], h: f64| {
+        reps[0]
+            .figures
+            .labs
+            .iter()
+            .find(|r| (r.t.hours() - h).abs() < 1e-9)
+            .unwrap()
+            .runs
+    };
+    assert_eq!(
+        runs_at(&closed, 11.0),
+        runs_at(&closed, 12.0),
+        "no plate starts while closed"
+    );
+    assert!(
+        runs_at(&plain, 12.0) > runs_at(&plain, 11.0),
+        "the open lab starts plates then"
+    );
+    assert!(
+        figure(&closed, "turnaround_mean_h")[0] > figure(&plain, "turnaround_mean_h")[0],
+        "results come later"
+    );
+    assert_eq!(
+        figure(&closed, "tested"),
+        figure(&plain, "tested"),
+        "sampling is untouched"
+    );
+    let five = run(&model(&down("machines = 5")), 1);
+    assert!((figure(&five, "lab_machine_hours_down")[0] - 10.0).abs() < 1e-9);
+    assert!(
+        runs_at(&five, 12.0) > runs_at(&five, 11.0),
+        "15 machines still run"
+    );
+}

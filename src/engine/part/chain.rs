@@ -89,6 +89,8 @@ struct Trip {
 
 struct LabState {
     open: bool,
+    /// Machines out of service now (lab disruptions).
+    down: u32,
     door: Vec<u32>,
     queue: VecDeque<u32>,
     running: u32,
@@ -193,6 +195,7 @@ impl Chain {
                 .map(|&g| {
                     let l = &m.labs[g as usize];
                     LabState {
+                        down: 0,
                         open: false,
                         door: Vec::new(),
                         queue: VecDeque::new(),
@@ -353,6 +356,15 @@ impl<O: Observer> Part<'_, O> {
                 kind: crate::engine::queue::Kind::Lab,
                 index: self.lg[l],
             };
+            let g = self.lg[l];
+            for (d, x) in self.m.disruptions.iter().enumerate() {
+                let (start, end) = self.windows[d];
+                if x.labs.binary_search(&g).is_ok() && end > start && start < self.m.horizon {
+                    let (lab, d) = (l as u32, d as u16);
+                    self.at(start, Event::LabDown { lab, d, on: true });
+                    self.at(end, Event::LabDown { lab, d, on: false });
+                }
+            }
             self.lab_hours(l, true);
         }
     }
@@ -758,10 +770,27 @@ impl<O: Observer> Part<'_, O> {
     /// Machines of lab `l` that the technicians on duty can run.
     fn machines_staffed(&self, l: usize) -> u32 {
         let lab = self.m_lab(l);
-        lab.technicians.map_or(lab.machines, |(t, per)| {
-            lab.machines
-                .min(self.team_on_duty(self.team_local(t)) / per)
+        let working = lab.machines.saturating_sub(self.chain.labs[l].down);
+        lab.technicians.map_or(working, |(t, per)| {
+            working.min(self.team_on_duty(self.team_local(t)) / per)
         })
+    }
+
+    /// A lab disruption begins or ends at local lab `l`: machines go out of service (plates
+    /// running finish) or come back.
+    pub(super) fn lab_down(&mut self, l: usize, d: usize, on: bool) {
+        let x = &self.m.disruptions[d];
+        let n = x.machines_down.min(self.m_lab(l).machines);
+        let st = &mut self.chain.labs[l];
+        if on {
+            st.down += n;
+        } else {
+            st.down = st.down.saturating_sub(n);
+        }
+        self.obs.lab_down(self.now, self.lg[l], n, on);
+        if !on {
+            self.start_runs(l);
+        }
     }
 
     /// A courier or lab crew (local team `t`) changed: trips and runs that waited for them may

@@ -109,6 +109,12 @@ enum Event {
         d: u16,
         on: bool,
     },
+    /// Lab disruption `d` begins (`on`) or ends at lab `lab`.
+    LabDown {
+        lab: u32,
+        d: u16,
+        on: bool,
+    },
 }
 
 /// What crosses from one partition to another.
@@ -423,7 +429,8 @@ impl<'m, O: Observer> Part<'m, O> {
             Event::LabReceive { lab, .. }
             | Event::LabHours { lab }
             | Event::BatchTimer { lab }
-            | Event::RunDone { lab, .. } => (Kind::Lab, self.lg[lab as usize]),
+            | Event::RunDone { lab, .. }
+            | Event::LabDown { lab, .. } => (Kind::Lab, self.lg[lab as usize]),
         };
         Sender { kind, index }
     }
@@ -469,6 +476,7 @@ impl<'m, O: Observer> Part<'m, O> {
             Event::Renege { person, generation } => self.renege(person, generation),
             Event::Hours { site } => self.set_hours(site as usize, false),
             Event::Disruption { site, d, on } => self.disrupt(site as usize, d as usize, on),
+            Event::LabDown { lab, d, on } => self.lab_down(lab as usize, d as usize, on),
             Event::Rota { team } => self.rota_change(team as usize),
             Event::PoolArrive {
                 team,
