@@ -251,6 +251,68 @@ pub fn targets_table(model: &Model, reps: &[Replication]) -> String {
     out
 }
 
+/// What a disruption does, where and when, in words.
+fn disruption_text(model: &Model, d: &crate::model::Disruption) -> String {
+    let when = |s: &crate::model::Sampler| match s {
+        crate::model::Sampler::Constant(ms) => format!("{}", crate::time::SimDuration(*ms)),
+        _ => String::new(),
+    };
+    let scope = |n: usize, all: usize, what: &str| {
+        if n == all {
+            format!("every {what}")
+        } else {
+            format!("{n} {what}{}", if n == 1 { "" } else { "s" })
+        }
+    };
+    let what = if !d.sites.is_empty() {
+        match d.slowdown {
+            Some(f) => format!(
+                "registration {f}× slower at {}",
+                scope(d.sites.len(), model.sites.len(), "site")
+            ),
+            None => format!(
+                "registration stopped at {}",
+                scope(d.sites.len(), model.sites.len(), "site")
+            ),
+        }
+    } else if !d.areas.is_empty() {
+        format!(
+            "turnout ×{}, response ×{} for call-ups of {}",
+            fmt_real(d.turnout),
+            fmt_real(d.response),
+            scope(d.areas.len(), model.areas.len(), "area")
+        )
+    } else if !d.teams.is_empty() {
+        format!(
+            "each person misses a shift with chance {} in {}",
+            fmt_real(d.absent),
+            scope(d.teams.len(), model.teams.len(), "team")
+        )
+    } else if !d.labs.is_empty() {
+        let m = if d.machines_down == u32::MAX {
+            "closed".to_string()
+        } else {
+            format!(
+                "{} machine{} down",
+                d.machines_down,
+                if d.machines_down == 1 { "" } else { "s" }
+            )
+        };
+        format!("{m} at {}", scope(d.labs.len(), model.labs.len(), "lab"))
+    } else {
+        "hits nothing".to_string()
+    };
+    let start = match &d.onset {
+        crate::model::Sampler::Constant(_) => format!("from {} after the start", when(&d.onset)),
+        _ => "at a time drawn per replication".to_string(),
+    };
+    let length = match &d.length {
+        crate::model::Sampler::Constant(_) => format!("for {}", when(&d.length)),
+        _ => "for a time drawn per replication".to_string(),
+    };
+    format!("{what}; {start}, {length}")
+}
+
 /// The inputs at a glance.
 pub fn inputs(model: &Model, replications: usize) -> String {
     let sampling: Vec<_> = model
@@ -351,6 +413,9 @@ pub fn inputs(model: &Model, replications: usize) -> String {
                     .sum::<u64>()
             ),
         ));
+    }
+    for d in &model.disruptions {
+        rows.push((format!("disruption {}", d.name), disruption_text(model, d)));
     }
     rows.push(("replications".into(), replications.to_string()));
     if !model.overrides.is_empty() {

@@ -308,3 +308,29 @@ fn a_lab_disruption_stops_new_plates_and_counts_the_machine_hours() {
         "15 machines still run"
     );
 }
+
+/// The run page lists each disruption among the inputs, in words.
+#[test]
+fn the_run_page_lists_the_disruptions() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string("scenarios/tutorial.toml").unwrap();
+    let file = tmp.path().join("down.toml");
+    std::fs::write(
+        &file,
+        format!("{text}\n[[disruption]]\nname = \"codes-down\"\nkind = \"registration\"\nat = \"1h\"\nlasts = \"30min\"\nslowdown = 3\n"),
+    )
+    .unwrap();
+    let out = tmp.path().join("r");
+    crate::cli::swabsim()
+        .arg("run")
+        .arg(&file)
+        .args(["-q", "--out"])
+        .arg(&out)
+        .assert()
+        .success();
+    let page = std::fs::read_to_string(out.join("index.html")).unwrap();
+    assert!(
+        page.contains("<td>disruption codes-down</td><td>registration 3× slower at every site; from 1h after the start, for 30m</td>"),
+        "the inputs table names the disruption"
+    );
+}
