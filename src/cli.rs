@@ -159,7 +159,8 @@ pub struct RunArgs {
     pub quiet: bool,
 
     /// A TrueType/OpenType font for text in PNG charts, e.g. a CJK font for Chinese site names
-    /// [default: the DejaVu Sans shipped with swabsim].
+    /// [default: the DejaVu Sans shipped with swabsim, and for names it has no glyphs for a
+    /// system font that has them].
     #[arg(long, value_name = "FILE")]
     pub font: Option<PathBuf>,
 
