@@ -44,6 +44,10 @@ struct Data {
     desks: Vec<Vec<u32>>,
     staff: Vec<Vec<u32>>,
     tested: Vec<Vec<u64>>,
+    /// Per frame, per mark: the share of its residents tested in the current round (tested
+    /// since the round's start ÷ the residents of the areas that go to it, an area's residents
+    /// split evenly among its sites), in thousandths; empty without rounds.
+    share: Vec<Vec<u16>>,
     /// Per frame: residents called, share of the current round tested, closed tubes waiting at
     /// sites for a courier, tubes on the road, tubes waiting at labs, lab results.
     called: Vec<u64>,
@@ -171,6 +175,7 @@ fn data(model: &Model, rep: &Replication) -> (Data, String) {
         desks: vec![vec![0; n_marks]; frames],
         staff: vec![vec![0; n_marks]; frames],
         tested: vec![vec![0; n_marks]; frames],
+        share: Vec::new(),
         called: vec![0; frames],
         coverage: vec![f64::NAN; frames],
         at_sites: vec![0; frames],
@@ -187,6 +192,42 @@ fn data(model: &Model, rep: &Replication) -> (Data, String) {
             d.staff[f][m] += r.on_duty.iter().sum::<u32>();
             d.tested[f][m] += r.tested;
         }
+    }
+    // Each mark's residents: an area's split evenly among the sites it goes to.
+    let mut residents = vec![0f64; n_marks];
+    for a in &model.areas {
+        let n = a.sites.len().max(1) as f64;
+        for s in &a.sites {
+            residents[of[s.0 as usize]] += f64::from(a.residents) / n;
+        }
+    }
+    if !model.rounds.is_empty() && residents.iter().any(|r| *r > 0.0) {
+        d.share = (0..frames)
+            .map(|f| {
+                let t = d.t[f];
+                // The current round, and the last frame at or before its start (none: zero).
+                let start = model
+                    .rounds
+                    .iter()
+                    .map(|r| r.start.hours())
+                    .filter(|s| *s <= t)
+                    .fold(f64::NEG_INFINITY, f64::max);
+                let base = (0..f).rev().find(|&k| d.t[k] <= start);
+                (0..n_marks)
+                    .map(|m| {
+                        let before = base.map_or(0, |k| d.tested[k][m]);
+                        let done = d.tested[f][m].saturating_sub(before) as f64;
+                        if residents[m] > 0.0 && start.is_finite() {
+                            (1000.0 * done / residents[m])
+                                .round()
+                                .min(f64::from(u16::MAX)) as u16
+                        } else {
+                            0
+                        }
+                    })
+                    .collect()
+            })
+            .collect();
     }
     for p in progress {
         if let Some(&f) = frame_of.get(&p.t.0) {
@@ -239,13 +280,13 @@ pub fn section(model: &Model, reps: &[Replication]) -> String {
         out,
         r#"<section class="replay" id="replay">
 <h2>Replay of the round</h2>
-<p class="cap">Drag the slider or press play: each circle is a site, its area the people waiting (orange when the queue space is full), its label the queue, desks open and staff on duty. Replication 1 of {reps}; {said}.</p>
+<p class="cap">Drag the slider or press play: each circle is a site, its area the people waiting (ringed orange when the queue space is full), its fill the share of its residents tested in the current round (grey none, green all; an area's residents are split evenly among the sites it goes to), its label the queue, desks open, staff on duty and that share. Replication 1 of {reps}; {said}.</p>
 <div class="controls"><button type="button" id="replay-play">▶ play</button>
 <input type="range" id="replay-slider" min="0" max="{last}" value="{last}" step="1" aria-label="time">
 <output id="replay-clock"></output></div>
 <p id="replay-round" class="round"></p>
 <svg id="replay-map" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" aria-label="sites"></svg>
-<table id="replay-table"><thead><tr><th>site</th><th>waiting</th><th>desks open</th><th>staff on duty</th><th>tested so far</th></tr></thead><tbody></tbody></table>
+<table id="replay-table"><thead><tr><th>site</th><th>waiting</th><th>desks open</th><th>staff on duty</th><th>tested so far</th>{share_th}</tr></thead><tbody></tbody></table>
 <script type="application/json" id="replay-data">{json}</script>
 <script>{script}</script>
 </section>
@@ -255,6 +296,11 @@ pub fn section(model: &Model, reps: &[Replication]) -> String {
         w = BOX.0,
         h = BOX.1,
         script = SCRIPT.replace("ROWS", &TABLE_ROWS.to_string()),
+        share_th = if d.share.is_empty() {
+            ""
+        } else {
+            "<th>of its residents tested this round</th>"
+        },
     );
     out
 }
@@ -298,12 +344,18 @@ const SCRIPT: &str = r#"
       '; on the road: ' + num(d.on_road[f]) + '; waiting at labs: ' + num(d.at_labs[f]) + '; lab results: ' + num(d.results[f]) + '.';
     marks.forEach(function (k, m) {
       var q = d.queue[f][m], full = d.space[m] > 0 && q >= d.space[m];
+      var share = d.share.length ? d.share[f][m] / 1000 : null;
       k.c.setAttribute('r', (3 + 27 * Math.sqrt(q / top)).toFixed(1));
-      k.c.setAttribute('fill', full ? '#D55E00' : (q > 0 ? '#0072B2' : '#BBBBBB'));
-      k.c.setAttribute('fill-opacity', '0.75');
-      var text = k.name + ': ' + q + ' waiting, ' + d.desks[f][m] + ' desks, ' + d.staff[f][m] + ' staff';
-      k.tip.textContent = text;
-      if (k.t) k.t.textContent = k.name + ' · ' + q + ' · ' + d.desks[f][m] + 'd · ' + d.staff[f][m] + 's';
+      // Fill: the share of its residents tested this round, from grey (none) to green (all).
+      var g = share === null ? 0 : Math.min(1, share);
+      var mix = function (a, b) { return Math.round(a + (b - a) * g); };
+      k.c.setAttribute('fill', 'rgb(' + mix(187, 0) + ',' + mix(187, 158) + ',' + mix(187, 115) + ')');
+      k.c.setAttribute('fill-opacity', '0.8');
+      k.c.setAttribute('stroke', full ? '#D55E00' : '#0072B2');
+      k.c.setAttribute('stroke-width', full ? '4' : (q > 0 ? '2' : '0'));
+      var tested = share === null ? '' : ', ' + pct(share) + ' of its residents tested this round';
+      k.tip.textContent = k.name + ': ' + q + ' waiting, ' + d.desks[f][m] + ' desks, ' + d.staff[f][m] + ' staff' + tested;
+      if (k.t) k.t.textContent = k.name + ' · ' + q + ' · ' + d.desks[f][m] + 'd · ' + d.staff[f][m] + 's' + (share === null ? '' : ' · ' + pct(share));
     });
     var order = marks.map(function (k, m) { return m; });
     order.sort(function (a, b) { return d.queue[f][b] - d.queue[f][a] || a - b; });
@@ -311,7 +363,9 @@ const SCRIPT: &str = r#"
     order.slice(0, ROWS).forEach(function (m) {
       var tr = document.createElement('tr');
       tr.dataset.site = d.names[m];
-      [d.names[m], d.queue[f][m], d.desks[f][m], d.staff[f][m], d.tested[f][m]].forEach(function (v, i) {
+      var cells = [d.names[m], d.queue[f][m], d.desks[f][m], d.staff[f][m], d.tested[f][m]];
+      if (d.share.length) cells.push(pct(d.share[f][m] / 1000));
+      cells.forEach(function (v, i) {
         var td = document.createElement('td');
         td.textContent = v;
         if (i === 1) td.className = 'queue';

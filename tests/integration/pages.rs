@@ -71,6 +71,16 @@ fn the_replay_shows_the_queues_of_timeseries_csv_at_every_frame() {
             .any(|f| f[0].as_u64().unwrap() > 0),
         "the tutorial has a queue at some time"
     );
+    // One round, one site for all 1,200 residents: the share tested at the last frame is the
+    // run's tested ÷ 1,200, in thousandths.
+    let (sh, srows) = read_csv(&out.join("summary.csv"));
+    let tested: f64 = srows[0][sh.iter().position(|c| c == "tested").unwrap()]
+        .parse()
+        .unwrap();
+    let last = d["share"].as_array().unwrap().last().unwrap()[0]
+        .as_u64()
+        .unwrap();
+    assert_eq!(last, (1000.0 * tested / 1200.0).round() as u64);
 }
 
 /// A city of 450 points: the replay draws at most 400 marks, each the sum of its sites, and
