@@ -87,26 +87,43 @@ pub struct Disruption {
     pub onset: Sampler,
     /// Duration, drawn per replication.
     pub length: Sampler,
-    /// Sites hit, sorted.
-    pub sites: Vec<SiteId>,
-    /// Service slowed by this factor; `None`: stopped.
-    pub slowdown: Option<f64>,
-    /// A turnout disruption: the areas it hits, sorted, and the factors on their turnout and
-    /// response delay (a registration outage has no areas).
-    pub areas: Vec<AreaId>,
-    /// See `areas`.
-    pub turnout: f64,
-    /// See `areas`.
-    pub response: f64,
-    /// An absence: the teams it hits, sorted, and each person's chance to miss a shift.
-    pub teams: Vec<TeamId>,
-    /// See `teams`.
-    pub absent: f64,
-    /// A lab disruption: the labs it hits (indices, sorted) and the machines down at each
-    /// (`u32::MAX`: all).
-    pub labs: Vec<u32>,
-    /// See `labs`.
-    pub machines_down: u32,
+    /// What it does, and to whom.
+    pub effect: Effect,
+}
+
+/// What a disruption does while it is on; every list is sorted.
+#[derive(Debug, Clone)]
+pub enum Effect {
+    /// Desks at these sites stop registering, or serve `slowdown` times slower.
+    Registration {
+        /// Sites hit.
+        sites: Vec<SiteId>,
+        /// Service slowed by this factor; `None`: stopped.
+        slowdown: Option<f64>,
+    },
+    /// Call-ups of these areas: turnout and the response delay multiplied.
+    Turnout {
+        /// Areas hit.
+        areas: Vec<AreaId>,
+        /// Factor on the share who come.
+        turnout: f64,
+        /// Factor on the delay before setting off.
+        response: f64,
+    },
+    /// Each person of these teams misses a shift starting in the window with chance `share`.
+    Absence {
+        /// Teams hit.
+        teams: Vec<TeamId>,
+        /// Chance per person and shift.
+        share: f64,
+    },
+    /// Machines of these labs out of service.
+    Lab {
+        /// Labs hit (indices).
+        labs: Vec<u32>,
+        /// Machines down at each; `None`: all (the lab is closed).
+        machines: Option<u32>,
+    },
 }
 
 impl Disruption {
@@ -116,6 +133,42 @@ impl Disruption {
         let mut rng = crate::engine::rng::stream(seed, rep, "disruption", &self.name, "when");
         let start = SimTime(self.onset.sample(&mut rng).0);
         (start, start.after(self.length.sample(&mut rng)))
+    }
+
+    /// Whether it is a registration outage at site `s`.
+    pub fn hits_site(&self, s: SiteId) -> bool {
+        matches!(&self.effect, Effect::Registration { sites, .. } if sites.binary_search(&s).is_ok())
+    }
+
+    /// Its factors on turnout and response delay, if it hits area `a`.
+    pub fn hits_area(&self, a: AreaId) -> Option<(f64, f64)> {
+        match &self.effect {
+            Effect::Turnout {
+                areas,
+                turnout,
+                response,
+            } if areas.binary_search(&a).is_ok() => Some((*turnout, *response)),
+            _ => None,
+        }
+    }
+
+    /// Each person's chance to miss a shift, if it hits team `t`.
+    pub fn hits_team(&self, t: TeamId) -> Option<f64> {
+        match &self.effect {
+            Effect::Absence { teams, share } if teams.binary_search(&t).is_ok() => Some(*share),
+            _ => None,
+        }
+    }
+
+    /// The machines it takes out of `machines` at lab `l`, if it hits that lab.
+    pub fn hits_lab(&self, l: u32, machines: u32) -> Option<u32> {
+        match &self.effect {
+            Effect::Lab {
+                labs,
+                machines: down,
+            } if labs.binary_search(&l).is_ok() => Some(down.unwrap_or(machines).min(machines)),
+            _ => None,
+        }
     }
 }
 
@@ -1387,58 +1440,63 @@ fn disruptions(
                         .collect(),
                 }
             };
-            let ids: Vec<SiteId> = match &f.sites {
-                _ if turnout || absence || lab => Vec::new(),
-                None => sites
-                    .iter()
-                    .enumerate()
-                    .filter(|(_, s)| s.kind == SiteKind::Sampling)
-                    .map(|(k, _)| SiteId(k as u32))
-                    .collect(),
-                Some(names) => names
-                    .iter()
-                    .enumerate()
-                    .filter_map(|(k, n)| match index.get(n.as_str()) {
-                        Some(&s) => Some(SiteId(s as u32)),
-                        None => {
-                            let hint = crate::scenario::did_you_mean(n, index.keys().copied());
-                            c.push(path.key("sites").index(k), &format!("{key}.sites"), format!("names the site `{n}`, but no [[site]] has that name{hint}"), "use the name of a [[site]] (expanded, e.g. \"point-3\"), or remove `sites` for every sampling point");
-                            None
-                        }
-                    })
-                    .collect(),
+            let sorted = |mut v: Vec<u32>| {
+                v.sort_unstable();
+                v.dedup();
+                v
             };
-            let mut ids = ids;
-            ids.sort();
-            ids.dedup();
+            let effect = match f.kind {
+                DisruptionKind::Registration => {
+                    let ids: Vec<u32> = match &f.sites {
+                        None => sites
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, s)| s.kind == SiteKind::Sampling)
+                            .map(|(k, _)| k as u32)
+                            .collect(),
+                        Some(names) => names
+                            .iter()
+                            .enumerate()
+                            .filter_map(|(k, n)| match index.get(n.as_str()) {
+                                Some(&s) => Some(s as u32),
+                                None => {
+                                    let hint = crate::scenario::did_you_mean(n, index.keys().copied());
+                                    c.push(path.key("sites").index(k), &format!("{key}.sites"), format!("names the site `{n}`, but no [[site]] has that name{hint}"), "use the name of a [[site]] (expanded, e.g. \"point-3\"), or remove `sites` for every sampling point");
+                                    None
+                                }
+                            })
+                            .collect(),
+                    };
+                    Effect::Registration {
+                        sites: sorted(ids).into_iter().map(SiteId).collect(),
+                        slowdown: f.slowdown,
+                    }
+                }
+                DisruptionKind::Turnout => Effect::Turnout {
+                    areas: sorted(area_ids.into_iter().map(|a| a.0).collect())
+                        .into_iter()
+                        .map(AreaId)
+                        .collect(),
+                    turnout: f.turnout.unwrap_or(1.0),
+                    response: f.response.unwrap_or(1.0),
+                },
+                DisruptionKind::Absence => Effect::Absence {
+                    teams: sorted(team_ids.into_iter().map(|t| t.0).collect())
+                        .into_iter()
+                        .map(TeamId)
+                        .collect(),
+                    share: f.share.unwrap_or(0.0),
+                },
+                DisruptionKind::Lab => Effect::Lab {
+                    labs: sorted(lab_ids),
+                    machines: f.machines,
+                },
+            };
             Disruption {
                 name: f.name.clone(),
                 onset,
                 length,
-                sites: ids,
-                slowdown: f.slowdown,
-                areas: {
-                    let mut a = area_ids;
-                    a.sort();
-                    a.dedup();
-                    a
-                },
-                turnout: f.turnout.unwrap_or(1.0),
-                response: f.response.unwrap_or(1.0),
-                teams: {
-                    let mut t = team_ids;
-                    t.sort();
-                    t.dedup();
-                    t
-                },
-                absent: f.share.unwrap_or(0.0),
-                labs: {
-                    let mut l = lab_ids;
-                    l.sort_unstable();
-                    l.dedup();
-                    l
-                },
-                machines_down: f.machines.unwrap_or(u32::MAX),
+                effect,
             }
         })
         .collect()

@@ -1124,6 +1124,7 @@ impl Observer for Stats {
     fn step(&mut self, t: SimTime) {
         self.chain.step(t);
         let (results, positives) = self.chain.results_so_far();
+        let (tubes_closed, tubes_picked, tubes_received) = self.chain.flow();
         self.progress.push(ProgressRow {
             t,
             called: self.called,
@@ -1158,9 +1159,9 @@ impl Observer for Stats {
                 .sum(),
             lab_backlog: self.chain.backlog_now(),
             tubes_waiting_pickup: self.chain.waiting_now(),
-            tubes_closed: self.chain.flow().0,
-            tubes_picked: self.chain.flow().1,
-            tubes_received: self.chain.flow().2,
+            tubes_closed,
+            tubes_picked,
+            tubes_received,
         });
         let part = &self.plan.parts[self.part as usize];
         for (s, st) in self.sites.iter_mut().enumerate() {

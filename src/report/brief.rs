@@ -264,43 +264,37 @@ fn disruption_text(model: &Model, d: &crate::model::Disruption) -> String {
             format!("{n} {what}{}", if n == 1 { "" } else { "s" })
         }
     };
-    let what = if !d.sites.is_empty() {
-        match d.slowdown {
-            Some(f) => format!(
-                "registration {f}× slower at {}",
-                scope(d.sites.len(), model.sites.len(), "site")
-            ),
-            None => format!(
-                "registration stopped at {}",
-                scope(d.sites.len(), model.sites.len(), "site")
-            ),
+    use crate::model::Effect;
+    let what = match &d.effect {
+        Effect::Registration { sites, slowdown } => {
+            let at = scope(sites.len(), model.sites.len(), "site");
+            match slowdown {
+                Some(f) => format!("registration {f}× slower at {at}"),
+                None => format!("registration stopped at {at}"),
+            }
         }
-    } else if !d.areas.is_empty() {
-        format!(
+        Effect::Turnout {
+            areas,
+            turnout,
+            response,
+        } => format!(
             "turnout ×{}, response ×{} for call-ups of {}",
-            fmt_real(d.turnout),
-            fmt_real(d.response),
-            scope(d.areas.len(), model.areas.len(), "area")
-        )
-    } else if !d.teams.is_empty() {
-        format!(
+            fmt_real(*turnout),
+            fmt_real(*response),
+            scope(areas.len(), model.areas.len(), "area")
+        ),
+        Effect::Absence { teams, share } => format!(
             "each person misses a shift with chance {} in {}",
-            fmt_real(d.absent),
-            scope(d.teams.len(), model.teams.len(), "team")
-        )
-    } else if !d.labs.is_empty() {
-        let m = if d.machines_down == u32::MAX {
-            "closed".to_string()
-        } else {
-            format!(
-                "{} machine{} down",
-                d.machines_down,
-                if d.machines_down == 1 { "" } else { "s" }
-            )
-        };
-        format!("{m} at {}", scope(d.labs.len(), model.labs.len(), "lab"))
-    } else {
-        "hits nothing".to_string()
+            fmt_real(*share),
+            scope(teams.len(), model.teams.len(), "team")
+        ),
+        Effect::Lab { labs, machines } => {
+            let m = match machines {
+                None => "closed".to_string(),
+                Some(n) => format!("{n} machine{} down", if *n == 1 { "" } else { "s" }),
+            };
+            format!("{m} at {}", scope(labs.len(), model.labs.len(), "lab"))
+        }
     };
     let start = match &d.onset {
         crate::model::Sampler::Constant(_) => format!("from {} after the start", when(&d.onset)),

@@ -9,6 +9,7 @@ use std::path::Path;
 use std::sync::Once;
 
 use plotters::coord::Shift;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
@@ -198,6 +199,36 @@ fn target_on(model: &Model, figure: &str) -> Option<f64> {
         .map(|t| t.bound.value())
 }
 
+/// A chart over the scenario's time: its title, the y axis from 0 to `top` with a label area
+/// `y_area` pixels wide, its description and tick format, local clock ticks, the legend's
+/// margin, and a dotted line at each midnight.
+fn time_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    model: &Model,
+    title: &str,
+    (top, y_area): (f64, u32),
+    (y_desc, y_fmt): (&str, &dyn Fn(&f64) -> String),
+) -> Result<ChartContext<'a, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>> {
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 24))
+        .margin(12)
+        .margin_right(LEGEND_W)
+        .x_label_area_size(44)
+        .y_label_area_size(y_area)
+        .build_cartesian_2d(0.0..horizon_h(model), 0.0..top)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .x_desc(hours_axis(model))
+        .x_label_formatter(&|h| clock_label(model, *h))
+        .y_desc(y_desc)
+        .y_label_formatter(y_fmt)
+        .draw()
+        .map_err(err)?;
+    day_lines(&mut chart, model)?;
+    Ok(chart)
+}
+
 /// Hours after the start of each local midnight within the horizon.
 fn midnights(model: &Model) -> Vec<f64> {
     let day = crate::time::DAY as f64 / crate::time::HOUR as f64;
@@ -217,11 +248,7 @@ fn midnights(model: &Model) -> Vec<f64> {
 
 /// Draws a thin dotted line at each local midnight, from `y0` to `y1`: the day boundaries.
 fn day_lines<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     model: &Model,
 ) -> Result<()> {
     let y = chart.as_coord_spec().get_y_range();
@@ -257,11 +284,7 @@ fn across(reps: &[Replication], pick: fn(&ProgressRow) -> f64) -> Vec<(f64, f64,
 
 /// Draws a dashed horizontal line at `y` across the time axis: a capacity, standard or target.
 fn level<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     model: &Model,
     y: f64,
     style: ShapeStyle,
@@ -279,11 +302,7 @@ fn level<DB: DrawingBackend>(
 
 /// Draws a band (5-95%) and its median line.
 fn draw_band<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
-    >,
+    chart: &mut ChartContext<'_, DB, Cartesian2d<RangedCoordf64, RangedCoordf64>>,
     band: &[(f64, f64, f64, f64)],
     fill: ShapeStyle,
     line: ShapeStyle,
@@ -309,23 +328,15 @@ fn coverage<DB: DrawingBackend>(
 ) -> Result<()> {
     root.fill(&WHITE).map_err(err)?;
     let mut keys: Vec<Key> = Vec::new();
-    let mut chart = ChartBuilder::on(root)
-        .caption("Coverage over time", ("sans-serif", 24))
-        .margin(12)
-        .margin_right(LEGEND_W)
-        .x_label_area_size(44)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0.0..horizon_h(model), 0.0..1.0)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(hours_axis(model))
-        .x_label_formatter(&|h| clock_label(model, *h))
-        .y_desc("share of residents tested")
-        .y_label_formatter(&|v| format!("{:.0}%", v * 100.0))
-        .draw()
-        .map_err(err)?;
-    day_lines(&mut chart, model)?;
+    let mut chart = time_chart(
+        root,
+        model,
+        "Coverage over time",
+        (1.0, 56),
+        ("share of residents tested", &|v| {
+            format!("{:.0}%", v * 100.0)
+        }),
+    )?;
     for (k, mark) in [0.90, 0.95, 0.99].into_iter().enumerate() {
         let style = PALETTE[k + 1].stroke_width(1);
         chart
@@ -479,23 +490,13 @@ fn queues<DB: DrawingBackend>(
     } else {
         "Queues"
     };
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 24))
-        .margin(12)
-        .margin_right(LEGEND_W)
-        .x_label_area_size(44)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0.0..horizon_h(model), 0.0..top * 1.05)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(hours_axis(model))
-        .x_label_formatter(&|h| clock_label(model, *h))
-        .y_desc("people waiting")
-        .y_label_formatter(&count_label)
-        .draw()
-        .map_err(err)?;
-    day_lines(&mut chart, model)?;
+    let mut chart = time_chart(
+        root,
+        model,
+        title,
+        (top * 1.05, 56),
+        ("people waiting", &count_label),
+    )?;
     let mut lines: Vec<Vec<(f64, f64)>> = vec![Vec::new(); busiest.len()];
     let rank: std::collections::BTreeMap<u32, usize> = busiest
         .iter()
@@ -629,23 +630,13 @@ fn staff<DB: DrawingBackend>(
         .unwrap_or(0)
         .max(capacity)
         .max(1) as f64;
-    let mut chart = ChartBuilder::on(root)
-        .caption("Desks and staff on duty", ("sans-serif", 24))
-        .margin(12)
-        .margin_right(LEGEND_W)
-        .x_label_area_size(44)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0.0..horizon_h(model), 0.0..top * 1.1)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(hours_axis(model))
-        .x_label_formatter(&|h| clock_label(model, *h))
-        .y_desc("desks / people")
-        .y_label_formatter(&count_label)
-        .draw()
-        .map_err(err)?;
-    day_lines(&mut chart, model)?;
+    let mut chart = time_chart(
+        root,
+        model,
+        "Desks and staff on duty",
+        (top * 1.1, 56),
+        ("desks / people", &count_label),
+    )?;
     let style = BLACK.stroke_width(2);
     level(&mut chart, model, f64::from(capacity), style)?;
     keys.push((format!("desks at all sites ({capacity})"), style));
@@ -825,26 +816,13 @@ fn chain<DB: DrawingBackend>(
         .max()
         .unwrap_or(0)
         .max(1) as f64;
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            "The sample chain: tubes through each stage",
-            ("sans-serif", 24),
-        )
-        .margin(12)
-        .margin_right(LEGEND_W)
-        .x_label_area_size(44)
-        .y_label_area_size(64)
-        .build_cartesian_2d(0.0..horizon_h(model), 0.0..top * 1.05)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(hours_axis(model))
-        .x_label_formatter(&|h| clock_label(model, *h))
-        .y_desc("tubes so far")
-        .y_label_formatter(&count_label)
-        .draw()
-        .map_err(err)?;
-    day_lines(&mut chart, model)?;
+    let mut chart = time_chart(
+        root,
+        model,
+        "The sample chain: tubes through each stage",
+        (top * 1.05, 64),
+        ("tubes so far", &count_label),
+    )?;
     let t = |p: &ProgressRow| p.t.hours();
     type Count = fn(&ProgressRow) -> u64;
     let gaps: [(&str, Count, Count, RGBColor); 2] = [
@@ -916,26 +894,13 @@ fn labs<DB: DrawingBackend>(
         .unwrap_or(0)
         .max(at_sites)
         .max(1) as f64;
-    let mut chart = ChartBuilder::on(root)
-        .caption(
-            "Tubes waiting: at sites for a courier, and at each lab",
-            ("sans-serif", 24),
-        )
-        .margin(12)
-        .margin_right(LEGEND_W)
-        .x_label_area_size(44)
-        .y_label_area_size(56)
-        .build_cartesian_2d(0.0..horizon_h(model), 0.0..top * 1.1)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .x_desc(hours_axis(model))
-        .x_label_formatter(&|h| clock_label(model, *h))
-        .y_desc("tubes waiting")
-        .y_label_formatter(&count_label)
-        .draw()
-        .map_err(err)?;
-    day_lines(&mut chart, model)?;
+    let mut chart = time_chart(
+        root,
+        model,
+        "Tubes waiting: at sites for a courier, and at each lab",
+        (top * 1.1, 56),
+        ("tubes waiting", &count_label),
+    )?;
     let waiting = PALETTE[5].stroke_width(3);
     if let Some(band) = &band {
         let fill = PALETTE[5].mix(0.25).filled();

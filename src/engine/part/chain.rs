@@ -359,7 +359,7 @@ impl<O: Observer> Part<'_, O> {
             let g = self.lg[l];
             for (d, x) in self.m.disruptions.iter().enumerate() {
                 let (start, end) = self.windows[d];
-                if x.labs.binary_search(&g).is_ok() && end > start && start < self.m.horizon {
+                if x.hits_lab(g, 0).is_some() && end > start && start < self.m.horizon {
                     let (lab, d) = (l as u32, d as u16);
                     self.at(start, Event::LabDown { lab, d, on: true });
                     self.at(end, Event::LabDown { lab, d, on: false });
@@ -780,7 +780,7 @@ impl<O: Observer> Part<'_, O> {
     /// running finish) or come back.
     pub(super) fn lab_down(&mut self, l: usize, d: usize, on: bool) {
         let x = &self.m.disruptions[d];
-        let n = x.machines_down.min(self.m_lab(l).machines);
+        let n = x.hits_lab(self.lg[l], self.m_lab(l).machines).unwrap_or(0);
         let st = &mut self.chain.labs[l];
         if on {
             st.down += n;

@@ -120,9 +120,12 @@ impl<O: Observer> Part<'_, O> {
         let (mut turnout, mut response) = (area.turnout, 1.0);
         let g = AreaId(self.ag[a]);
         for (d, &(start, end)) in self.m.disruptions.iter().zip(&self.windows) {
-            if start <= self.now && self.now < end && d.areas.binary_search(&g).is_ok() {
-                turnout *= d.turnout;
-                response *= d.response;
+            if start <= self.now
+                && self.now < end
+                && let Some((t, r)) = d.hits_area(g)
+            {
+                turnout *= t;
+                response *= r;
             }
         }
         let mut coming = Vec::with_capacity(called as usize);

@@ -366,7 +366,7 @@ impl<O: Observer> Part<'_, O> {
         let g = self.site_id(s);
         for (d, x) in self.m.disruptions.iter().enumerate() {
             let (start, end) = self.windows[d];
-            if x.sites.binary_search(&g).is_ok() && end > start && start < self.m.horizon {
+            if x.hits_site(g) && end > start && start < self.m.horizon {
                 let (site, d) = (s as u32, d as u16);
                 self.at(start, Event::Disruption { site, d, on: true });
                 self.at(end, Event::Disruption { site, d, on: false });
@@ -377,15 +377,19 @@ impl<O: Observer> Part<'_, O> {
     /// A disruption begins or ends at site `s`: registration stops (desks stay open and
     /// staffed, the queue keeps forming) or slows.
     pub(super) fn disrupt(&mut self, s: usize, d: usize, on: bool) {
-        let x = &self.m.disruptions[d];
+        let crate::model::Effect::Registration { slowdown, .. } = self.m.disruptions[d].effect
+        else {
+            return;
+        };
         let st = &mut self.sites[s];
-        match (x.slowdown, on) {
+        match (slowdown, on) {
             (Some(f), true) => st.slow *= f,
             (Some(f), false) => st.slow /= f,
             (None, true) => st.stopped += 1,
             (None, false) => st.stopped -= 1,
         }
-        if st.stopped == 0 && (st.slow - 1.0).abs() < 1e-12 {
+        // Undoing a product by division leaves rounding: back to exactly 1 when none is on.
+        if (st.slow - 1.0).abs() < 1e-12 {
             st.slow = 1.0;
         }
         self.obs.disrupted(self.now, self.site_id(s), d as u32, on);

@@ -42,7 +42,7 @@ pub(super) fn team_states(m: &Model, members: &Members, rep: u32) -> Vec<TeamSta
             absence: m
                 .disruptions
                 .iter()
-                .filter(|d| d.teams.binary_search(&crate::model::TeamId(g)).is_ok())
+                .filter(|d| d.hits_team(crate::model::TeamId(g)).is_some())
                 .map(|d| {
                     stream(
                         m.seed,
@@ -118,15 +118,15 @@ impl<O: Observer> Part<'_, O> {
         let mut absent = vec![0u32; places.max(1)];
         let mut k = 0;
         for (d, &(start, end)) in self.m.disruptions.iter().zip(&self.windows) {
-            if d.teams.binary_search(&g).is_err() {
+            let Some(share) = d.hits_team(g) else {
                 continue;
-            }
+            };
             let rng = &mut self.teams[t].absence[k];
             k += 1;
-            if !(start <= self.now && self.now < end) || d.absent <= 0.0 {
+            if !(start <= self.now && self.now < end) || share <= 0.0 {
                 continue;
             }
-            let draw = rand_distr::Binomial::new(u64::from(head), d.absent.min(1.0));
+            let draw = rand_distr::Binomial::new(u64::from(head), share.min(1.0));
             for a in absent.iter_mut() {
                 let n = draw
                     .as_ref()
