@@ -201,6 +201,9 @@ pub trait Observer {
     fn gave_up(&mut self, t: SimTime, site: SiteId, who: Who, why: GiveUp, visit: Visit) {}
     /// A crew of a team came on or went off duty.
     fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {}
+    /// Break turn `turn` of a staggered crew, `people` of it, went on break (`on` false) or came
+    /// back; the crew stays on duty.
+    fn turn(&mut self, t: SimTime, team: TeamId, crew: u32, turn: u32, people: u32, on: bool) {}
     /// The people of a role on duty at a site changed.
     fn staff_changed(&mut self, t: SimTime, site: SiteId, role: Role, on_duty: u32) {}
     /// Desks that the opening hours allow but the staff on duty do not (0 when closed).
@@ -298,6 +301,10 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {
         self.0.crew(t, team, crew, change);
         self.1.crew(t, team, crew, change);
+    }
+    fn turn(&mut self, t: SimTime, team: TeamId, crew: u32, turn: u32, people: u32, on: bool) {
+        self.0.turn(t, team, crew, turn, people, on);
+        self.1.turn(t, team, crew, turn, people, on);
     }
     fn staff_changed(&mut self, t: SimTime, site: SiteId, role: Role, on_duty: u32) {
         self.0.staff_changed(t, site, role, on_duty);
@@ -445,6 +452,11 @@ impl<A: Observer> Observer for Option<A> {
     fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {
         if let Some(o) = self {
             o.crew(t, team, crew, change);
+        }
+    }
+    fn turn(&mut self, t: SimTime, team: TeamId, crew: u32, turn: u32, people: u32, on: bool) {
+        if let Some(o) = self {
+            o.turn(t, team, crew, turn, people, on);
         }
     }
     fn staff_changed(&mut self, t: SimTime, site: SiteId, role: Role, on_duty: u32) {

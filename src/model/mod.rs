@@ -389,7 +389,7 @@ impl Model {
             .map(|(i, s)| (s.name.as_str(), SiteId(i as u32)))
             .collect();
         let areas = areas(&mut c, &file.area, &index, header.horizon);
-        let rotas = staff::rotas(&mut c, &file.rota, header.start, header.horizon);
+        let rotas = staff::rotas(&mut c, &file.rota, &file.team, header.start, header.horizon);
         let rota_index: BTreeMap<&str, usize> = rotas
             .iter()
             .enumerate()

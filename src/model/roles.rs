@@ -93,7 +93,7 @@ pub(super) fn check_roles(
 fn on_duty(changes: &[super::Change], crews: u32, horizon: SimTime) -> Vec<(SimTime, SimTime)> {
     let mut since: Vec<Option<SimTime>> = vec![None; crews as usize];
     let mut out = Vec::new();
-    for ch in changes {
+    for ch in changes.iter().filter(|ch| ch.kind.whole_crew()) {
         let c = ch.crew as usize;
         if ch.kind.on() {
             since[c].get_or_insert(ch.t);
@@ -160,6 +160,20 @@ pub(super) fn check_duty(c: &mut Check, warnings: &mut Check, d: &Duty<'_>) {
                 );
             }
             continue;
+        }
+        if rota.stagger.is_some()
+            && !matches!(team.place, Place::Sites(_))
+            && reported.insert(key.clone())
+        {
+            c.push(
+                path.key("rota"),
+                &format!("{key}.rota"),
+                format!(
+                    "team `{}` works door to door or as a reserve, but its rota `{}` staggers breaks, which is for crews at sites, couriers and labs",
+                    team.name, rota.name
+                ),
+                "give the team a rota without `stagger` (its crew breaks together)",
+            );
         }
         let Place::Sites(ids) = &team.place else {
             continue;

@@ -22,12 +22,24 @@ pub enum CrewChange {
     BreakStart,
     /// The shift ends.
     ShiftEnd,
+    /// One turn of a staggered crew comes back from its break; the crew stays on duty.
+    TurnOn,
+    /// One turn of a staggered crew goes on break; the crew stays on duty.
+    TurnOff,
 }
 
 impl CrewChange {
-    /// Whether the crew is on duty after this change.
+    /// Whether the crew (for a turn change: the turn) is on duty after this change.
     pub fn on(self) -> bool {
-        matches!(self, CrewChange::ShiftStart | CrewChange::BreakEnd)
+        matches!(
+            self,
+            CrewChange::ShiftStart | CrewChange::BreakEnd | CrewChange::TurnOn
+        )
+    }
+
+    /// Whether the change is the whole crew's (not one turn's of a staggered crew).
+    pub fn whole_crew(self) -> bool {
+        !matches!(self, CrewChange::TurnOn | CrewChange::TurnOff)
     }
 }
 
@@ -40,6 +52,8 @@ pub struct Change {
     pub crew: u32,
     /// What.
     pub kind: CrewChange,
+    /// For a turn change, the turn (from 0); 0 otherwise.
+    pub turn: u32,
 }
 
 /// A resolved rota.
@@ -56,6 +70,17 @@ pub struct Rota {
     pub slowdown: Option<(SimDuration, f64)>,
     /// The longest stint allowed in protective gear, if the rota states one.
     pub max_in_ppe: Option<SimDuration>,
+    /// Staggered breaks: at most this many people of a crew on break at once.
+    pub stagger: Option<u32>,
+}
+
+impl Rota {
+    /// People of turn `turn` when `present` people of a crew came: turns fill in order, each
+    /// with `stagger` people, the last with the rest.
+    pub fn turn_people(&self, turn: u32, present: u32) -> u32 {
+        let n = self.stagger.unwrap_or(present);
+        present.saturating_sub(turn.saturating_mul(n)).min(n)
+    }
 }
 
 /// Where a team works.
@@ -104,21 +129,39 @@ pub struct Team {
     pub place: Place,
 }
 
-/// Resolves the rotas; every problem goes to `c`.
+/// Resolves the rotas; every problem goes to `c`. A staggered rota makes break turns for the
+/// largest crew of the teams in `teams` that name it.
 pub(super) fn rotas(
     c: &mut Check,
     files: &[RotaFile],
+    teams: &[TeamFile],
     start: CivilTime,
     horizon: SimTime,
 ) -> Vec<Rota> {
     files
         .iter()
         .enumerate()
-        .map(|(i, f)| rota(c, f, &KeyPath::of(&["rota"]).index(i), start, horizon))
+        .map(|(i, f)| {
+            let head = teams
+                .iter()
+                .filter(|t| t.rota == f.name)
+                .map(|t| t.headcount)
+                .max()
+                .unwrap_or(1);
+            let path = KeyPath::of(&["rota"]).index(i);
+            rota(c, f, &path, start, horizon, head)
+        })
         .collect()
 }
 
-fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: SimTime) -> Rota {
+fn rota(
+    c: &mut Check,
+    f: &RotaFile,
+    path: &KeyPath,
+    start: CivilTime,
+    horizon: SimTime,
+    head: u32,
+) -> Rota {
     let key = format!("rota.{}", f.name);
     c.name(&f.name, path.key("name"), &format!("{key}.name"));
     let shift = c.interval(
@@ -195,6 +238,29 @@ fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: 
             None
         }
     };
+    let has_breaks = break_every.is_some() || f.breaks.as_ref().is_some_and(|b| !b.is_empty());
+    let turns = match f.stagger {
+        None => 1,
+        Some(0) => {
+            c.push(
+                path.key("stagger"),
+                &format!("{key}.stagger"),
+                "must be at least 1, found 0",
+                "give how many people of a crew may be on break at once, e.g. stagger = 1",
+            );
+            1
+        }
+        Some(_) if !has_breaks => {
+            c.push(
+                path.key("stagger"),
+                &format!("{key}.stagger"),
+                "staggers breaks, but the rota has none",
+                "give `break_after` and `break_length` (or `breaks`), or remove `stagger`",
+            );
+            1
+        }
+        Some(n) => head.div_ceil(n).max(1),
+    };
     if let Some(s) = &f.slowdown
         && !(s.factor.is_finite() && s.factor > 0.0)
     {
@@ -215,7 +281,7 @@ fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: 
             "e.g. days = [1, 2] for the first two days",
         );
     }
-    let changes = estimated_changes(f, crews, shift, every, horizon);
+    let changes = estimated_changes(f, crews, shift, every, horizon) * f64::from(turns);
     if changes > super::size::MAX_ROTA_CHANGES as f64 {
         c.push(
             path.clone(),
@@ -235,6 +301,7 @@ fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: 
             changes: Vec::new(),
             slowdown: None,
             max_in_ppe: None,
+            stagger: None,
         };
     }
     let plan = Plan {
@@ -256,28 +323,76 @@ fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: 
     };
     let mut changes = Vec::new();
     let mut ppe_reported = false;
+    let mut check_ppe = |crew: u32, turn: Option<u32>, a: i64, b: i64| {
+        if let Some(max) = f.max_in_ppe
+            && b - a > max.0.0 as i64
+            && !ppe_reported
+        {
+            ppe_reported = true;
+            let when = |t: i64| start_plus(start, t);
+            let who = match turn {
+                None => format!("crew {}", crew + 1),
+                Some(k) => format!("break turn {} of crew {}", k + 1, crew + 1),
+            };
+            c.push(
+                path.key("max_in_ppe"),
+                &format!("{key}.max_in_ppe"),
+                format!(
+                    "{who} is on duty from {} to {}, {} in protective gear without a break, more than max_in_ppe = {}",
+                    when(a),
+                    when(b),
+                    SimDuration((b - a) as u64),
+                    max.0
+                ),
+                if turn.is_some() {
+                    "start the breaks earlier (`break_after`), let more people break at once (`stagger`), or add crews"
+                } else {
+                    "add breaks (`breaks` or `break_after`), shorten the shift, or add crews"
+                },
+            );
+        }
+    };
+    let mut push = |t: i64, crew: u32, kind: CrewChange, turn: u32| {
+        changes.push(Change {
+            t: SimTime(t.max(0) as u64),
+            crew,
+            kind,
+            turn,
+        });
+    };
     for crew in 0..crews {
-        for (a, b) in plan.stints(crew) {
-            if let Some(max) = f.max_in_ppe
-                && b - a > max.0.0 as i64
-                && !ppe_reported
-            {
-                ppe_reported = true;
-                let when = |t: i64| start_plus(start, t);
-                c.push(
-                    path.key("max_in_ppe"),
-                    &format!("{key}.max_in_ppe"),
-                    format!(
-                        "crew {} is on duty from {} to {}, {} in protective gear without a break, more than max_in_ppe = {}",
-                        crew + 1,
-                        when(a),
-                        when(b),
-                        SimDuration((b - a) as u64),
-                        max.0
-                    ),
-                    "add breaks (`breaks` or `break_after`), shorten the shift, or add crews",
-                );
+        if f.stagger.is_some() && has_breaks {
+            // The crew is on duty for the whole shift; each turn of it is off for its breaks.
+            for (a, b) in plan.duty_spans(crew) {
+                if b <= 0 || a >= plan.horizon {
+                    continue;
+                }
+                push(a, crew, CrewChange::ShiftStart, 0);
+                if b < plan.horizon {
+                    push(b, crew, CrewChange::ShiftEnd, 0);
+                }
+                for turn in 0..turns {
+                    let stints = plan.cut_breaks(a, b, i64::from(turn));
+                    let mut off_since = a;
+                    for &(x, y) in &stints {
+                        check_ppe(crew, Some(turn), x, y);
+                        if x > a && x > 0 && off_since < plan.horizon {
+                            push(off_since, crew, CrewChange::TurnOff, turn);
+                            if x < plan.horizon {
+                                push(x, crew, CrewChange::TurnOn, turn);
+                            }
+                        }
+                        off_since = y;
+                    }
+                    if off_since < b && off_since < plan.horizon {
+                        push(off_since, crew, CrewChange::TurnOff, turn);
+                    }
+                }
             }
+            continue;
+        }
+        for (a, b) in plan.stints(crew) {
+            check_ppe(crew, None, a, b);
             if b <= 0 || a >= plan.horizon {
                 continue;
             }
@@ -293,27 +408,20 @@ fn rota(c: &mut Check, f: &RotaFile, path: &KeyPath, start: CivilTime, horizon: 
             } else {
                 CrewChange::BreakStart
             };
-            changes.push(Change {
-                t: SimTime(a.max(0) as u64),
-                crew,
-                kind: on,
-            });
+            push(a, crew, on, 0);
             if b < plan.horizon {
-                changes.push(Change {
-                    t: SimTime(b as u64),
-                    crew,
-                    kind: off,
-                });
+                push(b, crew, off, 0);
             }
         }
     }
-    changes.sort_by_key(|ch| (ch.t, !ch.kind.on(), ch.crew));
+    changes.sort_by_key(|ch| (ch.t, !ch.kind.on(), ch.crew, ch.turn));
     Rota {
         name: f.name.clone(),
         crews,
         changes,
         slowdown: f.slowdown.as_ref().map(|s| (s.after.0, s.factor)),
         max_in_ppe: f.max_in_ppe.map(|m| m.0),
+        stagger: f.stagger.filter(|_| has_breaks && turns > 0),
     }
 }
 
@@ -404,8 +512,8 @@ impl Plan {
             .map_or(i64::MIN, |d| d.1)
     }
 
-    /// Continuous on-duty stints of `crew`, shifts that touch merged, breaks cut out.
-    fn stints(&self, crew: u32) -> Vec<(i64, i64)> {
+    /// On-duty spans of `crew`, shifts that touch merged, breaks not cut out.
+    fn duty_spans(&self, crew: u32) -> Vec<(i64, i64)> {
         let mut duty: Vec<(i64, i64)> = Vec::new();
         for s in self.shift_starts(crew) {
             let (a, b) = self.duty(s);
@@ -414,12 +522,20 @@ impl Plan {
                 _ => duty.push((a, b)),
             }
         }
-        duty.into_iter()
-            .flat_map(|(a, b)| self.cut_breaks(a, b))
+        duty
+    }
+
+    /// Continuous on-duty stints of `crew`, shifts that touch merged, breaks cut out.
+    fn stints(&self, crew: u32) -> Vec<(i64, i64)> {
+        self.duty_spans(crew)
+            .into_iter()
+            .flat_map(|(a, b)| self.cut_breaks(a, b, 0))
             .collect()
     }
 
-    fn cut_breaks(&self, a: i64, b: i64) -> Vec<(i64, i64)> {
+    /// The stints of [a, b) with the breaks cut out, for break turn `turn`: each of its breaks
+    /// starts `turn` × the break's length after turn 0's.
+    fn cut_breaks(&self, a: i64, b: i64, turn: i64) -> Vec<(i64, i64)> {
         let mut off: Vec<(i64, i64)> = Vec::new();
         let day = DAY as i64;
         for &(from, to) in &self.breaks {
@@ -428,15 +544,16 @@ impl Plan {
             } else {
                 (to + DAY - from) as i64
             };
-            let first = (a + self.tod0 - from as i64).div_euclid(day) - 1;
-            let last = (b + self.tod0 - from as i64).div_euclid(day) + 1;
+            let shift = turn * len;
+            let first = (a - shift + self.tod0 - from as i64).div_euclid(day) - 1;
+            let last = (b - shift + self.tod0 - from as i64).div_euclid(day) + 1;
             for k in first..=last {
-                let s = k * day + from as i64 - self.tod0;
+                let s = k * day + from as i64 - self.tod0 + shift;
                 off.push((s, s + len));
             }
         }
         if let Some((after, length)) = self.break_every {
-            let mut t = a + after as i64;
+            let mut t = a + after as i64 + turn * length as i64;
             while t < b {
                 off.push((t, t + length as i64));
                 t += (after + length) as i64;

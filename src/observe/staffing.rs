@@ -26,11 +26,29 @@ struct CrewStats {
     /// People of the crew missing its current shift (over all its places), and in all shifts.
     absent: u32,
     absent_shifts: u64,
+    /// Break turns of a staggered crew on break now: (turn, since, people).
+    turns_off: Vec<(u32, SimTime, u32)>,
+    /// Break turns back from a break this shift: (turn, since).
+    turns_back: Vec<(u32, SimTime)>,
+    /// Person-time of this shift's staggered breaks so far.
+    break_person_ms: f64,
+}
+
+impl CrewStats {
+    /// When break turn `turn` last came on duty.
+    fn turn_since(&self, turn: u32, on_since: SimTime) -> SimTime {
+        self.turns_back
+            .iter()
+            .find(|(k, _)| *k == turn)
+            .map_or(on_since, |&(_, t)| t)
+    }
 }
 
 #[derive(Debug, Clone)]
 struct TeamInfo {
     headcount: f64,
+    /// Break turns of a crew (1 unless its rota staggers breaks).
+    turns: u32,
     /// Fixed sites (local indices); empty for a reserve.
     sites: Vec<usize>,
     /// How many fixed sites (for person-hours).
@@ -68,6 +86,9 @@ impl StaffStats {
                 };
                 TeamInfo {
                     headcount: f64::from(t.headcount),
+                    turns: m.rotas[t.rota]
+                        .stagger
+                        .map_or(1, |n| t.headcount.div_ceil(n.max(1)).max(1)),
                     places: sites.len(),
                     sites,
                 }
@@ -145,11 +166,43 @@ impl StaffStats {
             let c = &mut self.crews[ti][crew as usize];
             c.on_since = Some(t);
             c.snaps = snaps;
+            c.turns_off.clear();
+            c.turns_back.clear();
+            c.break_person_ms = 0.0;
             if change == CrewChange::ShiftStart {
                 c.shifts += 1;
             }
         } else {
             self.close(t, ti, crew as usize);
+        }
+    }
+
+    /// Break turn `turn` of a staggered crew, `people` of it, went on break or came back.
+    pub(super) fn turn(
+        &mut self,
+        t: SimTime,
+        team: TeamId,
+        crew: u32,
+        turn: u32,
+        people: u32,
+        on: bool,
+    ) {
+        let ti = self.team(team);
+        let c = &mut self.crews[ti][crew as usize];
+        let Some(on_since) = c.on_since else {
+            return;
+        };
+        if on {
+            if let Some(i) = c.turns_off.iter().position(|&(k, _, _)| k == turn) {
+                let (_, since, n) = c.turns_off.swap_remove(i);
+                c.break_person_ms += f64::from(n) * t.since(since).0 as f64;
+            }
+            c.turns_back.retain(|&(k, _)| k != turn);
+            c.turns_back.push((turn, t));
+        } else {
+            let stint = t.since(c.turn_since(turn, on_since)).0;
+            c.longest_ms = c.longest_ms.max(stint);
+            c.turns_off.push((turn, t, people));
         }
     }
 
@@ -166,11 +219,21 @@ impl StaffStats {
             .map(|&(s, j0)| self.share[s].integral(t) - j0)
             .sum();
         let c = &mut self.crews[ti][crew];
-        let stint = t.since(since).0;
+        // A person's stint: for a staggered crew, the longest of the turns on duty at the end.
+        let stint = (0..info.turns)
+            .filter(|k| !c.turns_off.iter().any(|&(x, _, _)| x == *k))
+            .map(|k| t.since(c.turn_since(k, since)).0)
+            .max()
+            .unwrap_or(0);
+        for (_, off, n) in std::mem::take(&mut c.turns_off) {
+            c.break_person_ms += f64::from(n) * t.since(off).0 as f64;
+        }
+        c.turns_back.clear();
         c.last_stint_ms = stint;
         c.longest_ms = c.longest_ms.max(stint);
         let present = (info.headcount * places - f64::from(c.absent)).max(0.0);
-        c.person_ms += present * stint as f64;
+        c.person_ms += present * t.since(since).0 as f64 - c.break_person_ms;
+        c.break_person_ms = 0.0;
         c.busy_person_ms += if places > 0.0 {
             present / places * busy
         } else {

@@ -1013,6 +1013,10 @@ impl Observer for Stats {
         self.staff.crew(t, team, crew, change);
     }
 
+    fn turn(&mut self, t: SimTime, team: TeamId, crew: u32, turn: u32, people: u32, on: bool) {
+        self.staff.turn(t, team, crew, turn, people, on);
+    }
+
     fn crew_absent(&mut self, _t: SimTime, team: TeamId, crew: u32, absent: u32) {
         self.staff.absent(team, crew, absent);
     }

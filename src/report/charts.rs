@@ -749,7 +749,7 @@ fn crews<DB: DrawingBackend>(
         let rota = &model.rotas[row.rota];
         let mut since: Vec<Option<f64>> = vec![None; rota.crews as usize];
         let mut bars: Vec<(f64, f64, u32)> = Vec::new();
-        for c in &rota.changes {
+        for c in rota.changes.iter().filter(|c| c.kind.whole_crew()) {
             let at = c.t.hours();
             let slot = &mut since[c.crew as usize];
             match (c.kind.on(), *slot) {

@@ -297,6 +297,11 @@ pub struct RotaFile {
     /// Length of the breaks of `break_after`.
     #[serde(default)]
     pub break_length: Option<Duration>,
+    /// Breaks in turn: at most this many people of a crew are on break at once, the others stay
+    /// on duty; turn k starts its breaks k × the break's length after turn 0. Default: the whole
+    /// crew breaks at once.
+    #[serde(default)]
+    pub stagger: Option<u32>,
     /// Longest continuous time allowed in protective gear.
     #[serde(default)]
     pub max_in_ppe: Option<Duration>,

@@ -268,7 +268,7 @@ sites = ["post"]
 
 prop_compose! {
     fn rota()(shift in 2u32..9, crews in 1u32..4, start in 0u32..24, handover in 0u32..3,
-              minutes in 5u32..60, brk in any::<bool>()) -> String {
+              minutes in 5u32..60, brk in any::<bool>(), stagger in 0u32..3) -> String {
         let mut r = format!("[[rota]]\nname = \"r\"\nshift = \"{shift}h\"\ncrews = {crews}\nstart = \"{start:02}:00\"\n");
         match handover {
             1 => r += &format!("overlap = \"{minutes}min\"\n"),
@@ -277,6 +277,9 @@ prop_compose! {
         }
         if brk {
             r += "break_after = \"2h\"\nbreak_length = \"20min\"\nslowdown = { after = \"1h\", factor = 1.3 }\n";
+            if stagger > 0 {
+                r += &format!("stagger = {stagger}\n");
+            }
         }
         r
     }
@@ -540,4 +543,142 @@ walkin = { profile = [{ hours = "06:00-22:00", rate = "30/h" }, { hours = "22:00
     // 2 days × (16 h × 30 + 8 h × 8) = 1,088 expected; Poisson sd ≈ 33.
     assert!((950.0..1230.0).contains(&checked), "{checked}");
     assert!(s.get("vehicle_wait_p95_min").unwrap() > 0.0);
+}
+
+/// One site of 4 desks, one sampler per desk, a crew of 4 on an 8 h shift with a 30-min break
+/// after every 2 h on duty.
+fn break_scenario(stagger: &str) -> String {
+    format!(
+        r#"version = 1
+[scenario]
+name = "breaks"
+start = 2022-11-02T08:00:00
+horizon = "8h"
+report_every = "30min"
+
+[[rota]]
+name = "day"
+shift = "8h"
+start = "08:00"
+every = "24h"
+break_after = "2h"
+break_length = "30min"
+{stagger}
+[[site]]
+name = "s"
+desks = 4
+staff = {{ sampler = 1 }}
+[[site.stage]]
+name = "swab"
+role = "sampler"
+service = {{ dist = "exponential", mean = "2min" }}
+
+[[team]]
+name = "samplers"
+role = "sampler"
+headcount = 4
+rota = "day"
+sites = ["s"]
+
+[[area]]
+name = "walk-ins"
+sites = ["s"]
+walkin = {{ rate = "60/h" }}
+"#
+    )
+}
+
+/// The samplers on duty, as the site sees them.
+#[derive(Default)]
+struct OnDuty(Vec<(SimTime, u32)>);
+
+impl Observer for OnDuty {
+    fn staff_changed(&mut self, t: SimTime, _site: SiteId, _role: Role, on_duty: u32) {
+        self.0.push((t, on_duty));
+    }
+}
+
+/// Breaks taken together close every desk for each break; taken in turn (`stagger = 1`) they
+/// close one desk at a time, and the desks open follow the people present.
+///
+/// Hand count, whole crew: breaks at 2:00, 4:30 and 7:00 (30 min each) close 4 desks:
+/// 3 × 0.5 h × 4 = 6 desk-hours, and 4 people × (8 − 1.5) h = 26 person-hours. In turn, turn k
+/// starts its breaks k × 30 min after turn 0: turn 0 at 2:00, 4:30, 7:00; turn 1 at 2:30, 5:00,
+/// 7:30 (its last break runs to the shift's end); turn 2 at 3:00, 5:30 (its third would start at
+/// 8:00, the end); turn 3 at 3:30, 6:00. That is 10 breaks of one desk: 5 desk-hours, and
+/// 32 − 5 = 27 person-hours. Turn 3's first stint, 3:30, is the longest.
+#[test]
+fn staggered_breaks_close_one_desk_at_a_time() {
+    let together = run_one(&model(&break_scenario("")), 0, false, &|| {}).unwrap();
+    let s = &together.figures.summary;
+    assert_eq!(s.get("desk_hours_unstaffed"), Some(6.0));
+    assert_eq!(s.get("staff_person_hours"), Some(26.0));
+    // 2 h, plus the overtime of finishing the people at the desks when the crew left (exponential
+    // services of mean 2 min: the longest of a few residuals, minutes, not a quarter hour).
+    let longest = s.get("longest_stint_h").unwrap();
+    assert!((2.0..2.25).contains(&longest), "{longest}");
+
+    let m = model(&break_scenario("stagger = 1\n"));
+    let in_turn = run_one(&m, 0, false, &|| {}).unwrap();
+    let s = &in_turn.figures.summary;
+    assert_eq!(s.get("desk_hours_unstaffed"), Some(5.0));
+    assert_eq!(s.get("staff_person_hours"), Some(27.0));
+    assert_eq!(s.get("longest_stint_h"), Some(3.5));
+
+    let ((_, seen), _) = simulate(&m, 0, ((), OnDuty::default()));
+    let hour = |h: f64| SimTime((h * 3_600_000.0) as u64);
+    let expected: Vec<(SimTime, u32)> = [
+        (0.0, 4),
+        (2.0, 3),
+        (2.5, 3),
+        (3.0, 3),
+        (3.5, 3),
+        (4.0, 4),
+        (4.5, 3),
+        (5.0, 3),
+        (5.5, 3),
+        (6.0, 3),
+        (6.5, 4),
+        (7.0, 3),
+        (7.5, 3),
+    ]
+    .iter()
+    .map(|&(h, n)| (hour(h), n))
+    .collect();
+    assert_eq!(seen.0, expected, "samplers on duty after each change");
+}
+
+/// Staggered breaks are checked against the protective-gear limit person by person: the last
+/// turn waits longest for its break.
+#[test]
+fn staggered_breaks_meet_the_protective_gear_limit_per_turn() {
+    let text = break_scenario("stagger = 1\nmax_in_ppe = \"3h\"\n");
+    let err = swabsim::load_str("ppe.toml", &text, &[])
+        .unwrap_err()
+        .to_string();
+    assert_eq!(
+        err,
+        "ppe.toml has 1 problem:\nppe.toml:16:14: `rota.day.max_in_ppe`: break turn 4 of crew 1 is on duty from 2022-11-02 08:00 to 2022-11-02 11:30, 3h30m in protective gear without a break, more than max_in_ppe = 3h\n    fix: start the breaks earlier (`break_after`), let more people break at once (`stagger`), or add crews"
+    );
+    // Two at a time: turns of 2 people, the second 30 min later: 2:30 at most.
+    let two = break_scenario("stagger = 2\nmax_in_ppe = \"3h\"\n");
+    let rep = run_one(&model(&two), 0, false, &|| {}).unwrap();
+    assert_eq!(rep.figures.summary.get("longest_stint_h"), Some(2.5));
+    let bad = break_scenario("stagger = 0\n");
+    let err = swabsim::load_str("s.toml", &bad, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`rota.day.stagger`: must be at least 1, found 0"),
+        "{err}"
+    );
+    let none = break_scenario("stagger = 1\n")
+        .replace("break_after = \"2h\"\nbreak_length = \"30min\"\n", "");
+    let err = swabsim::load_str("s.toml", &none, &[])
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("`rota.day.stagger`: staggers breaks, but the rota has none"),
+        "{err}"
+    );
 }

@@ -20,6 +20,8 @@ pub(super) struct CrewState {
     travelling: bool,
     /// People of the crew missing this shift, at each of the team's places (an absence).
     absent: Vec<u32>,
+    /// Break turns of a staggered crew that are on break now.
+    turns_off: Vec<u32>,
 }
 
 /// A team's position in its rota and its crews.
@@ -99,15 +101,37 @@ impl<O: Observer> Part<'_, O> {
         }
     }
 
-    /// People of local team `t` on duty now (its crews on duty, less who is absent).
+    /// People of local team `t` on duty now (its crews on duty, less who is absent or on a
+    /// staggered break).
     pub(super) fn team_on_duty(&self, t: usize) -> u32 {
-        let head = self.m_team(t).headcount;
-        self.teams[t]
-            .crews
-            .iter()
-            .filter(|c| c.on)
-            .map(|c| head - c.absent.first().copied().unwrap_or(0).min(head))
+        (0..self.teams[t].crews.len())
+            .filter(|&c| self.teams[t].crews[c].on)
+            .map(|c| self.crew_present(t, c as u32, 0))
             .sum()
+    }
+
+    /// People of crew `crew` of local team `t` who came to its `place`-th place this shift.
+    fn crew_came(&self, t: usize, crew: u32, place: usize) -> u32 {
+        let head = self.m_team(t).headcount;
+        let absent = self.teams[t].crews[crew as usize]
+            .absent
+            .get(place)
+            .copied()
+            .unwrap_or(0);
+        head - absent.min(head)
+    }
+
+    /// People of crew `crew` of local team `t` at work at its `place`-th place: who came, less
+    /// the break turns that are off.
+    fn crew_present(&self, t: usize, crew: u32, place: usize) -> u32 {
+        let came = self.crew_came(t, crew, place);
+        let rota = &self.m.rotas[self.m_team(t).rota];
+        let off: u32 = self.teams[t].crews[crew as usize]
+            .turns_off
+            .iter()
+            .map(|&k| rota.turn_people(k, came))
+            .sum();
+        came - off.min(came)
     }
 
     /// At a shift's start, draws who of crew `crew` of local team `t` misses it, at each of the
@@ -213,6 +237,10 @@ impl<O: Observer> Part<'_, O> {
     }
 
     fn crew_change(&mut self, t: usize, ch: Change, touched: &mut Touched) {
+        if !ch.kind.whole_crew() {
+            self.turn_change(t, ch, touched);
+            return;
+        }
         if ch.kind == CrewChange::ShiftStart
             && !self.teams[t].absence.is_empty()
             && !self.teams[t].crews[ch.crew as usize].on
@@ -249,7 +277,53 @@ impl<O: Observer> Part<'_, O> {
             self.mark_present_at(s, t, ch.crew, ch.kind.on(), k);
             touched.sites.push((s, role));
         }
+        if !ch.kind.on() {
+            self.teams[t].crews[ch.crew as usize].turns_off.clear();
+        }
         touched.arrivals |= matches!(ch.kind, CrewChange::ShiftStart | CrewChange::BreakEnd);
+        if matches!(role, Role::Courier | Role::Lab) {
+            touched.chain_teams.push(t);
+        }
+    }
+
+    /// One break turn of a staggered crew goes on break or comes back; the crew stays on duty,
+    /// and the sites count its people out or in.
+    fn turn_change(&mut self, t: usize, ch: Change, touched: &mut Touched) {
+        let crew = ch.crew as usize;
+        if !self.teams[t].crews[crew].on {
+            return;
+        }
+        let on = ch.kind.on();
+        let off = &mut self.teams[t].crews[crew].turns_off;
+        match (on, off.iter().position(|&k| k == ch.turn)) {
+            (true, Some(i)) => {
+                off.swap_remove(i);
+            }
+            (false, None) => off.push(ch.turn),
+            _ => return,
+        }
+        let team = self.m_team(t);
+        let rota = &self.m.rotas[team.rota];
+        let role = team.role;
+        let sites: Vec<usize> = match &team.place {
+            Place::Sites(ids) => ids.iter().map(|s| self.site_local(s.0)).collect(),
+            Place::Homes(_) | Place::Pool { .. } => Vec::new(),
+        };
+        let mut total = 0;
+        for (k, s) in sites.iter().enumerate() {
+            let people = rota.turn_people(ch.turn, self.crew_came(t, ch.crew, k));
+            total += people;
+            let st = &mut self.sites[*s];
+            if on {
+                st.on_duty[role as usize] += people;
+            } else {
+                st.on_duty[role as usize] -= people;
+            }
+            touched.sites.push((*s, role));
+        }
+        self.obs
+            .turn(self.now, TeamId(self.tg[t]), ch.crew, ch.turn, total, on);
+        touched.arrivals |= on;
         if matches!(role, Role::Courier | Role::Lab) {
             touched.chain_teams.push(t);
         }
@@ -271,16 +345,11 @@ impl<O: Observer> Part<'_, O> {
         self.mark_present_at(s, t, crew, on, 0);
     }
 
-    /// Counts a crew in (or out) at site `s`, its `place`-th, less its people absent there.
+    /// Counts a crew in (or out) at site `s`, its `place`-th, less its people absent there or on
+    /// a staggered break.
     fn mark_present_at(&mut self, s: usize, t: usize, crew: u32, on: bool, place: usize) {
-        let team = self.m_team(t);
-        let role = team.role as usize;
-        let absent = self.teams[t].crews[crew as usize]
-            .absent
-            .get(place)
-            .copied()
-            .unwrap_or(0);
-        let people = team.headcount - absent.min(team.headcount);
+        let role = self.m_team(t).role as usize;
+        let people = self.crew_present(t, crew, place);
         let st = &mut self.sites[s];
         if on {
             st.on_duty[role] += people;
