@@ -241,8 +241,11 @@ pub trait Observer {
     fn disrupted(&mut self, t: SimTime, site: SiteId, d: u32, on: bool) {}
     /// At a shift's start, `absent` people of a crew (over all its places) miss the shift.
     fn crew_absent(&mut self, t: SimTime, team: TeamId, crew: u32, absent: u32) {}
-    /// `machines` of `lab` went out of service (`on`) or came back.
-    fn lab_down(&mut self, t: SimTime, lab: u32, machines: u32, on: bool) {}
+    /// Disruption `d` reached `people`: for a turnout disruption, residents called up while it
+    /// was on in the areas it hits; for an absence, the people who missed a shift.
+    fn disruption_people(&mut self, t: SimTime, d: u32, people: u64) {}
+    /// `machines` of `lab` went out of service (`on`) or came back, by disruption `d`.
+    fn lab_down(&mut self, t: SimTime, lab: u32, d: u32, machines: u32, on: bool) {}
     /// A tube has its result.
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {}
     /// At the horizon: a swab taken at `swab` at `site` has no final result yet (its tube is at a
@@ -378,9 +381,13 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
         self.0.crew_absent(t, team, crew, absent);
         self.1.crew_absent(t, team, crew, absent);
     }
-    fn lab_down(&mut self, t: SimTime, lab: u32, machines: u32, on: bool) {
-        self.0.lab_down(t, lab, machines, on);
-        self.1.lab_down(t, lab, machines, on);
+    fn disruption_people(&mut self, t: SimTime, d: u32, people: u64) {
+        self.0.disruption_people(t, d, people);
+        self.1.disruption_people(t, d, people);
+    }
+    fn lab_down(&mut self, t: SimTime, lab: u32, d: u32, machines: u32, on: bool) {
+        self.0.lab_down(t, lab, d, machines, on);
+        self.1.lab_down(t, lab, d, machines, on);
     }
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {
         self.0.tube_result(t, tube);
@@ -549,9 +556,14 @@ impl<A: Observer> Observer for Option<A> {
             o.crew_absent(t, team, crew, absent);
         }
     }
-    fn lab_down(&mut self, t: SimTime, lab: u32, machines: u32, on: bool) {
+    fn disruption_people(&mut self, t: SimTime, d: u32, people: u64) {
         if let Some(o) = self {
-            o.lab_down(t, lab, machines, on);
+            o.disruption_people(t, d, people);
+        }
+    }
+    fn lab_down(&mut self, t: SimTime, lab: u32, d: u32, machines: u32, on: bool) {
+        if let Some(o) = self {
+            o.lab_down(t, lab, d, machines, on);
         }
     }
     fn tube_result(&mut self, t: SimTime, tube: &TubeRecord<'_>) {

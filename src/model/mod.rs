@@ -126,6 +126,18 @@ pub enum Effect {
     },
 }
 
+impl Effect {
+    /// The kind's name, as in the scenario file.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Effect::Registration { .. } => "registration",
+            Effect::Turnout { .. } => "turnout",
+            Effect::Absence { .. } => "absence",
+            Effect::Lab { .. } => "lab",
+        }
+    }
+}
+
 impl Disruption {
     /// Its start and end in replication `rep`: drawn from its own stream, so that adding a
     /// disruption changes no other draw, and every partition draws the same.

@@ -100,9 +100,11 @@ pub(super) struct ChainStats {
     picked: u64,
     /// Tubes delivered to the partition's labs.
     received: u64,
-    /// Machine-milliseconds out of service so far, and the outages still on: (machines, since).
+    /// Machine-milliseconds out of service so far, in all and per disruption, and the outages
+    /// still on: (disruption, machines, since).
     down_ms: u128,
-    down_now: Vec<(u32, SimTime)>,
+    down_by: Vec<u128>,
+    down_now: Vec<(u32, u32, SimTime)>,
     pickup_wait_ms: u128,
     /// Swabs without a final result at the horizon.
     pending: u64,
@@ -178,6 +180,12 @@ impl ChainStats {
             out.picked += p.picked;
             out.received += p.received;
             out.down_ms += p.down_ms;
+            if out.down_by.len() < p.down_by.len() {
+                out.down_by.resize(p.down_by.len(), 0);
+            }
+            for (o, x) in out.down_by.iter_mut().zip(&p.down_by) {
+                *o += x;
+            }
             out.down_now.append(&mut p.down_now);
             out.pickup_wait_ms += p.pickup_wait_ms;
             out.pending += p.pending;
@@ -270,24 +278,38 @@ impl ChainStats {
         self.pickup_wait_ms += u128::from(t.since(closed).0);
     }
 
-    /// Machines of a lab went out of service (`on`) or came back.
-    pub(super) fn lab_down(&mut self, t: SimTime, _lab: u32, machines: u32, on: bool) {
+    /// Machines of a lab went out of service (`on`) or came back, by disruption `d`.
+    pub(super) fn lab_down(&mut self, t: SimTime, _lab: u32, d: u32, machines: u32, on: bool) {
         if on {
-            self.down_now.push((machines, t));
-        } else if let Some(k) = self.down_now.iter().position(|&(m, _)| m == machines) {
-            let (m, since) = self.down_now.remove(k);
-            self.down_ms += u128::from(m) * u128::from(t.since(since).0);
+            self.down_now.push((d, machines, t));
+        } else if let Some(k) = self
+            .down_now
+            .iter()
+            .position(|&(x, m, _)| (x, m) == (d, machines))
+        {
+            let (_, m, since) = self.down_now.remove(k);
+            let ms = u128::from(m) * u128::from(t.since(since).0);
+            self.down_ms += ms;
+            if self.down_by.len() <= d as usize {
+                self.down_by.resize(d as usize + 1, 0);
+            }
+            self.down_by[d as usize] += ms;
         }
     }
 
-    /// Machine-hours out of service up to `horizon`.
-    pub(super) fn machine_hours_down(&self, horizon: SimTime) -> f64 {
+    /// Machine-hours out of service up to `horizon`: in all (`None`) or by disruption `d`.
+    pub(super) fn machine_hours_down(&self, horizon: SimTime, d: Option<u32>) -> f64 {
         let open: u128 = self
             .down_now
             .iter()
-            .map(|&(m, since)| u128::from(m) * u128::from(horizon.since(since).0))
+            .filter(|&&(x, _, _)| d.is_none_or(|d| d == x))
+            .map(|&(_, m, since)| u128::from(m) * u128::from(horizon.since(since).0))
             .sum();
-        (self.down_ms + open) as f64 / crate::time::HOUR as f64
+        let closed = match d {
+            None => self.down_ms,
+            Some(d) => self.down_by.get(d as usize).copied().unwrap_or(0),
+        };
+        (closed + open) as f64 / crate::time::HOUR as f64
     }
 
     pub(super) fn received(&mut self, tubes: u32) {

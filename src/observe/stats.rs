@@ -243,6 +243,17 @@ struct SiteStats {
     disrupted: u32,
     disrupted_desks: TimeWeighted,
     people_disrupted: u64,
+    /// The same per disruption that hit the site.
+    by_disruption: Vec<SiteDisruption>,
+}
+
+/// What one disruption did at one site.
+#[derive(Debug, Clone)]
+struct SiteDisruption {
+    d: u32,
+    on: bool,
+    desks: TimeWeighted,
+    people: u64,
 }
 
 #[derive(Debug, Clone)]
@@ -350,6 +361,9 @@ pub struct Stats {
     chain: ChainStats,
     rounds: Vec<RoundStats>,
     deadline: Option<SimDuration>,
+    /// Per disruption: residents called while a turnout one was on, people absent for an
+    /// absence.
+    disruption_people: Vec<u64>,
     called: u64,
     coming: u64,
     arrived_called: u64,
@@ -386,6 +400,8 @@ pub struct RunFigures {
     pub tubes: Vec<super::TubeRow>,
     /// Labs per reporting step.
     pub labs: Vec<super::LabRow>,
+    /// Per disruption, in model order: what it cost (`disruptions.csv`).
+    pub disruptions: Vec<Row>,
     /// Where everyone was at the horizon.
     pub end: EndState,
 }
@@ -433,6 +449,7 @@ impl Stats {
             disrupted: 0,
             disrupted_desks: TimeWeighted::default(),
             people_disrupted: 0,
+            by_disruption: Vec::new(),
         };
         let sites = plan.parts[part]
             .sites
@@ -452,6 +469,7 @@ impl Stats {
             vehicles: None,
             rounds,
             deadline: model.deadline,
+            disruption_people: vec![0; model.disruptions.len()],
             called: 0,
             coming: 0,
             arrived_called: 0,
@@ -557,6 +575,7 @@ impl Stats {
             .map(|s| all.site_row(model, s, horizon))
             .collect();
         let rounds = all.round_rows();
+        let disruptions = all.disruption_rows(model, horizon);
         let summary = all.summary_row(horizon, &end);
         Ok(RunFigures {
             summary,
@@ -569,8 +588,50 @@ impl Stats {
             turnaround_bins: all.chain.turnaround_bins(),
             tubes: std::mem::take(&mut all.chain.tubes),
             labs: std::mem::take(&mut all.chain.lab_rows),
+            disruptions,
             end,
         })
+    }
+
+    /// One row per disruption: the desk-hours it hit and the people it reached (registration),
+    /// the residents called while it was on (turnout), the person-shifts missed (absence), the
+    /// machine-hours out of service (lab). Columns that do not apply to its kind are empty.
+    fn disruption_rows(&mut self, model: &Model, horizon: SimTime) -> Vec<Row> {
+        use crate::model::Effect;
+        model
+            .disruptions
+            .iter()
+            .enumerate()
+            .map(|(d, x)| {
+                let d32 = d as u32;
+                let mut desk_ms = 0.0;
+                let mut people = 0u64;
+                for st in self.sites.iter_mut() {
+                    if let Some(s) = st.by_disruption.iter_mut().find(|s| s.d == d32) {
+                        desk_ms += s.desks.integral(horizon);
+                        people += s.people;
+                    }
+                }
+                let na = f64::NAN;
+                let (desk_hours, people, absent, machines) = match x.effect {
+                    Effect::Registration { .. } => (desk_ms / HOUR as f64, people as f64, na, na),
+                    Effect::Turnout { .. } => (na, self.disruption_people[d] as f64, na, na),
+                    Effect::Absence { .. } => (na, na, self.disruption_people[d] as f64, na),
+                    Effect::Lab { .. } => (
+                        na,
+                        na,
+                        na,
+                        self.chain.machine_hours_down(horizon, Some(d32)),
+                    ),
+                };
+                let mut row = Row::default();
+                row.real("desk_hours", desk_hours)
+                    .real("people_affected", people)
+                    .real("person_shifts_absent", absent)
+                    .real("machine_hours_down", machines);
+                row
+            })
+            .collect()
     }
 
     /// The checkpoints' figures, made on first use.
@@ -748,7 +809,7 @@ impl Stats {
             .count("absent_person_shifts", absent_shifts)
             .real(
                 "lab_machine_hours_down",
-                self.chain.machine_hours_down(horizon),
+                self.chain.machine_hours_down(horizon, None),
             );
         self.chain.fill(&mut row, horizon);
         row.count("called_at_home", self.home_called)
@@ -900,6 +961,9 @@ fn merge(parts: Vec<Stats>, model: &Model) -> Stats {
             first.vehicles().merge(v);
         }
         first.called += p.called;
+        for (a, b) in first.disruption_people.iter_mut().zip(&p.disruption_people) {
+            *a += b;
+        }
         first.coming += p.coming;
         first.arrived_called += p.arrived_called;
         first.tested_walk_in += p.tested_walk_in;
@@ -965,7 +1029,11 @@ impl Observer for Stats {
         let s = self.local(site);
         self.sites[s].arrived += 1;
         if self.sites[s].disrupted > 0 {
-            self.sites[s].people_disrupted += 1;
+            let st = &mut self.sites[s];
+            st.people_disrupted += 1;
+            for x in st.by_disruption.iter_mut().filter(|x| x.on) {
+                x.people += 1;
+            }
         }
         if who.round != WALK_IN {
             self.arrived_called += 1;
@@ -981,14 +1049,39 @@ impl Observer for Stats {
         let s = self.local(site);
         self.sites[s].desks.set(t, f64::from(open));
         if self.sites[s].disrupted > 0 {
-            self.sites[s].disrupted_desks.set(t, f64::from(open));
+            let st = &mut self.sites[s];
+            st.disrupted_desks.set(t, f64::from(open));
+            for x in st.by_disruption.iter_mut().filter(|x| x.on) {
+                x.desks.set(t, f64::from(open));
+            }
         }
         self.staff.desks_changed(t, s, open);
     }
 
-    fn disrupted(&mut self, t: SimTime, site: SiteId, _d: u32, on: bool) {
+    fn disrupted(&mut self, t: SimTime, site: SiteId, d: u32, on: bool) {
         let s = self.local(site);
         let st = &mut self.sites[s];
+        let k = match st.by_disruption.iter().position(|x| x.d == d) {
+            Some(k) => k,
+            None => {
+                st.by_disruption.push(SiteDisruption {
+                    d,
+                    on: false,
+                    desks: TimeWeighted::default(),
+                    people: 0,
+                });
+                st.by_disruption.len() - 1
+            }
+        };
+        let (desks, queue) = (st.desks.value(), st.queue.value());
+        let x = &mut st.by_disruption[k];
+        x.on = on;
+        if on {
+            x.people += queue as u64;
+            x.desks.set(t, desks);
+        } else {
+            x.desks.set(t, 0.0);
+        }
         if on {
             if st.disrupted == 0 {
                 st.people_disrupted += st.queue.value() as u64;
@@ -1021,8 +1114,12 @@ impl Observer for Stats {
         self.staff.absent(team, crew, absent);
     }
 
-    fn lab_down(&mut self, t: SimTime, lab: u32, machines: u32, on: bool) {
-        self.chain.lab_down(t, lab, machines, on);
+    fn disruption_people(&mut self, _t: SimTime, d: u32, people: u64) {
+        self.disruption_people[d as usize] += people;
+    }
+
+    fn lab_down(&mut self, t: SimTime, lab: u32, d: u32, machines: u32, on: bool) {
+        self.chain.lab_down(t, lab, d, machines, on);
     }
 
     fn staff_changed(&mut self, _t: SimTime, site: SiteId, role: Role, on_duty: u32) {

@@ -251,6 +251,58 @@ pub fn targets_table(model: &Model, reps: &[Replication]) -> String {
     out
 }
 
+/// What each disruption cost, the mean over the replications (`disruptions.csv` has each).
+pub fn disruptions_table(model: &Model, reps: &[Replication]) -> String {
+    if model.disruptions.is_empty() || reps.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "<h2>Disruptions</h2>\n<table>\n<tr><th>disruption</th><th>kind</th><th>hours on</th><th>desk-hours hit</th><th>people affected</th><th>person-shifts absent</th><th>machine-hours down</th></tr>\n",
+    );
+    let n = reps.len() as f64;
+    for (k, d) in model.disruptions.iter().enumerate() {
+        let mean = |name: &str| {
+            reps.iter()
+                .map(|r| crate::runner::cell(&r.figures.disruptions[k], name))
+                .sum::<f64>()
+                / n
+        };
+        let on = reps
+            .iter()
+            .map(|r| {
+                let (a, b) = d.window(model.seed, r.index);
+                b.min(model.horizon).hours() - a.min(model.horizon).hours()
+            })
+            .sum::<f64>()
+            / n;
+        let cell = |x: f64| {
+            if x.is_nan() {
+                String::new()
+            } else {
+                format!("{x:.1}")
+            }
+        };
+        let _ = writeln!(
+            out,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            escape(&d.name),
+            d.effect.kind_name(),
+            fmt_real(on),
+            cell(mean("desk_hours")),
+            cell(mean("people_affected")),
+            cell(mean("person_shifts_absent")),
+            cell(mean("machine_hours_down")),
+        );
+    }
+    let _ = writeln!(
+        out,
+        "</table>\n<p class=\"cap\">Means over {} replication{}; <code>disruptions.csv</code> has each replication's onset, end and figures. People affected: for a registration outage, those waiting when it began or arriving during it; for weather or an announcement, the residents called up while it was on.</p>",
+        reps.len(),
+        if reps.len() == 1 { "" } else { "s" }
+    );
+    out
+}
+
 /// What a disruption does, where and when, in words.
 fn disruption_text(model: &Model, d: &crate::model::Disruption) -> String {
     let when = |s: &crate::model::Sampler| match s {

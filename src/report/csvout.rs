@@ -198,6 +198,34 @@ fn kind_name(kind: SiteKind) -> &'static str {
     }
 }
 
+/// `disruptions.csv`: per replication and disruption, when it was on and what it cost.
+pub fn write_disruptions(path: &Path, model: &Model, reps: &[Replication]) -> std::io::Result<()> {
+    let mut w = writer(path)?;
+    let mut header = ["replication", "disruption", "kind", "onset_h", "end_h"]
+        .map(String::from)
+        .to_vec();
+    if let Some(row) = reps.first().and_then(|r| r.figures.disruptions.first()) {
+        header.extend(row.0.iter().map(|(n, _)| n.to_string()));
+    }
+    rec(&mut w, &header)?;
+    for r in reps {
+        for (d, row) in model.disruptions.iter().zip(&r.figures.disruptions) {
+            let (start, end) = d.window(model.seed, r.index);
+            let end = end.min(model.horizon);
+            let mut out = vec![
+                r.index.to_string(),
+                text_cell(&d.name).into_owned(),
+                d.effect.kind_name().to_string(),
+                fmt_real(start.hours()),
+                fmt_real(end.hours()),
+            ];
+            out.extend(row.0.iter().map(|(_, c)| fmt_cell(*c)));
+            rec(&mut w, &out)?;
+        }
+    }
+    done(w)
+}
+
 /// `staff.csv`: per replication, team and crew.
 pub fn write_staff(path: &Path, model: &Model, reps: &[Replication]) -> std::io::Result<()> {
     let mut w = writer(path)?;

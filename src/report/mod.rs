@@ -15,8 +15,8 @@ mod rundir;
 
 pub use chainout::{write_distributions, write_labs, write_progress, write_tubes};
 pub use csvout::{
-    TARGET_CONFIDENCE, fmt_real, judge_targets, text_cell, write_rounds, write_series, write_sites,
-    write_staff, write_summary, write_targets, write_trace,
+    TARGET_CONFIDENCE, fmt_real, judge_targets, text_cell, write_disruptions, write_rounds,
+    write_series, write_sites, write_staff, write_summary, write_targets, write_trace,
 };
 pub use page::escape;
 pub use rundir::{Kind, OutputLock, RunDir, RunDirError, not_ours, prepare_in_place, recover};
@@ -92,6 +92,12 @@ pub fn write_tables(
     }
     if !model.labs.is_empty() {
         jobs.push(file("labs.csv", Box::new(|p| write_labs(p, model, reps))));
+    }
+    if !model.disruptions.is_empty() {
+        jobs.push(file(
+            "disruptions.csv",
+            Box::new(|p| write_disruptions(p, model, reps)),
+        ));
     }
     if !model.targets.is_empty() {
         jobs.push(file(

@@ -88,6 +88,7 @@ The tables are in the CSV files beside this page; <code>docs/outputs.md</code> d
     );
     html.push_str(&brief::tiles(model, reps));
     html.push_str(&brief::targets_table(model, reps));
+    html.push_str(&brief::disruptions_table(model, reps));
     html.push_str(&brief::inputs(model, reps.len()));
     html.push_str(&brief::sites_table(model, reps));
     html.push_str(&replay::section(model, reps));

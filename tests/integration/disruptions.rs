@@ -243,6 +243,18 @@ fn an_absence_takes_people_off_each_shift() {
     let reps = run(&model(&ill), 40);
     let absent = figure(&reps, "absent_person_shifts");
     crate::support::assert_in_ci("absent person-shifts, Binomial(20, 0.3)", &absent, 6.0);
+    for (r, a) in reps.iter().zip(&absent) {
+        let row = &r.figures.disruptions[0];
+        assert_eq!(
+            row.get("person_shifts_absent"),
+            Some(*a),
+            "the absence's own row"
+        );
+        assert!(
+            row.get("desk_hours").unwrap().is_nan(),
+            "not a registration outage"
+        );
+    }
     for (a, h) in absent.iter().zip(figure(&reps, "staff_person_hours")) {
         assert!(
             (h - 6.0 * (20.0 - a)).abs() < 1e-6,
@@ -303,6 +315,8 @@ fn a_lab_disruption_stops_new_plates_and_counts_the_machine_hours() {
     );
     let five = run(&model(&down("machines = 5")), 1);
     assert!((figure(&five, "lab_machine_hours_down")[0] - 10.0).abs() < 1e-9);
+    let row = &five[0].figures.disruptions[0];
+    assert!((row.get("machine_hours_down").unwrap() - 10.0).abs() < 1e-9);
     assert!(
         runs_at(&five, 12.0) > runs_at(&five, 11.0),
         "15 machines still run"
@@ -332,5 +346,68 @@ fn the_run_page_lists_the_disruptions() {
     assert!(
         page.contains("<td>disruption codes-down</td><td>registration 3× slower at every site; from 1h after the start, for 30m</td>"),
         "the inputs table names the disruption"
+    );
+}
+
+/// Each disruption has its own row: two outages of the same point (08:00-08:30 and 10:00-10:30,
+/// both desks open) hit 1 desk-hour each, and their rows add up to the summary's totals; rain
+/// on the first call-up wave reaches the 300 residents of block-1 called while it is on.
+#[test]
+fn each_disruption_reports_its_own_cost() {
+    let text = std::fs::read_to_string("scenarios/tutorial.toml").unwrap();
+    let outage = |name: &str, at: &str| {
+        format!(
+            "\n[[disruption]]\nname = \"{name}\"\nkind = \"registration\"\nat = \"{at}\"\nlasts = \"30min\"\n"
+        )
+    };
+    let rain = "\n[[disruption]]\nname = \"rain\"\nkind = \"turnout\"\nat = \"0h\"\nlasts = \"30min\"\nareas = [\"block-1\"]\nturnout = 0.8\n";
+    let all = format!(
+        "{text}{}{}{rain}",
+        outage("first", "1h"),
+        outage("second", "3h")
+    );
+    let reps = run(&model(&all), 1);
+    let rows = &reps[0].figures.disruptions;
+    assert_eq!(rows.len(), 3);
+    let cell = |k: usize, name: &str| rows[k].get(name).unwrap();
+    assert!((cell(0, "desk_hours") - 1.0).abs() < 1e-9);
+    assert!((cell(1, "desk_hours") - 1.0).abs() < 1e-9);
+    assert!(
+        (cell(0, "desk_hours") + cell(1, "desk_hours") - figure(&reps, "disrupted_desk_hours")[0])
+            .abs()
+            < 1e-9
+    );
+    assert_eq!(
+        cell(0, "people_affected") + cell(1, "people_affected"),
+        figure(&reps, "people_disrupted")[0]
+    );
+    assert_eq!(cell(2, "people_affected"), 300.0);
+    assert!(cell(2, "desk_hours").is_nan());
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("scenario.toml");
+    std::fs::write(&file, &all).unwrap();
+    let out = dir.path().join("out");
+    assert_cmd::Command::cargo_bin("swabsim")
+        .unwrap()
+        .args(["run", "-q", "--out"])
+        .arg(&out)
+        .arg(&file)
+        .assert()
+        .success();
+    let csv = std::fs::read_to_string(out.join("disruptions.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(
+        lines[0],
+        "replication,disruption,kind,onset_h,end_h,desk_hours,people_affected,person_shifts_absent,machine_hours_down"
+    );
+    assert!(
+        lines[1].starts_with("0,first,registration,1,1.5,1,"),
+        "{}",
+        lines[1]
+    );
+    assert!(
+        lines[3].starts_with("0,rain,turnout,0,0.5,,300,,"),
+        "{}",
+        lines[3]
     );
 }

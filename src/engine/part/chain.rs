@@ -787,7 +787,7 @@ impl<O: Observer> Part<'_, O> {
         } else {
             st.down = st.down.saturating_sub(n);
         }
-        self.obs.lab_down(self.now, self.lg[l], n, on);
+        self.obs.lab_down(self.now, self.lg[l], d as u32, n, on);
         if !on {
             self.start_runs(l);
         }

@@ -119,13 +119,15 @@ impl<O: Observer> Part<'_, O> {
         // Weather or an announcement on now: fewer come, or later. The draws are the same.
         let (mut turnout, mut response) = (area.turnout, 1.0);
         let g = AreaId(self.ag[a]);
-        for (d, &(start, end)) in self.m.disruptions.iter().zip(&self.windows) {
+        for (k, (d, &(start, end))) in self.m.disruptions.iter().zip(&self.windows).enumerate() {
             if start <= self.now
                 && self.now < end
                 && let Some((t, r)) = d.hits_area(g)
             {
                 turnout *= t;
                 response *= r;
+                self.obs
+                    .disruption_people(self.now, k as u32, u64::from(called));
             }
         }
         let mut coming = Vec::with_capacity(called as usize);

@@ -141,7 +141,7 @@ impl<O: Observer> Part<'_, O> {
         let g = crate::model::TeamId(self.tg[t]);
         let mut absent = vec![0u32; places.max(1)];
         let mut k = 0;
-        for (d, &(start, end)) in self.m.disruptions.iter().zip(&self.windows) {
+        for (di, (d, &(start, end))) in self.m.disruptions.iter().zip(&self.windows).enumerate() {
             let Some(share) = d.hits_team(g) else {
                 continue;
             };
@@ -151,12 +151,16 @@ impl<O: Observer> Part<'_, O> {
                 continue;
             }
             let draw = rand_distr::Binomial::new(u64::from(head), share.min(1.0));
+            let mut missed = 0u64;
             for a in absent.iter_mut() {
                 let n = draw
                     .as_ref()
                     .map_or(0, |b| rand::Rng::sample(rng, b) as u32);
+                let before = *a;
                 *a = (*a + n).min(head);
+                missed += u64::from(*a - before);
             }
+            self.obs.disruption_people(self.now, di as u32, missed);
         }
         let total: u32 = absent.iter().sum();
         self.teams[t].crews[crew as usize].absent = absent;
