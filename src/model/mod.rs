@@ -123,6 +123,9 @@ pub enum Effect {
         labs: Vec<u32>,
         /// Machines down at each; `None`: all (the lab is closed).
         machines: Option<u32>,
+        /// Breakdowns machine by machine instead: time to failure and time to repair, drawn
+        /// anew for each failure from the machine's own stream while the disruption is on.
+        wear: Option<(Sampler, Sampler)>,
     },
 }
 
@@ -145,6 +148,28 @@ impl Disruption {
         let mut rng = crate::engine::rng::stream(seed, rep, "disruption", &self.name, "when");
         let start = SimTime(self.onset.sample(&mut rng).0);
         (start, start.after(self.length.sample(&mut rng)))
+    }
+
+    /// Whether it breaks machines one by one (time to failure, time to repair).
+    pub fn wears(&self) -> bool {
+        matches!(&self.effect, Effect::Lab { wear: Some(_), .. })
+    }
+
+    /// A machine's next time to failure (`failure`) or time to repair, from its stream.
+    pub fn wear_draw<R: rand::Rng + ?Sized>(&self, rng: &mut R, failure: bool) -> SimDuration {
+        match &self.effect {
+            Effect::Lab {
+                wear: Some((ttf, ttr)),
+                ..
+            } => {
+                if failure {
+                    ttf.sample(rng)
+                } else {
+                    ttr.sample(rng)
+                }
+            }
+            _ => SimDuration::ZERO,
+        }
     }
 
     /// Whether it is a registration outage at site `s`.
@@ -178,6 +203,7 @@ impl Disruption {
             Effect::Lab {
                 labs,
                 machines: down,
+                ..
             } if labs.binary_search(&l).is_ok() => Some(down.unwrap_or(machines).min(machines)),
             _ => None,
         }
@@ -1357,14 +1383,35 @@ fn disruptions(
                 ("share", f.share.is_some()),
                 ("labs", f.labs.is_some()),
                 ("machines", f.machines.is_some()),
+                ("time_to_failure", f.time_to_failure.is_some()),
+                ("time_to_repair", f.time_to_repair.is_some()),
             ];
             let (kind, own, fix): (&str, &[&str], &str) = match f.kind {
                 DisruptionKind::Registration => ("registration", &["sites", "slowdown"], "a registration outage takes `sites` and `slowdown`"),
                 DisruptionKind::Turnout => ("turnout", &["areas", "turnout", "response"], "a turnout disruption takes `areas`, `turnout` and `response`"),
                 DisruptionKind::Absence => ("absence", &["teams", "share"], "an absence takes `teams` and `share`"),
-                DisruptionKind::Lab => ("lab", &["labs", "machines"], "a lab disruption takes `labs` and `machines`"),
+                DisruptionKind::Lab => ("lab", &["labs", "machines", "time_to_failure", "time_to_repair"], "a lab disruption takes `labs`, `machines`, `time_to_failure` and `time_to_repair`"),
             };
             let lab = f.kind == DisruptionKind::Lab;
+            let wear = match (&f.time_to_failure, &f.time_to_repair) {
+                (Some(a), Some(b)) if lab => {
+                    if f.machines.is_some() {
+                        c.push(path.key("machines"), &format!("{key}.machines"), "with `time_to_failure`, every machine of the labs fails on its own", "remove `machines`, or remove `time_to_failure` and `time_to_repair` for a fixed number down");
+                    }
+                    let ttf = dist(c, a, path.key("time_to_failure"), &format!("{key}.time_to_failure"));
+                    let ttr = dist(c, b, path.key("time_to_repair"), &format!("{key}.time_to_repair"));
+                    if a.rough_mean_ms() < size::MIN_INTERVAL.0 as f64 {
+                        c.push(path.key("time_to_failure"), &format!("{key}.time_to_failure"), format!("a mean time to failure of at least {} is needed", size::MIN_INTERVAL), "give the mean time a machine runs between breakdowns, e.g. { dist = \"exponential\", mean = \"40h\" }");
+                    }
+                    Some((ttf, ttr))
+                }
+                (None, None) => None,
+                _ if lab => {
+                    c.push(path.key(if f.time_to_failure.is_some() { "time_to_failure" } else { "time_to_repair" }), &format!("{key}.time_to_failure"), "`time_to_failure` and `time_to_repair` go together", "give both, e.g. time_to_failure = { dist = \"exponential\", mean = \"40h\" } and time_to_repair = { dist = \"lognormal\", mean = \"4h\", sd = \"2h\" }");
+                    None
+                }
+                _ => None,
+            };
             if f.machines == Some(0) {
                 c.push(path.key("machines"), &format!("{key}.machines"), "must be at least 1, found 0", "give the machines that break down, or remove `machines` to close the lab");
             }
@@ -1502,6 +1549,7 @@ fn disruptions(
                 DisruptionKind::Lab => Effect::Lab {
                     labs: sorted(lab_ids),
                     machines: f.machines,
+                    wear,
                 },
             };
             Disruption {

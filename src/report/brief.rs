@@ -340,10 +340,19 @@ fn disruption_text(model: &Model, d: &crate::model::Disruption) -> String {
             fmt_real(*share),
             scope(teams.len(), model.teams.len(), "team")
         ),
-        Effect::Lab { labs, machines } => {
-            let m = match machines {
-                None => "closed".to_string(),
-                Some(n) => format!("{n} machine{} down", if *n == 1 { "" } else { "s" }),
+        Effect::Lab {
+            labs,
+            machines,
+            wear,
+        } => {
+            let m = match (machines, wear) {
+                (_, Some(_)) => {
+                    "each machine breaks down and is repaired after drawn times".to_string()
+                }
+                (None, None) => "closed".to_string(),
+                (Some(n), None) => {
+                    format!("{n} machine{} down", if *n == 1 { "" } else { "s" })
+                }
             };
             format!("{m} at {}", scope(labs.len(), model.labs.len(), "lab"))
         }

@@ -82,6 +82,13 @@ pub struct DisruptionFile {
     /// `kind = "lab"`: machines out of service at each lab. Default: all (the lab is closed).
     #[serde(default)]
     pub machines: Option<u32>,
+    /// `kind = "lab"`: each machine breaks down after this long in service, again and again
+    /// while the disruption is on (with `time_to_repair`).
+    #[serde(default)]
+    pub time_to_failure: Option<Dist>,
+    /// `kind = "lab"`: how long a broken machine takes to repair.
+    #[serde(default)]
+    pub time_to_repair: Option<Dist>,
 }
 
 /// A time that is fixed ("2h") or drawn ({ dist = ... }).
@@ -774,6 +781,27 @@ pub enum Dist {
         #[serde(default)]
         weights: Option<Vec<f64>>,
     },
+}
+
+impl Dist {
+    /// Roughly the mean, in milliseconds (a truncated normal's untruncated mean; equal weights
+    /// for an empirical list): enough to refuse a rate that would flood the engine.
+    pub fn rough_mean_ms(&self) -> f64 {
+        let ms = |d: &Duration| d.0.0 as f64;
+        match self {
+            Dist::Constant { value } => ms(value),
+            Dist::Uniform { min, max } => (ms(min) + ms(max)) / 2.0,
+            Dist::Triangular { min, mode, max } => (ms(min) + ms(mode) + ms(max)) / 3.0,
+            Dist::Exponential { mean }
+            | Dist::Normal { mean, .. }
+            | Dist::Lognormal { mean, .. }
+            | Dist::Gamma { mean, .. }
+            | Dist::Erlang { mean, .. } => ms(mean),
+            Dist::Empirical { values, .. } => {
+                values.iter().map(ms).sum::<f64>() / values.len().max(1) as f64
+            }
+        }
+    }
 }
 
 /// A duration written with its unit ("12s", "4h", "1h30m").

@@ -411,3 +411,57 @@ fn each_disruption_reports_its_own_cost() {
         lines[3]
     );
 }
+
+/// Machines that wear: each of the lab's 20 machines fails after an exponential time (mean
+/// 10 h) in service and is repaired after an exponential time (mean 2 h), over the whole 60-h
+/// run. Each machine is then a two-state Markov chain that starts up, with failure rate
+/// λ = 0.1/h and repair rate μ = 0.5/h: P(down at t) = p(1 − e^{−(λ+μ)t}), p = λ/(λ+μ) = 1/6,
+/// so its expected hours down over [0, W] are p(W − (1 − e^{−(λ+μ)W})/(λ+μ)) = 9.7222 at
+/// W = 60 h, and the lab's 20 machines lose 194.44 machine-hours. The 99% interval of the mean
+/// over 40 replications must hold it. Each machine draws from its own stream: the residents'
+/// draws do not change.
+#[test]
+fn machines_that_wear_lose_the_hours_a_two_state_chain_gives() {
+    let text = crate::chain::chain_text(10, 0.01, 1.0, "600/h");
+    let wear = format!(
+        "{text}\n[[disruption]]\nname = \"wear\"\nkind = \"lab\"\nat = \"0h\"\nlasts = \"60h\"\ntime_to_failure = {{ dist = \"exponential\", mean = \"10h\" }}\ntime_to_repair = {{ dist = \"exponential\", mean = \"2h\" }}\n"
+    );
+    let reps = run(&model(&wear), 40);
+    let down = figure(&reps, "lab_machine_hours_down");
+    let (lambda, mu, w) = (0.1f64, 0.5f64, 60.0f64);
+    let p = lambda / (lambda + mu);
+    let theory = 20.0 * p * (w - (1.0 - (-(lambda + mu) * w).exp()) / (lambda + mu));
+    crate::support::assert_in_ci("machine-hours down, 20 two-state machines", &down, theory);
+    for r in &reps {
+        let row = &r.figures.disruptions[0];
+        assert_eq!(
+            row.get("machine_hours_down"),
+            r.figures.summary.get("lab_machine_hours_down")
+        );
+    }
+    let plain = run(&model(&text), 2);
+    assert_eq!(figure(&reps[..2], "tested"), figure(&plain, "tested"));
+    for (extra, expect) in [
+        (
+            "time_to_failure = { dist = \"exponential\", mean = \"10h\" }\n",
+            "`time_to_failure` and `time_to_repair` go together",
+        ),
+        (
+            "machines = 2\ntime_to_failure = { dist = \"exponential\", mean = \"10h\" }\ntime_to_repair = { dist = \"constant\", value = \"1h\" }\n",
+            "with `time_to_failure`, every machine of the labs fails on its own",
+        ),
+        (
+            "time_to_failure = { dist = \"constant\", value = \"10s\" }\ntime_to_repair = { dist = \"constant\", value = \"1h\" }\n",
+            "a mean time to failure of at least 1m is needed",
+        ),
+    ] {
+        let bad = format!(
+            "{text}\n[[disruption]]\nname = \"x\"\nkind = \"lab\"\nat = \"0h\"\nlasts = \"1h\"\n{extra}"
+        );
+        let err = match swabsim::load_str("bad.toml", &bad, &[]) {
+            Ok(_) => panic!("accepted: {extra}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(expect), "{err}");
+    }
+}

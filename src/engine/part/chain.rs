@@ -99,6 +99,26 @@ struct LabState {
     result_rng: Stream,
     /// Individual re-test tubes opened here so far (their numbers).
     opened: u32,
+    /// Each machine's stream for each breakdown disruption that hits the lab: (disruption,
+    /// machine, stream), made at the start.
+    wear: Vec<(u16, u32, Stream)>,
+}
+
+/// A stream per machine of lab `g` for each breakdown disruption that hits it, named after the
+/// disruption, the lab and the machine (so adding one changes no other draw).
+fn wear_streams(m: &Model, g: u32, seed: u64, rep: u32) -> Vec<(u16, u32, Stream)> {
+    let lab = &m.labs[g as usize];
+    let mut out = Vec::new();
+    for (d, x) in m.disruptions.iter().enumerate() {
+        if x.wears() && x.hits_lab(g, 0).is_some() {
+            for machine in 0..lab.machines {
+                let name = format!("{}/machine-{}", lab.name, machine + 1);
+                let rng = stream(seed, rep, "disruption", &x.name, &name);
+                out.push((d as u16, machine, rng));
+            }
+        }
+    }
+    out
 }
 
 /// State of the sample chain in one partition.
@@ -204,6 +224,7 @@ impl Chain {
                         run_rng: stream(seed, rep, "lab", &l.name, "runs"),
                         result_rng: stream(seed, rep, "lab", &l.name, "results"),
                         opened: 0,
+                        wear: wear_streams(m, g, seed, rep),
                     }
                 })
                 .collect(),
@@ -359,8 +380,13 @@ impl<O: Observer> Part<'_, O> {
             let g = self.lg[l];
             for (d, x) in self.m.disruptions.iter().enumerate() {
                 let (start, end) = self.windows[d];
-                if x.hits_lab(g, 0).is_some() && end > start && start < self.m.horizon {
-                    let (lab, d) = (l as u32, d as u16);
+                if x.hits_lab(g, 0).is_none() || end <= start || start >= self.m.horizon {
+                    continue;
+                }
+                let (lab, d) = (l as u32, d as u16);
+                if x.wears() {
+                    self.start_wear(l, d, start);
+                } else {
                     self.at(start, Event::LabDown { lab, d, on: true });
                     self.at(end, Event::LabDown { lab, d, on: false });
                 }
@@ -774,6 +800,70 @@ impl<O: Observer> Part<'_, O> {
         lab.technicians.map_or(working, |(t, per)| {
             working.min(self.team_on_duty(self.team_local(t)) / per)
         })
+    }
+
+    /// Breakdown disruption `d` starts at `start` at local lab `l`: each machine runs for a drawn
+    /// time to its first failure, drawn from the machine's own stream.
+    fn start_wear(&mut self, l: usize, d: u16, start: SimTime) {
+        for k in 0..self.chain.labs[l].wear.len() {
+            let (x, machine, _) = self.chain.labs[l].wear[k];
+            if x != d {
+                continue;
+            }
+            let rng = &mut self.chain.labs[l].wear[k].2;
+            let ttf = self.m.disruptions[d as usize].wear_draw(rng, true);
+            let at = start.after(ttf);
+            if at < self.windows[d as usize].1 && at < self.m.horizon {
+                let ev = Event::MachineWear {
+                    lab: l as u32,
+                    d,
+                    machine,
+                    on: true,
+                };
+                self.at(at, ev);
+            }
+        }
+    }
+
+    /// A machine of local lab `l` breaks down (`on`, for a drawn repair time) or is repaired
+    /// (and runs for a drawn time to its next failure, if the disruption is still on).
+    pub(super) fn machine_wear(&mut self, l: usize, d: u16, machine: u32, on: bool) {
+        let k = self.chain.labs[l]
+            .wear
+            .iter()
+            .position(|&(x, m, _)| (x, m) == (d, machine))
+            .expect("a stream for every machine of a breakdown disruption");
+        let x = &self.m.disruptions[d as usize];
+        let draw = x.wear_draw(&mut self.chain.labs[l].wear[k].2, !on);
+        let st = &mut self.chain.labs[l];
+        if on {
+            st.down += 1;
+        } else {
+            st.down = st.down.saturating_sub(1);
+        }
+        self.obs.lab_down(self.now, self.lg[l], u32::from(d), 1, on);
+        let next = self.now.after(draw);
+        let lab = l as u32;
+        if on {
+            let ev = Event::MachineWear {
+                lab,
+                d,
+                machine,
+                on: false,
+            };
+            self.at(next, ev);
+        } else {
+            if next < self.windows[d as usize].1 && next < self.m.horizon {
+                let ev = Event::MachineWear {
+                    lab,
+                    d,
+                    machine,
+                    on: true,
+                };
+                self.at(next, ev);
+            }
+            self.start_runs(l);
+        }
     }
 
     /// A lab disruption begins or ends at local lab `l`: machines go out of service (plates

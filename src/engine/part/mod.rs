@@ -115,6 +115,13 @@ enum Event {
         d: u16,
         on: bool,
     },
+    /// A machine of lab `lab` breaks down (`on`) or is repaired, under disruption `d`.
+    MachineWear {
+        lab: u32,
+        d: u16,
+        machine: u32,
+        on: bool,
+    },
 }
 
 /// What crosses from one partition to another.
@@ -430,7 +437,8 @@ impl<'m, O: Observer> Part<'m, O> {
             | Event::LabHours { lab }
             | Event::BatchTimer { lab }
             | Event::RunDone { lab, .. }
-            | Event::LabDown { lab, .. } => (Kind::Lab, self.lg[lab as usize]),
+            | Event::LabDown { lab, .. }
+            | Event::MachineWear { lab, .. } => (Kind::Lab, self.lg[lab as usize]),
         };
         Sender { kind, index }
     }
@@ -477,6 +485,12 @@ impl<'m, O: Observer> Part<'m, O> {
             Event::Hours { site } => self.set_hours(site as usize, false),
             Event::Disruption { site, d, on } => self.disrupt(site as usize, d as usize, on),
             Event::LabDown { lab, d, on } => self.lab_down(lab as usize, d as usize, on),
+            Event::MachineWear {
+                lab,
+                d,
+                machine,
+                on,
+            } => self.machine_wear(lab as usize, d, machine, on),
             Event::Rota { team } => self.rota_change(team as usize),
             Event::PoolArrive {
                 team,
