@@ -199,6 +199,11 @@ pub trait Observer {
     fn tested(&mut self, t: SimTime, site: SiteId, desk: u32, who: Who, visit: Visit) {}
     /// A person left untested.
     fn gave_up(&mut self, t: SimTime, site: SiteId, who: Who, why: GiveUp, visit: Visit) {}
+    /// A person left the last post of a desk at a site that passes people on (`then`): on to
+    /// the next site, untested yet.
+    fn passed_on(&mut self, t: SimTime, site: SiteId, desk: u32, who: Who, visit: Visit) {}
+    /// A person passed on from another site arrived here.
+    fn routed_in(&mut self, t: SimTime, site: SiteId, who: Who) {}
     /// A crew of a team came on or went off duty.
     fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {}
     /// Break turn `turn` of a staggered crew, `people` of it, went on break (`on` false) or came
@@ -300,6 +305,14 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn gave_up(&mut self, t: SimTime, site: SiteId, who: Who, why: GiveUp, visit: Visit) {
         self.0.gave_up(t, site, who, why, visit);
         self.1.gave_up(t, site, who, why, visit);
+    }
+    fn passed_on(&mut self, t: SimTime, site: SiteId, desk: u32, who: Who, visit: Visit) {
+        self.0.passed_on(t, site, desk, who, visit);
+        self.1.passed_on(t, site, desk, who, visit);
+    }
+    fn routed_in(&mut self, t: SimTime, site: SiteId, who: Who) {
+        self.0.routed_in(t, site, who);
+        self.1.routed_in(t, site, who);
     }
     fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {
         self.0.crew(t, team, crew, change);
@@ -454,6 +467,16 @@ impl<A: Observer> Observer for Option<A> {
     fn gave_up(&mut self, t: SimTime, site: SiteId, who: Who, why: GiveUp, visit: Visit) {
         if let Some(o) = self {
             o.gave_up(t, site, who, why, visit);
+        }
+    }
+    fn passed_on(&mut self, t: SimTime, site: SiteId, desk: u32, who: Who, visit: Visit) {
+        if let Some(o) = self {
+            o.passed_on(t, site, desk, who, visit);
+        }
+    }
+    fn routed_in(&mut self, t: SimTime, site: SiteId, who: Who) {
+        if let Some(o) = self {
+            o.routed_in(t, site, who);
         }
     }
     fn crew(&mut self, t: SimTime, team: TeamId, crew: u32, change: CrewChange) {

@@ -4,7 +4,8 @@
 //! joined when one acts on the other at the same instant:
 //!
 //! - an area and every site its people may go to (a choice by queue length reads the queues
-//!   when a person sets off, and a walk may take no time);
+//!   when a person sets off, and a walk may take no time), and a site and the sites it passes
+//!   people on to (`then`);
 //! - a team and the sites it staffs; a reserve and every site that needs its role (it goes to the
 //!   longest queue); a door-to-door team, the areas it visits and the site where it drops tubes;
 //! - a route, its sites (a site calls a vehicle) and its drivers; a lab and its technicians; a
@@ -161,6 +162,12 @@ fn link(m: &Model, nodes: &Nodes, sets: &mut Sets) -> Option<SimDuration> {
     for (a, area) in m.areas.iter().enumerate() {
         for s in &area.sites {
             sets.join(a as u32, site(s.0));
+        }
+    }
+    // A site that passes people on, and where it sends them (the walk may take no time).
+    for (s, x) in m.sites.iter().enumerate() {
+        for (next, _) in &x.then {
+            sets.join(site(s as u32), site(next.0));
         }
     }
     for (t, team) in m.teams.iter().enumerate() {

@@ -272,8 +272,9 @@ pub(super) fn site_routes(
         }
     }
     if has_labs
-        && let Some(s) =
-            (0..sites.len()).find(|&s| out[s].is_none() && sites[s].kind == SiteKind::Sampling)
+        && let Some(s) = (0..sites.len()).find(|&s| {
+            out[s].is_none() && sites[s].kind == SiteKind::Sampling && !sites[s].passes_on()
+        })
     {
         c.push(
             KeyPath::of(&["route"]),

@@ -335,6 +335,18 @@ pub struct Site {
     /// Where the site is drawn on the replay: (x, y) on a plane, or (longitude scaled by the
     /// cosine of the latitude, latitude) from `lat`/`lon`; `None`: on a grid.
     pub at: Option<(f64, f64)>,
+    /// Where people go after the last stage, with cumulative shares (the last is 1); empty:
+    /// they are swabbed here.
+    pub then: Vec<(SiteId, f64)>,
+    /// The walk to the next site.
+    pub then_walk: Option<Sampler>,
+}
+
+impl Site {
+    /// Whether people pass on from here to another site instead of being swabbed here.
+    pub fn passes_on(&self) -> bool {
+        !self.then.is_empty()
+    }
 }
 
 impl Site {
@@ -420,7 +432,16 @@ impl Model {
             return Err(c.problems);
         }
         let header = header(&mut c, file);
-        let sites = sites(&mut c, &file.site);
+        let (mut sites, pending) = sites(&mut c, &file.site);
+        if !pending.is_empty() {
+            let names: Vec<String> = sites.iter().map(|s| s.name.clone()).collect();
+            let by_name: BTreeMap<&str, SiteId> = names
+                .iter()
+                .enumerate()
+                .map(|(i, n)| (n.as_str(), SiteId(i as u32)))
+                .collect();
+            resolve_then(&mut c, &mut sites, pending, &by_name);
+        }
         let index: BTreeMap<&str, SiteId> = sites
             .iter()
             .enumerate()
@@ -509,6 +530,15 @@ impl Model {
             let mut sites = sites;
             for (site, route) in sites.iter_mut().zip(site_routes) {
                 site.route = route;
+            }
+            if let Some(s) = sites.iter().find(|s| s.passes_on() && s.route.is_some()) {
+                c.push(
+                    KeyPath::of(&["site"]),
+                    &format!("site.{}.then", s.name),
+                    format!("`{}` passes people on (`then`) without swabbing them, but a courier route calls there for tubes", s.name),
+                    "take the site off the route, or remove `then`",
+                );
+                return Err(c.problems);
             }
             let mut areas = areas;
             for (area, teams) in areas.iter_mut().zip(home_teams) {
@@ -1023,8 +1053,19 @@ fn expanded_names(
     names
 }
 
-fn sites(c: &mut Check, files: &[SiteFile]) -> Vec<Site> {
+/// A site's `then`, its names expanded, to be resolved once every site is known.
+pub(super) struct PendingThen {
+    /// The site (index in the model).
+    site: usize,
+    /// (next site's name, share).
+    next: Vec<(String, f64)>,
+    path: KeyPath,
+    key: String,
+}
+
+fn sites(c: &mut Check, files: &[SiteFile]) -> (Vec<Site>, Vec<PendingThen>) {
     let mut out: Vec<Site> = Vec::new();
+    let mut pending: Vec<PendingThen> = Vec::new();
     let mut seen: BTreeMap<String, ()> = BTreeMap::new();
     for (si, f) in files.iter().enumerate() {
         let path = KeyPath::of(&["site"]).index(si);
@@ -1032,7 +1073,39 @@ fn sites(c: &mut Check, files: &[SiteFile]) -> Vec<Site> {
         let names = expanded_names(c, &f.name, f.count, &path, &key);
         let proto = site(c, f, &path, &key);
         let except = exceptions(c, f, &names, &path, &key);
-        for name in names {
+        for (k, name) in names.into_iter().enumerate() {
+            let file = except.get(&name).unwrap_or(f);
+            if let Some(then) = &file.then {
+                let at = if except.contains_key(&name) {
+                    path.key("except").key(&name).key("then")
+                } else {
+                    path.key("then")
+                };
+                let next = then
+                    .iter()
+                    .map(|n| {
+                        let site = match expand(&n.site, k as u32 + 1) {
+                            Ok(s) => s,
+                            Err(e) => {
+                                c.push(
+                                    at.clone(),
+                                    &format!("{key}.then"),
+                                    e,
+                                    "write `{i}` or `{i/N}` in a name",
+                                );
+                                n.site.clone()
+                            }
+                        };
+                        (site, n.share)
+                    })
+                    .collect();
+                pending.push(PendingThen {
+                    site: out.len(),
+                    next,
+                    path: at,
+                    key: format!("site.{name}.then"),
+                });
+            }
             if let Some(own) = except.get(&name) {
                 let site_key = format!("site.{name}");
                 let mut one = site(c, own, &path.key("except").key(&name), &site_key);
@@ -1062,7 +1135,112 @@ fn sites(c: &mut Check, files: &[SiteFile]) -> Vec<Site> {
             });
         }
     }
-    out
+    (out, pending)
+}
+
+/// Resolves each site's `then`: names of other sites, shares that add up to 1, no way back to
+/// a site already passed (people would go round for ever), not from a checkpoint or a courier
+/// stop.
+fn resolve_then(
+    c: &mut Check,
+    sites: &mut [Site],
+    pending: Vec<PendingThen>,
+    index: &BTreeMap<&str, SiteId>,
+) {
+    for p in pending {
+        let mut cum = 0.0;
+        let mut next = Vec::new();
+        for (name, share) in &p.next {
+            if !(share.is_finite() && *share > 0.0 && *share <= 1.0) {
+                c.push(
+                    p.path.clone(),
+                    &p.key,
+                    format!("a share above 0 and at most 1 is needed, found {share}"),
+                    "e.g. share = 0.97 for the swab queue and 0.03 for the fever lane",
+                );
+            }
+            match index.get(name.as_str()) {
+                Some(&s) if s.0 as usize == p.site => c.push(
+                    p.path.clone(),
+                    &p.key,
+                    format!("`{name}` sends people back to itself"),
+                    "name another site",
+                ),
+                Some(&s) => {
+                    cum += share;
+                    next.push((s, cum));
+                }
+                None => {
+                    let hint = crate::scenario::did_you_mean(name, index.keys().copied());
+                    c.push(
+                        p.path.clone(),
+                        &p.key,
+                        format!("names the site `{name}`, but no [[site]] has that name{hint}"),
+                        "use the name of a [[site]] (expanded, e.g. \"swab-hall-3\")",
+                    );
+                }
+            }
+        }
+        if !next.is_empty() && (cum - 1.0).abs() > 1e-9 {
+            c.push(
+                p.path.clone(),
+                &p.key,
+                format!("the shares add up to {cum}, not 1"),
+                "give every person a next site: shares that add up to 1",
+            );
+        }
+        if let Some(last) = next.last_mut() {
+            last.1 = 1.0;
+        }
+        let site = &mut sites[p.site];
+        if site.kind == SiteKind::Checkpoint {
+            c.push(
+                p.path.clone(),
+                &p.key,
+                "a checkpoint passes vehicles, not people, on to another site",
+                "remove `then`, or make the site a sampling point",
+            );
+        }
+        site.then = next;
+    }
+    // No way round: follow `then` from every site; a site met twice on one path is a loop.
+    let n = sites.len();
+    let mut state = vec![0u8; n]; // 0 new, 1 on the path, 2 done
+    for s0 in 0..n {
+        if state[s0] != 0 || sites[s0].then.is_empty() {
+            continue;
+        }
+        let mut stack = vec![(s0, 0usize)];
+        state[s0] = 1;
+        while let Some(&mut (s, ref mut k)) = stack.last_mut() {
+            if let Some(&(next, _)) = sites[s].then.get(*k) {
+                *k += 1;
+                let t = next.0 as usize;
+                match state[t] {
+                    0 => {
+                        state[t] = 1;
+                        stack.push((t, 0));
+                    }
+                    1 => {
+                        c.push(
+                            KeyPath::of(&["site"]),
+                            &format!("site.{}.then", sites[s].name),
+                            format!(
+                                "people can go round from `{}` back to `{}`",
+                                sites[s].name, sites[t].name
+                            ),
+                            "send people on to sites that do not lead back",
+                        );
+                        return;
+                    }
+                    _ => {}
+                }
+            } else {
+                state[s] = 2;
+                stack.pop();
+            }
+        }
+    }
 }
 
 /// The entries of a `count` block that `except` changes: each entry's own file, the block's
@@ -1278,6 +1456,11 @@ fn site(c: &mut Check, f: &SiteFile, path: &KeyPath, key: &str) -> Site {
         route: None,
         at: position(c, f, path, key),
         desk_plan: desk_plan(c, f, path, key),
+        then: Vec::new(),
+        then_walk: f
+            .then_walk
+            .as_ref()
+            .map(|d| dist(c, d, path.key("then_walk"), &format!("{key}.then_walk"))),
     }
 }
 

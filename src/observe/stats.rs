@@ -245,6 +245,9 @@ struct SiteStats {
     people_disrupted: u64,
     /// The same per disruption that hit the site.
     by_disruption: Vec<SiteDisruption>,
+    /// People passed on here from another site (`then`), and passed on from here.
+    routed_in: u64,
+    passed_on: u64,
 }
 
 /// What one disruption did at one site.
@@ -450,6 +453,8 @@ impl Stats {
             disrupted_desks: TimeWeighted::default(),
             people_disrupted: 0,
             by_disruption: Vec::new(),
+            routed_in: 0,
+            passed_on: 0,
         };
         let sites = plan.parts[part]
             .sites
@@ -654,9 +659,18 @@ impl Stats {
     /// The people's books of one partition (sites, areas and home teams never span two).
     fn check_people(&self, end: &EndState) -> Result<(), ConservationError> {
         let sum = |f: &dyn Fn(&SiteStats) -> u64| self.sites.iter().map(f).sum::<u64>();
+        // Each person counts once: arrived at the first site; tested, gave up or still there.
         let arrived = sum(&|s| s.arrived);
         let tested = sum(&|s| s.tested);
         let gave_up = sum(&|s| s.gave_up.iter().sum());
+        // Everyone passed on from a site arrived at the next, or is walking there (away).
+        let (passed, routed) = (sum(&|s| s.passed_on), sum(&|s| s.routed_in));
+        if routed > passed || passed - routed > end.away {
+            return Err(ConservationError(format!(
+                "{passed} passed on to another site, but {routed} arrived there and {} are away",
+                end.away
+            )));
+        }
         let waiting = self
             .sites
             .iter()
@@ -835,7 +849,13 @@ impl Stats {
         let busy_ms = st.busy.integral(horizon);
         let unstaffed_ms = st.unstaffed.integral(horizon);
         let mut row = Row::default();
-        row.count("arrived", st.arrived).count("tested", st.tested);
+        let passes = model.sites.iter().any(|x| x.passes_on());
+        row.count("arrived", st.arrived + st.routed_in)
+            .count("tested", st.tested);
+        if passes {
+            row.count("routed_in", st.routed_in)
+                .count("passed_on", st.passed_on);
+        }
         st.waits.fill(&mut row);
         row.count("longest_queue", st.queue.max() as u64)
             .real(
@@ -851,7 +871,10 @@ impl Stats {
             .count("gave_up_full", st.gave_up[0])
             .count("gave_up_closed", st.gave_up[1])
             .count("reneged", st.gave_up[2])
-            .real("turned_away_share", ratio_count(st.gave_up[0], st.arrived))
+            .real(
+                "turned_away_share",
+                ratio_count(st.gave_up[0], st.arrived + st.routed_in),
+            )
             .count("desks", u64::from(model.sites[s].desks))
             .real("desk_hours_open", desk_ms / HOUR as f64)
             .real("desk_utilisation", ratio(busy_ms, desk_ms))
@@ -1212,6 +1235,23 @@ impl Observer for Stats {
         self.staff.home_visited(team, crew, busy);
     }
 
+    fn passed_on(&mut self, _t: SimTime, site: SiteId, _desk: u32, _who: Who, _visit: Visit) {
+        let s = self.local(site);
+        self.sites[s].passed_on += 1;
+    }
+
+    fn routed_in(&mut self, _t: SimTime, site: SiteId, _who: Who) {
+        let s = self.local(site);
+        self.sites[s].routed_in += 1;
+        if self.sites[s].disrupted > 0 {
+            let st = &mut self.sites[s];
+            st.people_disrupted += 1;
+            for x in st.by_disruption.iter_mut().filter(|x| x.on) {
+                x.people += 1;
+            }
+        }
+    }
+
     fn gave_up(&mut self, _t: SimTime, site: SiteId, _who: Who, why: GiveUp, _visit: Visit) {
         let k = match why {
             GiveUp::Full => 0,
@@ -1277,7 +1317,7 @@ impl Observer for Stats {
                 queue_max: q.max as u32,
                 desks_open: d.end as u32,
                 busy_mean: b.mean,
-                arrived: st.arrived,
+                arrived: st.arrived + st.routed_in,
                 tested: st.tested,
                 gave_up: st.gave_up.iter().sum(),
                 desks_unstaffed: st.unstaffed.close_step(t).end as u32,

@@ -634,10 +634,28 @@ pub struct SiteFile {
     /// Longitude in degrees, with `lat`.
     #[serde(default)]
     pub lon: Option<f64>,
+    /// After the last stage, people go on to one of these sites with these shares (a pre-check
+    /// that sends some to a fever lane, a registration hall before the swab hall); they are
+    /// swabbed there, not here. In a `count` block, `{i}` in a name is the entry's number.
+    #[serde(default)]
+    pub then: Option<Vec<NextSite>>,
+    /// The walk from this site to the next. Default: none.
+    #[serde(default)]
+    pub then_walk: Option<Dist>,
     /// Exceptions in a `count` block: an entry's expanded name (`point-3`) → the keys whose
     /// values differ for it; a key given replaces the block's value whole.
     #[serde(default)]
     pub except: Option<std::collections::BTreeMap<String, toml::Table>>,
+}
+
+/// Where people go next, and which share of them.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct NextSite {
+    /// The next site's name.
+    pub site: String,
+    /// The share of the people who go there (the shares add up to 1).
+    pub share: f64,
 }
 
 /// A window of the day with its own number of desks.

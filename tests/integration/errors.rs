@@ -66,7 +66,7 @@ bad!(
     "desks = 2",
     "deskz = 2",
     r#"bad.toml has 1 problem:
-bad.toml:10:1: unknown field `deskz`, expected one of `name`, `count`, `desks`, `hours`, `desks_by_time`, `days`, `queue_capacity`, `green_lane`, `when_closed`, `patience`, `on_full`, `stage`, `kind`, `staff`, `marshals`, `pool`, `tubes`, `kits`, `resupply`, `x`, `y`, `lat`, `lon`, `except` (did you mean `desks`?)
+bad.toml:10:1: unknown field `deskz`, expected one of `name`, `count`, `desks`, `hours`, `desks_by_time`, `days`, `queue_capacity`, `green_lane`, `when_closed`, `patience`, `on_full`, `stage`, `kind`, `staff`, `marshals`, `pool`, `tubes`, `kits`, `resupply`, `x`, `y`, `lat`, `lon`, `then`, `then_walk`, `except` (did you mean `desks`?)
     fix: check the spelling of the key; docs/scenario.md lists every key"#
 );
 bad!(

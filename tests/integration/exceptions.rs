@@ -325,3 +325,81 @@ callup = [{ at = "0h", share = 1.0 }]
         "{err}"
     );
 }
+
+/// `then` names real sites with shares that add up to 1, never leads back, and is not for
+/// checkpoints; each mistake is refused with the key and a fix.
+#[test]
+fn routing_between_sites_is_checked() {
+    let base = |gate: &str, extra: &str| {
+        format!(
+            r#"version = 1
+[scenario]
+name = "gates"
+start = 2022-11-02T07:00:00
+horizon = "10h"
+
+[[site]]
+name = "gate"
+desks = 1
+{gate}
+[[site.stage]]
+name = "check"
+service = {{ dist = "constant", value = "20s" }}
+
+[[site]]
+name = "hall"
+desks = 2
+{extra}
+[[site.stage]]
+name = "swab"
+service = {{ dist = "constant", value = "30s" }}
+
+[[area]]
+name = "walk-ins"
+sites = ["gate"]
+walkin = {{ rate = "60/h" }}
+"#
+        )
+    };
+    assert!(
+        swabsim::load_str(
+            "ok.toml",
+            &base("then = [{ site = \"hall\", share = 1.0 }]", ""),
+            &[]
+        )
+        .is_ok()
+    );
+    for (gate, extra, expect) in [
+        (
+            "then = [{ site = \"hal\", share = 1.0 }]",
+            "",
+            "`site.gate.then`: names the site `hal`, but no [[site]] has that name (did you mean `hall`?)",
+        ),
+        (
+            "then = [{ site = \"hall\", share = 0.8 }]",
+            "",
+            "`site.gate.then`: the shares add up to 0.8, not 1",
+        ),
+        (
+            "then = [{ site = \"gate\", share = 1.0 }]",
+            "",
+            "`site.gate.then`: `gate` sends people back to itself",
+        ),
+        (
+            "then = [{ site = \"hall\", share = 1.0 }]",
+            "then = [{ site = \"gate\", share = 1.0 }]",
+            "people can go round from `hall` back to `gate`",
+        ),
+        (
+            "kind = \"checkpoint\"\nthen = [{ site = \"hall\", share = 1.0 }]",
+            "",
+            "a checkpoint passes vehicles, not people, on to another site",
+        ),
+    ] {
+        let err = match swabsim::load_str("bad.toml", &base(gate, extra), &[]) {
+            Ok(_) => panic!("accepted: {gate} / {extra}"),
+            Err(e) => e.to_string(),
+        };
+        assert!(err.contains(expect), "{err}");
+    }
+}

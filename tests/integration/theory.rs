@@ -217,3 +217,122 @@ callup = [{ at = "0h", share = 0.6 }, { at = "30min", share = 0.4 }]
         assert!((mean_queue - lw).abs() <= 1e-9 * lw);
     }
 }
+
+/// Two posts in tandem (a pre-check hall, then the swab hall): Poisson walk-ins at λ = 0.6/min
+/// to one exponential desk (μ₁ = 1/min), every person then on to another (μ₂ = 0.8/min). By
+/// Burke's theorem the first queue's departures are Poisson at λ, and by Jackson's theorem the
+/// two queues are independent M/M/1 in steady state: mean waits ρᵢ/(μᵢ − λ) = 1.5 and 3.75 min,
+/// and the mean time from the first arrival to the swab 1/(μ₁ − λ) + 1/(μ₂ − λ) = 7.5 min.
+/// Triage splits the flow: with 10% sent to a fever lane, the swab hall sees Poisson arrivals at
+/// 0.9λ = 0.54/min, a mean wait of 0.675/(0.8 − 0.54) = 2.596 min, and the fever lane
+/// (μ = 0.5/min) 0.06/min, 0.12/(0.5 − 0.06) = 0.2727 min. Each mean is checked against the 99%
+/// interval of the replication means (200 h each); the share sent to the fever lane against
+/// 0.1 within 4 binomial sd.
+#[test]
+fn a_tandem_and_a_triage_split_match_jackson() {
+    let text = |then: &str| {
+        format!(
+            r#"version = 1
+[scenario]
+name = "tandem"
+start = 2022-11-02T00:00:00
+horizon = "200h"
+seed = 7
+report_every = "10h"
+
+[[site]]
+name = "precheck"
+desks = 1
+then = [{then}]
+then_walk = {{ dist = "uniform", min = "20s", max = "40s" }}
+[[site.stage]]
+name = "check"
+service = {{ dist = "exponential", mean = "60s" }}
+
+[[site]]
+name = "swab-hall"
+desks = 1
+[[site.stage]]
+name = "swab"
+service = {{ dist = "exponential", mean = "75s" }}
+
+[[site]]
+name = "fever-lane"
+desks = 1
+[[site.stage]]
+name = "swab"
+service = {{ dist = "exponential", mean = "120s" }}
+
+[[area]]
+name = "walk-ins"
+sites = ["precheck"]
+walkin = {{ rate = "0.6/min" }}
+"#
+        )
+    };
+    let site = |reps: &[swabsim::runner::Replication], s: usize, name: &str| -> Vec<f64> {
+        reps.iter()
+            .map(|r| r.figures.sites[s].get(name).unwrap())
+            .collect()
+    };
+    let reps = run(
+        &model(&text(r#"{ site = "swab-hall", share = 1.0 }"#)),
+        REPS,
+    );
+    assert_in_ci(
+        "tandem: pre-check mean wait (min)",
+        &site(&reps, 0, "wait_mean_min"),
+        1.5,
+    );
+    assert_in_ci(
+        "tandem: swab hall mean wait (min)",
+        &site(&reps, 1, "wait_mean_min"),
+        3.75,
+    );
+    // The walk between the halls (uniform 20-40 s, mean 0.5 min) adds to the time in system.
+    assert_in_ci(
+        "tandem: first arrival to swab (min)",
+        &site(&reps, 1, "time_in_system_mean_min"),
+        7.5 + 0.5,
+    );
+    for r in &reps {
+        let s = &r.figures.sites;
+        assert_eq!(
+            s[0].get("tested"),
+            Some(0.0),
+            "nobody is swabbed at the pre-check"
+        );
+        // Passed on = arrived at the swab hall, but for those still walking at the horizon
+        // (who left in its last 40 s: about 0.4 people at 0.6/min).
+        let walking = s[0].get("passed_on").unwrap() - s[1].get("routed_in").unwrap();
+        assert!(
+            (0.0..=5.0).contains(&walking),
+            "{walking} walking at the end"
+        );
+        assert_eq!(r.figures.summary.get("arrived"), s[0].get("arrived"));
+    }
+
+    let split = run(
+        &model(&text(
+            r#"{ site = "swab-hall", share = 0.9 }, { site = "fever-lane", share = 0.1 }"#,
+        )),
+        REPS,
+    );
+    assert_in_ci(
+        "triage: swab hall mean wait (min)",
+        &site(&split, 1, "wait_mean_min"),
+        0.675 / (0.8 - 0.54),
+    );
+    assert_in_ci(
+        "triage: fever lane mean wait (min)",
+        &site(&split, 2, "wait_mean_min"),
+        0.12 / (0.5 - 0.06),
+    );
+    let fever: f64 = site(&split, 2, "routed_in").iter().sum();
+    let passed: f64 = site(&split, 0, "passed_on").iter().sum();
+    let sd = (passed * 0.1 * 0.9).sqrt();
+    assert!(
+        (fever - 0.1 * passed).abs() < 4.0 * sd,
+        "{fever} of {passed} sent to the fever lane"
+    );
+}

@@ -157,6 +157,8 @@ struct Person {
     generation: u32,
     tries: u32,
     arrived_once: bool,
+    /// Passed on from another site and not yet arrived at this one.
+    routed: bool,
     infected: bool,
     /// The area's own pool size, or 0 for the site's.
     pool: u8,
@@ -219,6 +221,8 @@ struct SiteState {
     overtime: Vec<(u32, u32, SimTime)>,
     service: Vec<Stream>,
     behaviour: Stream,
+    /// Which next site, and the walk there (`then`); made for sites that pass people on.
+    routing: Option<Stream>,
 }
 
 struct AreaState {

@@ -252,6 +252,7 @@ impl<O: Observer> Part<'_, O> {
             generation: 0,
             tries: 0,
             arrived_once: false,
+            routed: false,
             infected,
             pool,
             set_off,

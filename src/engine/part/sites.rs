@@ -42,6 +42,9 @@ pub(super) fn site_state(s: &Site, seed: u64, rep: u32) -> SiteState {
             .map(|st| stream(seed, rep, "site", &s.name, &format!("service:{}", st.name)))
             .collect(),
         behaviour: stream(seed, rep, "site", &s.name, "behaviour"),
+        routing: s
+            .passes_on()
+            .then(|| stream(seed, rep, "site", &s.name, "routing")),
     }
 }
 
@@ -55,6 +58,10 @@ impl<O: Observer> Part<'_, O> {
             p.first_arrival = self.now;
             let who = p.who;
             self.obs.arrived(self.now, self.site_id(s), who);
+        } else if p.routed {
+            p.routed = false;
+            let who = p.who;
+            self.obs.routed_in(self.now, self.site_id(s), who);
         }
         let site = self.m_site(s);
         if !self.sites[s].open && site.when_closed != WhenClosed::Queue {
@@ -318,15 +325,26 @@ impl<O: Observer> Part<'_, O> {
             self.sites[s].occupied -= 1;
             self.sites[s].desk_people[slot / stages] -= 1;
             let p = self.people[person as usize];
-            self.obs.tested(
-                self.now,
-                self.site_id(s),
-                (slot / stages) as u32,
-                p.who,
-                p.visit(),
-            );
-            self.swabbed(p.tube);
-            self.release(person);
+            if self.m_site(s).passes_on() {
+                self.obs.passed_on(
+                    self.now,
+                    self.site_id(s),
+                    (slot / stages) as u32,
+                    p.who,
+                    p.visit(),
+                );
+                self.pass_on(s, person);
+            } else {
+                self.obs.tested(
+                    self.now,
+                    self.site_id(s),
+                    (slot / stages) as u32,
+                    p.who,
+                    p.visit(),
+                );
+                self.swabbed(p.tube);
+                self.release(person);
+            }
             self.post_freed(s, slot);
             self.check_drained(s);
             self.settle_overtime(s);
@@ -337,6 +355,36 @@ impl<O: Observer> Part<'_, O> {
         } else {
             self.sites[s].blocked[slot] = true;
         }
+    }
+
+    /// A person done at site `s` goes on to a next site drawn by its shares, after the walk.
+    fn pass_on(&mut self, s: usize, person: u32) {
+        let site = self.m_site(s);
+        let rng = self.sites[s]
+            .routing
+            .as_mut()
+            .expect("a routing stream at a site that passes people on");
+        let u: f64 = rand::Rng::random(rng);
+        let next = site
+            .then
+            .iter()
+            .find(|(_, cum)| u < *cum)
+            .or(site.then.last())
+            .map(|(n, _)| n.0)
+            .expect("a next site");
+        let walk = site
+            .then_walk
+            .as_ref()
+            .map_or(SimDuration::ZERO, |w| w.sample(rng));
+        let local = self.site_local(next) as u32;
+        let p = &mut self.people[person as usize];
+        p.site = local;
+        p.state = State::Away;
+        p.routed = true;
+        p.tries = 0;
+        // A patience timer still pending from this site must not fire at the next.
+        p.generation = p.generation.wrapping_add(1);
+        self.at(self.now.after(walk), Event::Arrive { person });
     }
 
     /// A post became free: the person blocked at the post before moves up, and so on back to
