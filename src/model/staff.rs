@@ -72,6 +72,9 @@ pub struct Rota {
     pub max_in_ppe: Option<SimDuration>,
     /// Staggered breaks: at most this many people of a crew on break at once.
     pub stagger: Option<u32>,
+    /// At a shift's end, a person in service at a desk that closes waits for the next crew
+    /// (`shift_end = "hand-over"`) instead of being finished by the leaving one.
+    pub hand_over: bool,
 }
 
 impl Rota {
@@ -302,6 +305,7 @@ fn rota(
             slowdown: None,
             max_in_ppe: None,
             stagger: None,
+            hand_over: false,
         };
     }
     let plan = Plan {
@@ -422,6 +426,7 @@ fn rota(
         slowdown: f.slowdown.as_ref().map(|s| (s.after.0, s.factor)),
         max_in_ppe: f.max_in_ppe.map(|m| m.0),
         stagger: f.stagger.filter(|_| has_breaks && turns > 0),
+        hand_over: f.shift_end == Some(crate::scenario::ShiftEnd::HandOver),
     }
 }
 

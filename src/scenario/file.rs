@@ -309,6 +309,11 @@ pub struct RotaFile {
     /// crew breaks at once.
     #[serde(default)]
     pub stagger: Option<u32>,
+    /// What happens at a shift's end to a person in service at a desk that closes: `"finish"`
+    /// (the leaving crew finishes them, as overtime) or `"hand-over"` (their service pauses
+    /// and the next crew to open the desk finishes it). Default `"finish"`.
+    #[serde(default)]
+    pub shift_end: Option<ShiftEnd>,
     /// Longest continuous time allowed in protective gear.
     #[serde(default)]
     pub max_in_ppe: Option<Duration>,
@@ -318,6 +323,16 @@ pub struct RotaFile {
     /// Days of the scenario (1 = the start day) on which shifts start. Default: every day.
     #[serde(default)]
     pub days: Option<Vec<u32>>,
+}
+
+/// What a leaving crew does with a person in service at a desk that closes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ShiftEnd {
+    /// The leaving crew finishes them (overtime).
+    Finish,
+    /// Their service pauses for the next crew to open the desk.
+    HandOver,
 }
 
 /// Slower service late in a stint.

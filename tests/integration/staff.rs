@@ -268,12 +268,16 @@ sites = ["post"]
 
 prop_compose! {
     fn rota()(shift in 2u32..9, crews in 1u32..4, start in 0u32..24, handover in 0u32..3,
-              minutes in 5u32..60, brk in any::<bool>(), stagger in 0u32..3) -> String {
+              minutes in 5u32..60, brk in any::<bool>(), stagger in 0u32..3,
+              hand_over in any::<bool>()) -> String {
         let mut r = format!("[[rota]]\nname = \"r\"\nshift = \"{shift}h\"\ncrews = {crews}\nstart = \"{start:02}:00\"\n");
         match handover {
             1 => r += &format!("overlap = \"{minutes}min\"\n"),
             2 => r += &format!("gap = \"{}min\"\n", minutes.min(shift * 60 - 1)),
             _ => {}
+        }
+        if hand_over {
+            r += "shift_end = \"hand-over\"\n";
         }
         if brk {
             r += "break_after = \"2h\"\nbreak_length = \"20min\"\nslowdown = { after = \"1h\", factor = 1.3 }\n";
@@ -681,4 +685,93 @@ fn staggered_breaks_meet_the_protective_gear_limit_per_turn() {
         err.contains("`rota.day.stagger`: staggers breaks, but the rota has none"),
         "{err}"
     );
+}
+
+/// A shift's end with `shift_end = "hand-over"`: a site open round the clock, one desk, a
+/// constant 10-min service, two crews of 4 h from 08:00 with a 30-min gap at each handover. A
+/// person whose service started at 11:25 is paused at 11:30 with 5 min left and finished by the
+/// next crew at 12:05; with the default (`finish`) the leaving crew finishes them at 11:35, as
+/// overtime. Either way no one is served by nobody: every service time is 10 min of staffed desk,
+/// and a hand-over books no overtime.
+#[test]
+fn a_hand_over_pauses_the_person_in_service_for_the_next_crew() {
+    let text = |policy: &str| {
+        format!(
+            r#"version = 1
+[scenario]
+name = "handover"
+start = 2022-11-02T08:00:00
+horizon = "16h"
+report_every = "1h"
+
+[[rota]]
+name = "r"
+shift = "4h"
+crews = 2
+start = "08:00"
+gap = "30min"
+{policy}
+[[site]]
+name = "s"
+desks = 1
+staff = {{ sampler = 1 }}
+[[site.stage]]
+name = "swab"
+role = "sampler"
+service = {{ dist = "constant", value = "10min" }}
+
+[[team]]
+name = "samplers"
+role = "sampler"
+headcount = 1
+rota = "r"
+sites = ["s"]
+
+[[area]]
+name = "walk-ins"
+sites = ["s"]
+walkin = {{ rate = "12/h" }}
+"#
+        )
+    };
+    let min = |t: SimTime| t.0 as f64 / 60_000.0;
+    let finish = run_one(&model(&text("")), 0, true, &|| {}).unwrap();
+    let hand = run_one(
+        &model(&text("shift_end = \"hand-over\"\n")),
+        0,
+        true,
+        &|| {},
+    )
+    .unwrap();
+    assert!(finish.figures.summary.get("overtime_person_hours").unwrap() > 0.0);
+    assert_eq!(hand.figures.summary.get("overtime_person_hours"), Some(0.0));
+    // Gaps: the last 30 min of every 4-h shift (11:30-12:00, 15:30-16:00, ...).
+    let in_gap = |m: f64| (210.0..240.0).contains(&m.rem_euclid(240.0));
+    let mut paused = 0;
+    for r in hand.trace.unwrap().rows.iter().filter(|r| r.desk.is_some()) {
+        let (start, end) = (min(r.visit.service_start), min(r.end));
+        assert!(!in_gap(start), "a service started in a gap: {r:?}");
+        let gap_start = (start / 240.0).floor() * 240.0 + 210.0;
+        if end > gap_start {
+            // Paused across the gap: 10 min of service plus the 30-min gap.
+            assert!((end - start - 40.0).abs() < 1e-6, "{start} → {end}");
+            paused += 1;
+        } else {
+            assert!((end - start - 10.0).abs() < 1e-6, "{start} → {end}");
+        }
+    }
+    assert!(paused > 0, "someone was in service when a crew left");
+    for r in finish
+        .trace
+        .unwrap()
+        .rows
+        .iter()
+        .filter(|r| r.desk.is_some())
+    {
+        let (start, end) = (min(r.visit.service_start), min(r.end));
+        assert!(
+            (end - start - 10.0).abs() < 1e-6,
+            "finished by the leaving crew: {start} → {end}"
+        );
+    }
 }

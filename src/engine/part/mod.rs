@@ -55,6 +55,8 @@ enum Event {
     StageDone {
         site: u32,
         slot: u32,
+        /// The post's service count when it was scheduled: a paused service's old end is stale.
+        generation: u32,
     },
     Renege {
         person: u32,
@@ -219,6 +221,14 @@ struct SiteState {
     present: Vec<(u32, u32, SimTime)>,
     /// Crews that left while their desks were still busy: (local team, crew, left at).
     overtime: Vec<(u32, u32, SimTime)>,
+    /// Where a crew that hands over can work (`shift_end = "hand-over"`): per post, when its
+    /// service ends and a count that makes a paused service's old end stale; empty elsewhere.
+    due: Vec<SimTime>,
+    generation: Vec<u32>,
+    /// Paused services: (post, time left), waiting for their desk to open again.
+    paused: Vec<(u32, crate::time::SimDuration)>,
+    /// A crew that hands over left this instant: desks that close now pause their people.
+    hand_over_now: bool,
     service: Vec<Stream>,
     behaviour: Stream,
     /// Which next site, and the walk there (`then`); made for sites that pass people on.
@@ -291,10 +301,17 @@ impl<'m, O: Observer> Part<'m, O> {
     pub(crate) fn new(m: &'m Model, plan: &'m Plan, id: u32, rep: u32, obs: O) -> Self {
         let members = &plan.parts[id as usize];
         let seed = m.seed;
+        // Sites where a crew that hands over works keep each post's end time.
+        let mut hand_over = vec![false; m.sites.len()];
+        for t in m.teams.iter().filter(|t| m.rotas[t.rota].hand_over) {
+            if let crate::model::Place::Sites(ids) = &t.place {
+                ids.iter().for_each(|s| hand_over[s.0 as usize] = true);
+            }
+        }
         let sites = members
             .sites
             .iter()
-            .map(|&g| sites::site_state(&m.sites[g as usize], seed, rep))
+            .map(|&g| sites::site_state(&m.sites[g as usize], seed, rep, hand_over[g as usize]))
             .collect();
         let areas = members
             .areas
@@ -484,7 +501,11 @@ impl<'m, O: Observer> Part<'m, O> {
             Event::Come { wave } => self.come(wave),
             Event::Arrive { person } => self.arrive(person),
             Event::WalkIn { area } => self.walk_in(area as usize),
-            Event::StageDone { site, slot } => self.stage_done(site as usize, slot as usize),
+            Event::StageDone {
+                site,
+                slot,
+                generation,
+            } => self.stage_done(site as usize, slot as usize, generation),
             Event::Renege { person, generation } => self.renege(person, generation),
             Event::Hours { site } => self.set_hours(site as usize, false),
             Event::Disruption { site, d, on } => self.disrupt(site as usize, d as usize, on),

@@ -11,9 +11,10 @@ use crate::scenario::WhenClosed;
 use crate::time::{SimDuration, SimTime};
 
 /// A site's state at the start of a run.
-pub(super) fn site_state(s: &Site, seed: u64, rep: u32) -> SiteState {
+pub(super) fn site_state(s: &Site, seed: u64, rep: u32, hand_over: bool) -> SiteState {
     let stages = s.stages.len() as u32;
     let posts = (s.desks * stages) as usize;
+    let kept = if hand_over { posts } else { 0 };
     SiteState {
         open: false,
         draining: false,
@@ -36,6 +37,10 @@ pub(super) fn site_state(s: &Site, seed: u64, rep: u32) -> SiteState {
         on_duty: [0; ROLES],
         present: Vec::new(),
         overtime: Vec::new(),
+        due: vec![SimTime::ZERO; kept],
+        generation: vec![0; kept],
+        paused: Vec::new(),
+        hand_over_now: false,
         service: s
             .stages
             .iter()
@@ -310,14 +315,63 @@ impl<O: Observer> Part<'_, O> {
         let st = &mut self.sites[s];
         st.slots[slot] = person;
         st.blocked[slot] = false;
+        let generation = if st.due.is_empty() {
+            0
+        } else {
+            st.due[slot] = self.now.after(d);
+            st.generation[slot]
+        };
         let ev = Event::StageDone {
             site: s as u32,
             slot: slot as u32,
+            generation,
         };
         self.at(self.now.after(d), ev);
     }
 
-    pub(super) fn stage_done(&mut self, s: usize, slot: usize) {
+    /// Desks `from..to` of site `s` close while a crew hands over: the services running there
+    /// pause (the people stay at their posts) with the time they have left.
+    fn pause_services(&mut self, s: usize, from: usize, to: usize) {
+        let st = &mut self.sites[s];
+        let stages = st.stages as usize;
+        for slot in from * stages..to * stages {
+            if st.slots[slot] != NONE && !st.blocked[slot] && st.due[slot] > self.now {
+                st.generation[slot] = st.generation[slot].wrapping_add(1);
+                let left = st.due[slot].since(self.now);
+                st.paused.push((slot as u32, left));
+            }
+        }
+    }
+
+    /// Paused services at desks below `open` (or all, when the site closes for the day) go on
+    /// for the time they had left.
+    fn resume_services(&mut self, s: usize, open: usize) {
+        let stages = self.sites[s].stages as usize;
+        let paused = std::mem::take(&mut self.sites[s].paused);
+        for (slot, left) in paused {
+            if (slot as usize) / stages >= open {
+                self.sites[s].paused.push((slot, left));
+                continue;
+            }
+            let st = &mut self.sites[s];
+            st.due[slot as usize] = self.now.after(left);
+            let ev = Event::StageDone {
+                site: s as u32,
+                slot,
+                generation: st.generation[slot as usize],
+            };
+            self.at(self.now.after(left), ev);
+        }
+    }
+
+    pub(super) fn stage_done(&mut self, s: usize, slot: usize, generation: u32) {
+        if self.sites[s]
+            .generation
+            .get(slot)
+            .is_some_and(|&g| g != generation)
+        {
+            return;
+        }
         let stages = self.sites[s].stages as usize;
         let person = self.sites[s].slots[slot];
         if slot % stages + 1 == stages {
@@ -474,6 +528,10 @@ impl<O: Observer> Part<'_, O> {
         }
         self.sites[s].planned = planned;
         self.sites[s].open = open;
+        if !open && !self.sites[s].paused.is_empty() {
+            // Nobody comes before the day is over: the desks finish the people they paused.
+            self.resume_services(s, usize::MAX);
+        }
         if open {
             self.sites[s].draining = false;
         } else {
@@ -528,8 +586,14 @@ impl<O: Observer> Part<'_, O> {
             self.obs.unstaffed_changed(self.now, self.site_id(s), short);
         }
         if want != self.sites[s].desks_open {
+            let was = self.sites[s].desks_open as usize;
             if want < self.sites[s].desks_open {
                 self.seal_tubes(s, want as usize);
+                if self.sites[s].hand_over_now && self.sites[s].open {
+                    self.pause_services(s, want as usize, was);
+                }
+            } else if !self.sites[s].paused.is_empty() {
+                self.resume_services(s, want as usize);
             }
             self.sites[s].desks_open = want;
             self.obs.desks_changed(self.now, self.site_id(s), want);

@@ -216,6 +216,7 @@ impl<O: Observer> Part<'_, O> {
                 last = s;
                 self.sites[s].staffed = self.staffed(s);
                 self.update_desks(s);
+                self.sites[s].hand_over_now = false;
             }
         }
         if touched.arrivals {
@@ -277,8 +278,17 @@ impl<O: Observer> Part<'_, O> {
             }
         };
         let role = team.role;
+        let hands_over = ch.kind == CrewChange::ShiftEnd && self.m.rotas[team.rota].hand_over;
         for (k, s) in sites.into_iter().enumerate() {
             self.mark_present_at(s, t, ch.crew, ch.kind.on(), k);
+            if hands_over && self.sites[s].open {
+                // No overtime: desks that close now pause their people for the next crew (a
+                // site already closed for the day finishes them, as overtime).
+                let st = &mut self.sites[s];
+                st.overtime
+                    .retain(|&(pt, pc, _)| (pt, pc) != (t as u32, ch.crew));
+                st.hand_over_now = true;
+            }
             touched.sites.push((s, role));
         }
         if !ch.kind.on() {
