@@ -775,3 +775,30 @@ walkin = {{ rate = "12/h" }}
         );
     }
 }
+
+/// Breaks covered by a relief team: the crew of 4 breaks together at 10:00, 12:30 and 15:00 (30
+/// min after every 2 h); a relief team of 4 on a rota of 30-min shifts every 2 h 30 min from
+/// 10:00 stands in for each break, so no desk is ever short of a sampler and the person-hours are
+/// the crew's 26 plus the relief's 3 × 4 × 0.5 = 6.
+#[test]
+fn a_relief_team_covers_the_breaks() {
+    let relief = r#"
+[[rota]]
+name = "relief"
+shift = "30min"
+start = "10:00"
+every = "2h30min"
+
+[[team]]
+name = "relief"
+role = "sampler"
+headcount = 4
+rota = "relief"
+sites = ["s"]
+"#;
+    let text = break_scenario("") + relief;
+    let rep = run_one(&model(&text), 0, false, &|| {}).unwrap();
+    let s = &rep.figures.summary;
+    assert_eq!(s.get("desk_hours_unstaffed"), Some(0.0));
+    assert_eq!(s.get("staff_person_hours"), Some(26.0 + 6.0));
+}
