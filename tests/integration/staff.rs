@@ -802,3 +802,36 @@ sites = ["s"]
     assert_eq!(s.get("desk_hours_unstaffed"), Some(0.0));
     assert_eq!(s.get("staff_person_hours"), Some(26.0 + 6.0));
 }
+
+/// A reserve crew on a rota that hands over finishes its people when it leaves (a reserve has
+/// no desk of its own to hand over): its site keeps no paused services, and the run balances.
+#[test]
+fn a_reserve_on_a_hand_over_rota_finishes_its_people() {
+    let text = staffed_tutorial().replacen("desks = 2\n", "desks = 3\n", 1)
+        + r#"
+[[rota]]
+name = "reserve-day"
+shift = "2h"
+start = "07:30"
+every = "24h"
+shift_end = "hand-over"
+
+[[team]]
+name = "reserve"
+role = "sampler"
+headcount = 1
+rota = "reserve-day"
+pool = { threshold = 40, travel = "15min" }
+
+[[team]]
+name = "reserve-registrars"
+role = "registrar"
+headcount = 1
+rota = "reserve-day"
+pool = { threshold = 40, travel = "15min" }
+"#;
+    let rep = run_one(&model(&text), 0, false, &|| {}).unwrap();
+    let s = &rep.figures.summary;
+    assert!(s.get("dispatches").unwrap() > 0.0, "the reserves were sent");
+    assert!(s.get("tested").unwrap() > 0.0);
+}

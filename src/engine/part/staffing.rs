@@ -281,7 +281,7 @@ impl<O: Observer> Part<'_, O> {
         let hands_over = ch.kind == CrewChange::ShiftEnd && self.m.rotas[team.rota].hand_over;
         for (k, s) in sites.into_iter().enumerate() {
             self.mark_present_at(s, t, ch.crew, ch.kind.on(), k);
-            if hands_over && self.sites[s].open {
+            if hands_over && self.sites[s].open && !self.sites[s].due.is_empty() {
                 // No overtime: desks that close now pause their people for the next crew (a
                 // site already closed for the day finishes them, as overtime).
                 let st = &mut self.sites[s];
