@@ -835,3 +835,65 @@ pool = { threshold = 40, travel = "15min" }
     assert!(s.get("dispatches").unwrap() > 0.0, "the reserves were sent");
     assert!(s.get("tested").unwrap() > 0.0);
 }
+
+/// A person paused for a hand-over is not being served: a crew that leaves while they wait
+/// (here the registrars at 20:00, whose rota finishes people) books no overtime for them. The
+/// samplers hand over with a 30-min gap at 11:30, 15:30, 19:30 and 23:30; the registrars work
+/// 08:00 to 20:00 and again from 22:00; every desk needs one of each. The person paused at 19:30
+/// waits until 22:00, when both roles are back, and the registrars who left at 20:00 book no
+/// overtime for those two hours.
+#[test]
+fn a_paused_person_books_no_overtime_for_others() {
+    let text = r#"version = 1
+[scenario]
+name = "handover-two-roles"
+start = 2022-11-02T08:00:00
+horizon = "16h"
+report_every = "1h"
+
+[[rota]]
+name = "samplers"
+shift = "4h"
+crews = 2
+start = "08:00"
+gap = "30min"
+shift_end = "hand-over"
+
+[[rota]]
+name = "registrars"
+shift = "12h"
+start = "08:00"
+every = "14h"
+
+[[site]]
+name = "s"
+desks = 1
+staff = { sampler = 1, registrar = 1 }
+[[site.stage]]
+name = "swab"
+role = "sampler"
+service = { dist = "constant", value = "10min" }
+
+[[team]]
+name = "samplers"
+role = "sampler"
+headcount = 1
+rota = "samplers"
+sites = ["s"]
+
+[[team]]
+name = "registrars"
+role = "registrar"
+headcount = 1
+rota = "registrars"
+sites = ["s"]
+
+[[area]]
+name = "walk-ins"
+sites = ["s"]
+walkin = { rate = "12/h" }
+"#;
+    let rep = run_one(&model(text), 0, false, &|| {}).unwrap();
+    let s = &rep.figures.summary;
+    assert_eq!(s.get("overtime_person_hours"), Some(0.0));
+}

@@ -384,9 +384,16 @@ impl<O: Observer> Part<'_, O> {
         if st.overtime.is_empty() {
             return;
         }
-        let closing_busy = st.desk_people[st.desks_open as usize..]
-            .iter()
-            .any(|&n| n > 0);
+        // People paused for a hand-over wait for the next crew: nobody is working on them.
+        let stages = st.stages as usize;
+        let closing_busy = (st.desks_open as usize..st.desk_people.len()).any(|d| {
+            let paused = st
+                .paused
+                .iter()
+                .filter(|&&(slot, _)| slot as usize / stages == d)
+                .count() as u32;
+            st.desk_people[d] > paused
+        });
         if closing_busy {
             return;
         }
