@@ -8,6 +8,7 @@ mod compare;
 mod conservation;
 mod determinism;
 mod disruptions;
+mod docs;
 mod errors;
 mod exceptions;
 mod files;

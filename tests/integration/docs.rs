@@ -1,0 +1,262 @@
+//! The documents match the code: every `swabsim` command shown in the README and `docs/` runs,
+//! the README's sample output is what the default run prints, the tutorial's file is the one
+//! the walk-through shows, and every column of `summary.csv` is documented.
+
+use std::path::{Path, PathBuf};
+
+const DOCUMENTS: [&str; 9] = [
+    "README.md",
+    "docs/scenario.md",
+    "docs/outputs.md",
+    "docs/sweep.md",
+    "docs/plan.md",
+    "docs/files.md",
+    "docs/engine.md",
+    "docs/performance.md",
+    "docs/sources.md",
+];
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Splits a command line as a POSIX shell would for the quoting the documents use: words
+/// separated by blanks, '…' and "…" quoted, a `#` word starting a comment.
+fn words(line: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut word = String::new();
+    let (mut quote, mut started) = (None, false);
+    for ch in line.chars() {
+        match (quote, ch) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), c) => word.push(c),
+            (None, '\'' | '"') => {
+                quote = Some(ch);
+                started = true;
+            }
+            (None, '#') if !started => break,
+            (None, c) if c.is_whitespace() => {
+                if started {
+                    out.push(std::mem::take(&mut word));
+                    started = false;
+                }
+            }
+            (None, c) => {
+                word.push(c);
+                started = true;
+            }
+        }
+    }
+    if started {
+        out.push(word);
+    }
+    out
+}
+
+/// A command of the documents, as arguments to `swabsim`, if it is one to run: it names a
+/// subcommand and its arguments, without placeholders (`SCENARIO`, `[--out DIR]`, `…`), globs or
+/// pipes, and its files are in the repository (not a generated `/tmp` city).
+fn runnable(text: &str) -> Option<Vec<String>> {
+    let text = text.replace('\n', " ");
+    let rest = text
+        .strip_prefix("cargo run --release -- ")
+        .or_else(|| text.strip_prefix("swabsim "))?;
+    let args = words(rest);
+    let placeholder = |w: &String| {
+        w.chars().any(|c| "[]|*…".contains(c))
+            || w.contains("...")
+            || (w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
+            || w.starts_with("/tmp")
+    };
+    (args.len() >= 2 && !args.iter().any(placeholder)).then_some(args)
+}
+
+/// Every command of the documents in order, once each: lines of fenced blocks and inline code.
+fn commands() -> Vec<(String, Vec<String>)> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for doc in DOCUMENTS {
+        let Ok(text) = std::fs::read_to_string(root().join(doc)) else {
+            continue;
+        };
+        let mut found: Vec<(usize, String)> = Vec::new();
+        let mut fence = false;
+        let mut at = 0;
+        for line in text.split_inclusive('\n') {
+            if line.trim_start().starts_with("```") {
+                fence = !fence;
+            } else if fence {
+                found.push((at, line.trim().to_string()));
+            } else {
+                // Inline code spans of this line (a span may wrap to the next: joined below).
+                let mut rest = line;
+                let mut offset = at;
+                while let Some(open) = rest.find('`') {
+                    let after = &rest[open + 1..];
+                    let Some(close) = after.find('`') else { break };
+                    found.push((offset + open, after[..close].to_string()));
+                    let used = open + close + 2;
+                    offset += used;
+                    rest = &rest[used..];
+                }
+            }
+            at += line.len();
+        }
+        found.sort_by_key(|(at, _)| *at);
+        for (_, span) in found {
+            if let Some(args) = runnable(&span) {
+                if !out.iter().any(|(_, a)| *a == args) {
+                    out.push((doc.to_string(), args));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// A scratch copy of what the commands read: scenarios, sweeps, plans and examples.
+fn scratch() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for sub in ["scenarios", "sweeps", "plans"] {
+        copy_dir(&root().join(sub), &dir.path().join(sub));
+    }
+    dir
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_file() {
+            std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        }
+    }
+}
+
+/// Runs the documents' commands that `keep` selects, in document order, in one scratch
+/// directory (a command may read what an earlier one wrote); each must succeed.
+fn run_commands(keep: impl Fn(&[String]) -> bool) -> usize {
+    let dir = scratch();
+    let mut ran = 0;
+    for (doc, args) in commands().into_iter().filter(|(_, a)| keep(a)) {
+        let out = assert_cmd::Command::cargo_bin("swabsim")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{doc}: `swabsim {}` failed ({}):\n{}",
+            args.join(" "),
+            out.status,
+            String::from_utf8_lossy(&out.stderr)
+        );
+        eprintln!("ran ({doc}): swabsim {}", args.join(" "));
+        ran += 1;
+    }
+    ran
+}
+
+/// A plan searches many candidates: minutes in a debug build, so it runs in release only.
+fn slow(args: &[String]) -> bool {
+    args.first().is_some_and(|a| a == "plan")
+}
+
+#[test]
+fn every_command_in_the_documents_runs() {
+    let ran = run_commands(|a| !slow(a));
+    assert!(
+        ran >= 8,
+        "only {ran} commands found: is the extraction broken?"
+    );
+}
+
+/// The plans the documents show (in CI, in release).
+#[test]
+#[ignore]
+fn every_plan_in_the_documents_runs() {
+    let ran = run_commands(slow);
+    assert!(ran >= 2, "only {ran} plan commands found");
+}
+
+/// The README's sample output is exactly what its first command prints.
+#[test]
+fn the_readme_shows_what_the_default_run_prints() {
+    let readme = std::fs::read_to_string(root().join("README.md")).unwrap();
+    let start = readme
+        .find("\n```\n东岳宫")
+        .expect("the README shows the default run's output")
+        + 5;
+    let end = start + readme[start..].find("```").unwrap();
+    let shown = &readme[start..end];
+    let dir = scratch();
+    let out = assert_cmd::Command::cargo_bin("swabsim")
+        .unwrap()
+        .current_dir(dir.path())
+        .args(["run", "scenarios/dongyuegong.toml"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout), shown);
+}
+
+/// The tutorial's walk-through shows the file as it is: each TOML block of that section is a
+/// piece of `scenarios/tutorial.toml`.
+#[test]
+fn the_tutorial_walk_through_is_the_file() {
+    let doc = std::fs::read_to_string(root().join("docs/scenario.md")).unwrap();
+    let file = std::fs::read_to_string(root().join("scenarios/tutorial.toml")).unwrap();
+    let section = doc
+        .split("\n## ")
+        .find(|s| s.starts_with("A walk through `scenarios/tutorial.toml`"))
+        .expect("the tutorial section");
+    let blocks: Vec<&str> = section
+        .split("```toml\n")
+        .skip(1)
+        .map(|b| &b[..b.find("```").unwrap()])
+        .collect();
+    assert!(blocks.len() >= 3);
+    for b in blocks {
+        assert!(file.contains(b), "not in scenarios/tutorial.toml:\n{b}");
+    }
+}
+
+/// Every column of `summary.csv` has a row in the summary table of `docs/outputs.md` (a table
+/// that a blank line would break is one table here).
+#[test]
+fn every_summary_column_is_documented() {
+    let doc = std::fs::read_to_string(root().join("docs/outputs.md")).unwrap();
+    let section = doc
+        .split("\n## ")
+        .find(|s| s.starts_with("`summary.csv`"))
+        .unwrap();
+    let table: String = section
+        .lines()
+        .skip_while(|l| !l.starts_with("| column"))
+        .take_while(|l| l.starts_with('|'))
+        .collect::<Vec<_>>()
+        .join("\n");
+    for column in swabsim::observe::SUMMARY_COLUMNS {
+        assert!(
+            table.contains(&format!("`{column}`")),
+            "`{column}` is not in docs/outputs.md's summary table"
+        );
+    }
+}
+
+#[test]
+fn command_lines_split_like_a_shell() {
+    assert_eq!(
+        words("run x.toml --set 'site.point-{i}.desks=5'   # a comment"),
+        ["run", "x.toml", "--set", "site.point-{i}.desks=5"]
+    );
+    assert_eq!(runnable("swabsim validate SCENARIO..."), None);
+    assert_eq!(runnable("swabsim run"), None);
+    assert_eq!(
+        runnable("cargo run --release -- run scenarios/tutorial.toml"),
+        Some(vec![
+            "run".to_string(),
+            "scenarios/tutorial.toml".to_string()
+        ])
+    );
+}
