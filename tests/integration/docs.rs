@@ -103,10 +103,10 @@ fn commands() -> Vec<(String, Vec<String>)> {
         }
         found.sort_by_key(|(at, _)| *at);
         for (_, span) in found {
-            if let Some(args) = runnable(&span) {
-                if !out.iter().any(|(_, a)| *a == args) {
-                    out.push((doc.to_string(), args));
-                }
+            if let Some(args) = runnable(&span)
+                && !out.iter().any(|(_, a)| *a == args)
+            {
+                out.push((doc.to_string(), args));
             }
         }
     }
