@@ -93,7 +93,47 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             load_font(font.as_deref())?;
             compare(&runs, out, allow_different, force)
         }
+        Command::Completions { shell } => {
+            // Into memory first: a closed pipe (`| head`) is not an error worth a panic.
+            let mut cmd = crate::cli::command();
+            let mut out = Vec::new();
+            clap_complete::generate(shell, &mut cmd, "swabsim", &mut out);
+            use std::io::Write as _;
+            let _ = std::io::stdout().write_all(&out);
+            Ok(())
+        }
+        Command::Man { command } => man(command.as_deref()),
     }
+}
+
+/// Prints the manual page of swabsim or of one of its subcommands.
+fn man(sub: Option<&str>) -> Result<(), Failure> {
+    let cmd = crate::cli::command();
+    let (page, title) = match sub {
+        None => (cmd, "swabsim".to_string()),
+        Some(name) => {
+            let names: Vec<String> = cmd
+                .get_subcommands()
+                .map(|c| c.get_name().to_string())
+                .collect();
+            let found = cmd.find_subcommand(name).cloned().ok_or_else(|| {
+                let hint = swabsim::scenario::did_you_mean(name, names.iter().map(String::as_str));
+                Failure::Input(anyhow!(
+                    "`{name}` is not a subcommand of swabsim{hint}; the subcommands are {}",
+                    names.join(", ")
+                ))
+            })?;
+            (found, format!("swabsim-{name}"))
+        }
+    };
+    let mut out = Vec::new();
+    clap_mangen::Man::new(page)
+        .title(title)
+        .render(&mut out)
+        .map_err(|e| Failure::Run(anyhow!(e)))?;
+    use std::io::Write as _;
+    let _ = std::io::stdout().write_all(&out);
+    Ok(())
 }
 
 /// Loads, overrides, parses and validates a scenario.

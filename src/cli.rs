@@ -16,6 +16,61 @@ pub struct Cli {
     pub command: Command,
 }
 
+/// Two examples at the end of each subcommand's `--help`, runnable from the repository in this
+/// order (run, compare, sweep, merge, plan, validate, completions, man): a test runs them.
+pub const EXAMPLES: [(&str, [&str; 2]); 8] = [
+    (
+        "run",
+        [
+            "swabsim run scenarios/dongyuegong.toml -r 4",
+            "swabsim run scenarios/dongyuegong.toml -r 4 --set 'site.point-{i}.desks=5' --out output/five-desks",
+        ],
+    ),
+    (
+        "compare",
+        [
+            "swabsim compare output/dongyuegong output/five-desks --out output/four-vs-five",
+            "swabsim compare output/dongyuegong output/five-desks --out output/four-vs-five --force",
+        ],
+    ),
+    (
+        "sweep",
+        [
+            "swabsim sweep sweeps/desks-and-crews.toml --shard 0/2 --out shards/0",
+            "swabsim sweep sweeps/desks-and-crews.toml --shard 1/2 --out shards/1",
+        ],
+    ),
+    (
+        "merge",
+        [
+            "swabsim merge shards/0 shards/1 --out output/desks-and-crews",
+            "swabsim merge shards/0 shards/1 --out output/desks-and-crews --force",
+        ],
+    ),
+    (
+        "plan",
+        [
+            "swabsim plan scenarios/dongyuegong.toml plans/dongyuegong.toml",
+            "swabsim plan scenarios/dongyuegong.toml plans/dongyuegong.toml --no-target-costs --out output/plan-quick",
+        ],
+    ),
+    (
+        "validate",
+        [
+            "swabsim validate scenarios/dongyuegong.toml",
+            "swabsim validate scenarios/*.toml sweeps/*.toml",
+        ],
+    ),
+    (
+        "completions",
+        [
+            "swabsim completions bash > ~/.local/share/bash-completion/completions/swabsim",
+            "swabsim completions zsh",
+        ],
+    ),
+    ("man", ["swabsim man > swabsim.1", "swabsim man run"]),
+];
+
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
@@ -61,6 +116,25 @@ pub enum Command {
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
     },
+    /// Print a completion script for your shell to standard output.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff) of swabsim, or of one subcommand, to standard output.
+    Man {
+        /// A subcommand, e.g. run.
+        command: Option<String>,
+    },
+}
+
+/// The command line with each subcommand's examples at the end of its `--help`.
+pub fn command() -> clap::Command {
+    let mut cmd = <Cli as clap::CommandFactory>::command();
+    for (name, [a, b]) in EXAMPLES {
+        cmd = cmd.mut_subcommand(name, |c| c.after_help(format!("Examples:\n  {a}\n  {b}")));
+    }
+    cmd
 }
 
 /// Options of `swabsim plan`.

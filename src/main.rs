@@ -3,10 +3,11 @@
 mod app;
 mod cli;
 
-use clap::Parser;
+use clap::FromArgMatches as _;
 
 fn main() {
-    let cli = cli::Cli::parse();
+    let matches = cli::command().get_matches();
+    let cli = cli::Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit());
     if let Err(failure) = app::run(cli) {
         let message = failure.message();
         if !message.is_empty() {

@@ -54,8 +54,8 @@ fn words(line: &str) -> Vec<String> {
 }
 
 /// A command of the documents, as arguments to `swabsim`, if it is one to run: it names a
-/// subcommand and its arguments, without placeholders (`SCENARIO`, `[--out DIR]`, `…`), globs or
-/// pipes, and its files are in the repository (not a generated `/tmp` city).
+/// subcommand and its arguments, without placeholders (`SCENARIO`, `[--out DIR]`, `…`), globs,
+/// pipes or redirections, and its files are in the repository (not a generated `/tmp` city).
 fn runnable(text: &str) -> Option<Vec<String>> {
     let text = text.replace('\n', " ");
     let rest = text
@@ -63,7 +63,7 @@ fn runnable(text: &str) -> Option<Vec<String>> {
         .or_else(|| text.strip_prefix("swabsim "))?;
     let args = words(rest);
     let placeholder = |w: &String| {
-        w.chars().any(|c| "[]|*…".contains(c))
+        w.chars().any(|c| "[]|*…<>".contains(c))
             || w.contains("...")
             || (w.len() > 1 && w.chars().all(|c| c.is_ascii_uppercase() || c == '_'))
             || w.starts_with("/tmp")
@@ -177,6 +177,17 @@ fn every_command_in_the_documents_runs() {
 fn every_plan_in_the_documents_runs() {
     let ran = run_commands(slow);
     assert!(ran >= 2, "only {ran} plan commands found");
+    let dir = scratch();
+    for (_, line) in help_examples() {
+        if let Some(args) = runnable(&line).filter(|a| slow(a)) {
+            assert_cmd::Command::cargo_bin("swabsim")
+                .unwrap()
+                .current_dir(dir.path())
+                .args(&args)
+                .assert()
+                .success();
+        }
+    }
 }
 
 /// The README's sample output is exactly what its first command prints.
@@ -259,4 +270,98 @@ fn command_lines_split_like_a_shell() {
             "scenarios/tutorial.toml".to_string()
         ])
     );
+}
+
+/// The examples at the end of each subcommand's `--help`, in the order the help lists them.
+fn help_examples() -> Vec<(String, String)> {
+    let subcommands = [
+        "run",
+        "compare",
+        "sweep",
+        "merge",
+        "plan",
+        "validate",
+        "completions",
+        "man",
+    ];
+    let mut out = Vec::new();
+    for sub in subcommands {
+        let help = assert_cmd::Command::cargo_bin("swabsim")
+            .unwrap()
+            .args([sub, "--help"])
+            .output()
+            .unwrap();
+        assert!(help.status.success());
+        let text = String::from_utf8_lossy(&help.stdout).into_owned();
+        let (_, examples) = text
+            .rsplit_once("Examples:\n")
+            .unwrap_or_else(|| panic!("`swabsim {sub} --help` ends without examples:\n{text}"));
+        let lines: Vec<&str> = examples.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 2, "`swabsim {sub} --help` has two examples");
+        for line in lines {
+            assert!(line.starts_with("  swabsim "), "{line}");
+            out.push((sub.to_string(), line.trim().to_string()));
+        }
+    }
+    out
+}
+
+/// Each subcommand's `--help` ends with two examples, and they run, in order, from a copy of
+/// the repository (those with a shell glob or redirection are shown, not run; plans in release).
+#[test]
+fn every_help_ends_with_two_examples_that_run() {
+    let dir = scratch();
+    let mut ran = 0;
+    for (sub, line) in help_examples() {
+        let Some(args) = runnable(&line) else {
+            continue;
+        };
+        if slow(&args) {
+            continue;
+        }
+        let out = assert_cmd::Command::cargo_bin("swabsim")
+            .unwrap()
+            .current_dir(dir.path())
+            .args(&args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "`{line}` ({sub} --help) failed:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        ran += 1;
+    }
+    assert!(ran >= 10, "{ran} examples ran");
+}
+
+/// `completions` writes a script for each shell that names every subcommand; `man` writes a
+/// roff page for swabsim and for each subcommand, and a wrong name is an input error.
+#[test]
+fn completions_and_manual_pages() {
+    let bin = || assert_cmd::Command::cargo_bin("swabsim").unwrap();
+    for shell in ["bash", "zsh", "fish", "elvish", "powershell"] {
+        let out = bin().args(["completions", shell]).output().unwrap();
+        assert!(out.status.success(), "{shell}");
+        let text = String::from_utf8_lossy(&out.stdout);
+        for sub in ["run", "sweep", "plan", "validate", "compare", "merge"] {
+            assert!(text.contains(sub), "{shell} completions lack `{sub}`");
+        }
+    }
+    let page = bin().arg("man").output().unwrap();
+    let text = String::from_utf8_lossy(&page.stdout);
+    assert!(text.contains(".TH swabsim 1"), "{text}");
+    assert!(
+        text.contains("swabsim\\-run") || text.contains("run"),
+        "{text}"
+    );
+    let run = bin().args(["man", "run"]).output().unwrap();
+    assert!(String::from_utf8_lossy(&run.stdout).contains(".TH swabsim-run 1"));
+    bin()
+        .args(["man", "rn"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "`rn` is not a subcommand of swabsim; the subcommands are run, compare, sweep,",
+        ));
 }
