@@ -1166,6 +1166,12 @@ fn resolve_then(
                     format!("`{name}` sends people back to itself"),
                     "name another site",
                 ),
+                Some(&s) if sites[s.0 as usize].kind == SiteKind::Checkpoint => c.push(
+                    p.path.clone(),
+                    &p.key,
+                    format!("`{name}` is a road checkpoint, which checks vehicles, not people passed on from a post"),
+                    "name a sampling point",
+                ),
                 Some(&s) => {
                     cum += share;
                     next.push((s, cum));

@@ -395,6 +395,11 @@ walkin = {{ rate = "60/h" }}
             "",
             "a checkpoint passes vehicles, not people, on to another site",
         ),
+        (
+            "then = [{ site = \"hall\", share = 1.0 }]",
+            "kind = \"checkpoint\"",
+            "`hall` is a road checkpoint, which checks vehicles, not people passed on from a post",
+        ),
     ] {
         let err = match swabsim::load_str("bad.toml", &base(gate, extra), &[]) {
             Ok(_) => panic!("accepted: {gate} / {extra}"),
