@@ -16,13 +16,15 @@ use toml_edit::{Document, Item, Value};
 
 use super::{SetOverride, closest};
 
-/// The names listed after "expected one of" (or "expected") in a serde message.
+/// The names listed after "expected one of" (or "expected") in a serde message: "`a`, `b`,
+/// `c`" for three or more, "`a` or `b`" for two.
 pub fn expected_names(message: &str) -> Vec<&str> {
     let Some((_, list)) = message.split_once("expected ") else {
         return Vec::new();
     };
     let list = list.strip_prefix("one of ").unwrap_or(list);
     list.split(", ")
+        .flat_map(|item| item.split(" or "))
         .filter_map(|item| item.trim().strip_prefix('`')?.strip_suffix('`'))
         .collect()
 }
@@ -278,6 +280,10 @@ mod tests {
         assert_eq!(suggestion(m), " (did you mean `desks`?)");
         let v = "unknown variant `smpler`, expected one of `sampler`, `registrar`";
         assert_eq!(suggestion(v), " (did you mean `sampler`?)");
+        // serde lists two variants as "`a` or `b`".
+        let two = "unknown variant `chekpoint`, expected `sampling` or `checkpoint`";
+        assert_eq!(expected_names(two), vec!["sampling", "checkpoint"]);
+        assert_eq!(suggestion(two), " (did you mean `checkpoint`?)");
         assert_eq!(suggestion("invalid type: integer"), "");
     }
 

@@ -69,6 +69,16 @@ bad!(
 bad.toml:10:1: unknown field `deskz`, expected one of `name`, `count`, `desks`, `hours`, `desks_by_time`, `days`, `queue_capacity`, `green_lane`, `when_closed`, `patience`, `on_full`, `stage`, `kind`, `staff`, `marshals`, `pool`, `tubes`, `kits`, `resupply`, `x`, `y`, `lat`, `lon`, `then`, `then_walk`, `except` (did you mean `desks`?)
     fix: check the spelling of the key; docs/scenario.md lists every key"#
 );
+// serde lists two variants as "`a` or `b`": one problem, with its suggestion (it was reported
+// twice, the second time garbled).
+bad!(
+    unknown_variant_of_two,
+    "desks = 2\n",
+    "desks = 2\nkind = \"chekpoint\"\n",
+    r#"bad.toml has 1 problem:
+bad.toml:11:8: `site.east-gate.kind`: unknown variant `chekpoint`, expected `sampling` or `checkpoint` (did you mean `checkpoint`?)
+    fix: use one of the values listed"#
+);
 bad!(
     missing_key,
     "desks = 2\n",
