@@ -103,7 +103,55 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             Ok(())
         }
         Command::Man { command } => man(command.as_deref()),
+        Command::Init {
+            file,
+            residents,
+            buildings,
+            points,
+            desks,
+            deadline,
+            pool,
+            machines,
+        } => init(
+            &file,
+            &swabsim::scenario::starter::Starter {
+                residents,
+                buildings,
+                points,
+                desks,
+                deadline_h: deadline,
+                pool,
+                machines,
+            },
+        ),
     }
+}
+
+/// Writes a starter scenario to `file`, checked by the loader first; never over an existing file.
+fn init(file: &Path, starter: &swabsim::scenario::starter::Starter) -> Result<(), Failure> {
+    let text = starter.text().map_err(|e| Failure::Input(anyhow!(e)))?;
+    let name = file.display().to_string();
+    swabsim::load_str(&name, &text, &[])
+        .map_err(|e| Failure::Input(anyhow!("these numbers make no valid scenario: {e}")))?;
+    let mut out = match std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(file)
+    {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            return Err(Failure::Input(anyhow!(
+                "{name} exists, and swabsim init does not write over a file; give another name or remove it"
+            )));
+        }
+        Err(e) => return Err(Failure::Input(anyhow!("cannot write {name}: {e}"))),
+    };
+    use std::io::Write as _;
+    out.write_all(text.as_bytes())
+        .map_err(|e| Failure::Run(anyhow!("cannot write {name}: {e}")))?;
+    say(format!(
+        "wrote {name}: run it with `swabsim run {name}`; docs/scenario.md explains every key"
+    ))
 }
 
 /// Prints the manual page of swabsim or of one of its subcommands.

@@ -18,7 +18,14 @@ pub struct Cli {
 
 /// Two examples at the end of each subcommand's `--help`, runnable from the repository in this
 /// order (run, compare, sweep, merge, plan, validate, completions, man): a test runs them.
-pub const EXAMPLES: [(&str, [&str; 2]); 8] = [
+pub const EXAMPLES: [(&str, [&str; 2]); 9] = [
+    (
+        "init",
+        [
+            "swabsim init my-round.toml",
+            "swabsim init district.toml --residents 120000 --buildings 576 --points 48 --desks 4 --machines 0",
+        ],
+    ),
     (
         "run",
         [
@@ -115,6 +122,32 @@ pub enum Command {
         /// Scenario files (TOML).
         #[arg(required = true)]
         scenarios: Vec<PathBuf>,
+    },
+    /// Write a commented starter scenario from a few numbers (it never overwrites a file).
+    Init {
+        /// The scenario file to write, e.g. my-round.toml.
+        file: PathBuf,
+        /// Residents to test in one round.
+        #[arg(long, default_value_t = 13_300)]
+        residents: u32,
+        /// Buildings (or compounds) they live in, called one after another.
+        #[arg(long, default_value_t = 100)]
+        buildings: u32,
+        /// Sampling points.
+        #[arg(long, default_value_t = 5)]
+        points: u32,
+        /// Desks per point.
+        #[arg(long, default_value_t = 4)]
+        desks: u32,
+        /// Hours from the start by which the round should be done.
+        #[arg(long, value_name = "HOURS", default_value_t = 24)]
+        deadline: u32,
+        /// Swabs per tube (1 = single tubes; 5, 10 and 20 are validated).
+        #[arg(long, default_value_t = 10)]
+        pool: u32,
+        /// PCR machines of the one lab (0: no lab and no couriers).
+        #[arg(long, default_value_t = 8)]
+        machines: u32,
     },
     /// Print a completion script for your shell to standard output.
     Completions {

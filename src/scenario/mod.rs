@@ -8,6 +8,7 @@
 mod diagnose;
 mod file;
 mod set;
+pub mod starter;
 
 use std::fmt;
 use std::path::{Path, PathBuf};

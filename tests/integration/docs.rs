@@ -275,6 +275,7 @@ fn command_lines_split_like_a_shell() {
 /// The examples at the end of each subcommand's `--help`, in the order the help lists them.
 fn help_examples() -> Vec<(String, String)> {
     let subcommands = [
+        "init",
         "run",
         "compare",
         "sweep",
@@ -362,6 +363,63 @@ fn completions_and_manual_pages() {
         .assert()
         .code(1)
         .stderr(predicates::str::contains(
-            "`rn` is not a subcommand of swabsim; the subcommands are run, compare, sweep,",
+            "`rn` is not a subcommand of swabsim; the subcommands are init, run, compare, sweep,",
         ));
+}
+
+/// `init` writes a starter that validates, runs and meets its own targets; it never writes over
+/// a file, and numbers that make no round are refused with a way out.
+#[test]
+fn init_writes_a_starter_that_runs_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let bin = || {
+        let mut c = assert_cmd::Command::cargo_bin("swabsim").unwrap();
+        c.current_dir(dir.path());
+        c
+    };
+    bin().args(["init", "mine.toml"]).assert().success();
+    let text = std::fs::read_to_string(dir.path().join("mine.toml")).unwrap();
+    assert!(text.starts_with("# A starter scenario written by `swabsim init`"));
+    bin().args(["validate", "mine.toml"]).assert().success();
+    let run = bin()
+        .args(["run", "mine.toml", "--out", "out"])
+        .output()
+        .unwrap();
+    assert!(run.status.success());
+    let said = String::from_utf8_lossy(&run.stdout);
+    assert!(said.contains("met       hours_to_95pct ≤ 24"), "{said}");
+    assert!(said.contains("met       wait_p95_min ≤ 30"), "{said}");
+    // Never over a file, whatever it holds.
+    std::fs::write(dir.path().join("thesis.toml"), "my work").unwrap();
+    bin()
+        .args(["init", "thesis.toml"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "thesis.toml exists, and swabsim init does not write over a file",
+        ));
+    assert_eq!(
+        std::fs::read_to_string(dir.path().join("thesis.toml")).unwrap(),
+        "my work"
+    );
+    bin()
+        .args(["init", "x.toml", "--buildings", "9", "--points", "4"])
+        .assert()
+        .code(1)
+        .stderr(predicates::str::contains(
+            "try --points 3, or --buildings 12",
+        ));
+    assert!(!dir.path().join("x.toml").exists());
+    // Without a lab: no pool, no couriers; points not a multiple of 5 get a last short van.
+    bin()
+        .args(["init", "nolab.toml", "--machines", "0"])
+        .assert()
+        .success();
+    let nolab = std::fs::read_to_string(dir.path().join("nolab.toml")).unwrap();
+    assert!(!nolab.contains("[[lab]]") && !nolab.contains("pool ="));
+    bin()
+        .args(["init", "seven.toml", "--points", "7", "--buildings", "98"])
+        .assert()
+        .success();
+    bin().args(["validate", "seven.toml"]).assert().success();
 }
