@@ -849,13 +849,8 @@ impl Stats {
         let busy_ms = st.busy.integral(horizon);
         let unstaffed_ms = st.unstaffed.integral(horizon);
         let mut row = Row::default();
-        let passes = model.sites.iter().any(|x| x.passes_on());
         row.count("arrived", st.arrived + st.routed_in)
             .count("tested", st.tested);
-        if passes {
-            row.count("routed_in", st.routed_in)
-                .count("passed_on", st.passed_on);
-        }
         st.waits.fill(&mut row);
         row.count("longest_queue", st.queue.max() as u64)
             .real(
@@ -880,6 +875,12 @@ impl Stats {
             .real("desk_utilisation", ratio(busy_ms, desk_ms))
             .real("desk_hours_unstaffed", unstaffed_ms / HOUR as f64);
         self.chain.fill_site(&mut row, s, horizon);
+        // New columns go at the end; these only when some site passes people on.
+        if model.sites.iter().any(|x| x.passes_on()) {
+            let st = &self.sites[s];
+            row.count("routed_in", st.routed_in)
+                .count("passed_on", st.passed_on);
+        }
         row
     }
 }
