@@ -94,13 +94,11 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             compare(&runs, out, allow_different, force)
         }
         Command::Completions { shell } => {
-            // Into memory first: a closed pipe (`| head`) is not an error worth a panic.
+            // Into memory first: clap_complete panics on a closed pipe (`| head`); `say` does not.
             let mut cmd = crate::cli::command();
             let mut out = Vec::new();
             clap_complete::generate(shell, &mut cmd, "swabsim", &mut out);
-            use std::io::Write as _;
-            let _ = std::io::stdout().write_all(&out);
-            Ok(())
+            say(String::from_utf8_lossy(&out).trim_end())
         }
         Command::Man { command } => man(command.as_deref()),
         Command::Init {
@@ -179,9 +177,7 @@ fn man(sub: Option<&str>) -> Result<(), Failure> {
         .title(title)
         .render(&mut out)
         .map_err(|e| Failure::Run(anyhow!(e)))?;
-    use std::io::Write as _;
-    let _ = std::io::stdout().write_all(&out);
-    Ok(())
+    say(String::from_utf8_lossy(&out).trim_end())
 }
 
 /// Loads, overrides, parses and validates a scenario.

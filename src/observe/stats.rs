@@ -250,6 +250,18 @@ struct SiteStats {
     passed_on: u64,
 }
 
+impl SiteStats {
+    /// A person arrived: counted by every disruption on here now.
+    fn arrived_during_disruptions(&mut self) {
+        if self.disrupted > 0 {
+            self.people_disrupted += 1;
+            for x in self.by_disruption.iter_mut().filter(|x| x.on) {
+                x.people += 1;
+            }
+        }
+    }
+}
+
 /// What one disruption did at one site.
 #[derive(Debug, Clone)]
 struct SiteDisruption {
@@ -576,8 +588,9 @@ impl Stats {
             let swabbed = all.swabbed();
             all.chain.check(&end, swabbed).map_err(ConservationError)?;
         }
+        let passes = model.sites.iter().any(|x| x.passes_on());
         let sites: Vec<Row> = (0..all.sites.len())
-            .map(|s| all.site_row(model, s, horizon))
+            .map(|s| all.site_row(model, s, horizon, passes))
             .collect();
         let rounds = all.round_rows();
         let disruptions = all.disruption_rows(model, horizon);
@@ -842,7 +855,8 @@ impl Stats {
         }
     }
 
-    fn site_row(&mut self, model: &Model, s: usize, horizon: SimTime) -> Row {
+    /// `sites.csv`'s row of site `s`; `passes`: some site passes people on (`then`).
+    fn site_row(&mut self, model: &Model, s: usize, horizon: SimTime, passes: bool) -> Row {
         let st = &mut self.sites[s];
         let queue_ms = st.queue.integral(horizon);
         let desk_ms = st.desks.integral(horizon);
@@ -876,7 +890,7 @@ impl Stats {
             .real("desk_hours_unstaffed", unstaffed_ms / HOUR as f64);
         self.chain.fill_site(&mut row, s, horizon);
         // New columns go at the end; these only when some site passes people on.
-        if model.sites.iter().any(|x| x.passes_on()) {
+        if passes {
             let st = &self.sites[s];
             row.count("routed_in", st.routed_in)
                 .count("passed_on", st.passed_on);
@@ -1052,13 +1066,7 @@ impl Observer for Stats {
     fn arrived(&mut self, _t: SimTime, site: SiteId, who: Who) {
         let s = self.local(site);
         self.sites[s].arrived += 1;
-        if self.sites[s].disrupted > 0 {
-            let st = &mut self.sites[s];
-            st.people_disrupted += 1;
-            for x in st.by_disruption.iter_mut().filter(|x| x.on) {
-                x.people += 1;
-            }
-        }
+        self.sites[s].arrived_during_disruptions();
         if who.round != WALK_IN {
             self.arrived_called += 1;
         }
@@ -1244,13 +1252,7 @@ impl Observer for Stats {
     fn routed_in(&mut self, _t: SimTime, site: SiteId, _who: Who) {
         let s = self.local(site);
         self.sites[s].routed_in += 1;
-        if self.sites[s].disrupted > 0 {
-            let st = &mut self.sites[s];
-            st.people_disrupted += 1;
-            for x in st.by_disruption.iter_mut().filter(|x| x.on) {
-                x.people += 1;
-            }
-        }
+        self.sites[s].arrived_during_disruptions();
     }
 
     fn gave_up(&mut self, _t: SimTime, site: SiteId, _who: Who, why: GiveUp, _visit: Visit) {

@@ -132,26 +132,31 @@ fn copy_dir(from: &Path, to: &Path) {
     }
 }
 
+/// Runs `swabsim ARGS` in `dir`; it must succeed (`from` says where the command was shown).
+fn run_ok(dir: &Path, from: &str, args: &[String]) {
+    let out = assert_cmd::Command::cargo_bin("swabsim")
+        .unwrap()
+        .current_dir(dir)
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{from}: `swabsim {}` failed ({}):\n{}",
+        args.join(" "),
+        out.status,
+        String::from_utf8_lossy(&out.stderr)
+    );
+    eprintln!("ran ({from}): swabsim {}", args.join(" "));
+}
+
 /// Runs the documents' commands that `keep` selects, in document order, in one scratch
 /// directory (a command may read what an earlier one wrote); each must succeed.
 fn run_commands(keep: impl Fn(&[String]) -> bool) -> usize {
     let dir = scratch();
     let mut ran = 0;
     for (doc, args) in commands().into_iter().filter(|(_, a)| keep(a)) {
-        let out = assert_cmd::Command::cargo_bin("swabsim")
-            .unwrap()
-            .current_dir(dir.path())
-            .args(&args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{doc}: `swabsim {}` failed ({}):\n{}",
-            args.join(" "),
-            out.status,
-            String::from_utf8_lossy(&out.stderr)
-        );
-        eprintln!("ran ({doc}): swabsim {}", args.join(" "));
+        run_ok(dir.path(), &doc, &args);
         ran += 1;
     }
     ran
@@ -178,14 +183,9 @@ fn every_plan_in_the_documents_runs() {
     let ran = run_commands(slow);
     assert!(ran >= 2, "only {ran} plan commands found");
     let dir = scratch();
-    for (_, line) in help_examples() {
+    for (sub, line) in help_examples() {
         if let Some(args) = runnable(&line).filter(|a| slow(a)) {
-            assert_cmd::Command::cargo_bin("swabsim")
-                .unwrap()
-                .current_dir(dir.path())
-                .args(&args)
-                .assert()
-                .success();
+            run_ok(dir.path(), &format!("{sub} --help"), &args);
         }
     }
 }
@@ -320,17 +320,7 @@ fn every_help_ends_with_two_examples_that_run() {
         if slow(&args) {
             continue;
         }
-        let out = assert_cmd::Command::cargo_bin("swabsim")
-            .unwrap()
-            .current_dir(dir.path())
-            .args(&args)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "`{line}` ({sub} --help) failed:\n{}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        run_ok(dir.path(), &format!("{sub} --help"), &args);
         ran += 1;
     }
     assert!(ran >= 10, "{ran} examples ran");

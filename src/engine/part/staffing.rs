@@ -280,15 +280,11 @@ impl<O: Observer> Part<'_, O> {
         let role = team.role;
         let hands_over = ch.kind == CrewChange::ShiftEnd && self.m.rotas[team.rota].hand_over;
         for (k, s) in sites.into_iter().enumerate() {
-            self.mark_present_at(s, t, ch.crew, ch.kind.on(), k);
-            if hands_over && self.sites[s].open && !self.sites[s].due.is_empty() {
-                // No overtime: desks that close now pause their people for the next crew (a
-                // site already closed for the day finishes them, as overtime).
-                let st = &mut self.sites[s];
-                st.overtime
-                    .retain(|&(pt, pc, _)| (pt, pc) != (t as u32, ch.crew));
-                st.hand_over_now = true;
-            }
+            // Handing over, desks that close now pause their people for the next crew, and the
+            // leaving crew books no overtime (a site already closed for the day finishes them).
+            let here = hands_over && self.sites[s].open && !self.sites[s].due.is_empty();
+            self.mark_present_at(s, t, ch.crew, ch.kind.on(), k, !here);
+            self.sites[s].hand_over_now |= here;
             touched.sites.push((s, role));
         }
         if !ch.kind.on() {
@@ -356,12 +352,21 @@ impl<O: Observer> Part<'_, O> {
 
     /// Counts a crew in (or out) at site `s`, without recomputing the desks.
     fn mark_present(&mut self, s: usize, t: usize, crew: u32, on: bool) {
-        self.mark_present_at(s, t, crew, on, 0);
+        self.mark_present_at(s, t, crew, on, 0, true);
     }
 
     /// Counts a crew in (or out) at site `s`, its `place`-th, less its people absent there or on
-    /// a staggered break.
-    fn mark_present_at(&mut self, s: usize, t: usize, crew: u32, on: bool, place: usize) {
+    /// a staggered break; a crew going off books overtime for the people its closing desks
+    /// still serve, unless `overtime` is false (it hands them over).
+    fn mark_present_at(
+        &mut self,
+        s: usize,
+        t: usize,
+        crew: u32,
+        on: bool,
+        place: usize,
+        overtime: bool,
+    ) {
         let role = self.m_team(t).role as usize;
         let people = self.crew_present(t, crew, place);
         let st = &mut self.sites[s];
@@ -373,7 +378,9 @@ impl<O: Observer> Part<'_, O> {
             st.on_duty[role] -= people;
             st.present
                 .retain(|&(pt, pc, _)| (pt, pc) != (t as u32, crew));
-            st.overtime.push((t as u32, crew, self.now));
+            if overtime {
+                st.overtime.push((t as u32, crew, self.now));
+            }
         }
     }
 
