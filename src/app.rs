@@ -101,6 +101,9 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             say(String::from_utf8_lossy(&out).trim_end())
         }
         Command::Man { command } => man(command.as_deref()),
+        Command::Schema { format } => {
+            say(swabsim::scenario::schema::schema_text(format).trim_end())
+        }
         Command::Init {
             file,
             residents,

@@ -17,8 +17,9 @@ pub struct Cli {
 }
 
 /// Two examples at the end of each subcommand's `--help`, runnable from the repository in this
-/// order (run, compare, sweep, merge, plan, validate, completions, man): a test runs them.
-pub const EXAMPLES: [(&str, [&str; 2]); 9] = [
+/// order (init, run, compare, sweep, merge, plan, validate, completions, man, schema): a test
+/// runs them.
+pub const EXAMPLES: [(&str, [&str; 2]); 10] = [
     (
         "init",
         [
@@ -76,6 +77,13 @@ pub const EXAMPLES: [(&str, [&str; 2]); 9] = [
         ],
     ),
     ("man", ["swabsim man > swabsim.1", "swabsim man run"]),
+    (
+        "schema",
+        [
+            "swabsim schema > scenario.schema.json",
+            "swabsim schema sweep > sweep.schema.json",
+        ],
+    ),
 ];
 
 /// The subcommands.
@@ -158,6 +166,12 @@ pub enum Command {
     Man {
         /// A subcommand, e.g. run.
         command: Option<String>,
+    },
+    /// Print the JSON Schema of a file format, for editors that complete and check TOML.
+    Schema {
+        /// The format.
+        #[arg(value_enum, default_value_t = swabsim::scenario::schema::Format::Scenario)]
+        format: swabsim::scenario::schema::Format,
     },
 }
 

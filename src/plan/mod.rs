@@ -13,6 +13,7 @@ pub mod search;
 
 use std::path::Path;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::scenario::{Located, ScenarioError, SetOverride};
@@ -28,7 +29,7 @@ pub const MAX_REPLICATIONS: u32 = 10_000;
 pub const MAX_EVALUATIONS: u32 = 100_000;
 
 /// The plan file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanFile {
     /// Format version; 1.
@@ -40,7 +41,7 @@ pub struct PlanFile {
 }
 
 /// `[plan]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PlanHeader {
     /// Name, for the page and the default output directory `output/<name>`.
@@ -63,7 +64,7 @@ pub struct PlanHeader {
 }
 
 /// `[[decision]]`: a whole-number key the planner chooses.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DecisionFile {
     /// A `--set` path to a whole-number key, e.g. `site.point-{i}.desks`.
@@ -86,7 +87,7 @@ pub struct DecisionFile {
 }
 
 /// A unit cost as written.
-#[derive(Debug, Clone, PartialEq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum CostFile {
     /// Cost per unit.

@@ -4,12 +4,15 @@
 //! distribution has its parameters) but nothing across fields. `model` validates and resolves.
 //! Every struct denies unknown keys, so a misspelt key is an error, not a silently ignored line.
 
+use std::borrow::Cow;
+
+use schemars::{JsonSchema, Schema, SchemaGenerator, json_schema};
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
 use crate::time::{SimDuration, parse_duration};
 
 /// The whole scenario file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScenarioFile {
     /// Version of the file format; 1 is the only one.
@@ -43,7 +46,7 @@ pub struct ScenarioFile {
 }
 
 /// `[[disruption]]`: something that goes wrong during the round.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DisruptionFile {
     /// Name, for reports.
@@ -92,7 +95,7 @@ pub struct DisruptionFile {
 }
 
 /// A time that is fixed ("2h") or drawn ({ dist = ... }).
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum When {
     /// Always this.
@@ -119,7 +122,7 @@ impl<'de> Deserialize<'de> for When {
 }
 
 /// What a disruption stops.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum DisruptionKind {
     /// Registration at the desks of the sites in scope: no new person is registered (queues keep
@@ -137,7 +140,7 @@ pub enum DisruptionKind {
 }
 
 /// `[[target]]`: a figure the round must keep at most or at least a value.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetFile {
     /// A column of `summary.csv`; with `site`, of `sites.csv`; with `round`, of `rounds.csv`.
@@ -157,7 +160,7 @@ pub struct TargetFile {
 }
 
 /// Which round a target is taken in.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(untagged)]
 pub enum RoundPick {
     /// One round, from 1.
@@ -167,7 +170,7 @@ pub enum RoundPick {
 }
 
 /// `[[route]]`: couriers that carry closed tubes from sites to a lab.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RouteFile {
     /// Name; with `count`, `{i}` is replaced by 1..=count.
@@ -209,7 +212,7 @@ pub struct RouteFile {
 }
 
 /// `[[lab]]`: a PCR laboratory.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LabFile {
     /// Name.
@@ -247,7 +250,7 @@ pub struct LabFile {
 }
 
 /// Second stage of pooled testing.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Retest {
     /// Each member's stored sample is tested alone at the lab.
@@ -257,7 +260,7 @@ pub enum Retest {
 }
 
 /// Deliveries of tubes and kits to a site.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Resupply {
     /// A delivery arrives this often.
@@ -271,7 +274,7 @@ pub struct Resupply {
 }
 
 /// `[[rota]]`: a shift pattern.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RotaFile {
     /// Name, referred to by teams.
@@ -326,7 +329,7 @@ pub struct RotaFile {
 }
 
 /// What a leaving crew does with a person in service at a desk that closes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum ShiftEnd {
     /// The leaving crew finishes them (overtime).
@@ -336,7 +339,7 @@ pub enum ShiftEnd {
 }
 
 /// Slower service late in a stint.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Slowdown {
     /// Time on duty after which service slows.
@@ -346,7 +349,9 @@ pub struct Slowdown {
 }
 
 /// The work of a team.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize, JsonSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum Role {
     /// Takes swabs.
@@ -364,7 +369,7 @@ pub enum Role {
 }
 
 /// `[[team]]`: staff of one role following one rota.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TeamFile {
     /// Name; with `count`, `{i}` is replaced by 1..=count.
@@ -393,7 +398,7 @@ pub struct TeamFile {
 }
 
 /// How a door-to-door team samples at home.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VisitFile {
     /// Time at one household (knock, swab everyone, record).
@@ -408,7 +413,7 @@ pub struct VisitFile {
 }
 
 /// How a reserve is sent out.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PoolFile {
     /// Queue length at a site that calls the reserve.
@@ -441,7 +446,7 @@ impl Serialize for ClockTime {
 }
 
 /// `[scenario]`: name, title, clock and reporting.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Header {
     /// Short name; the default output directory is `output/<name>`.
@@ -450,6 +455,7 @@ pub struct Header {
     #[serde(default)]
     pub title: Option<String>,
     /// Local date and time of the simulation start (a TOML local date-time).
+    #[schemars(with = "String")]
     pub start: toml::value::Datetime,
     /// How long to simulate.
     pub horizon: Duration,
@@ -465,7 +471,7 @@ pub struct Header {
 }
 
 /// `[[area]]`: a block of residents called up to sampling sites, or a walk-in stream.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AreaFile {
     /// Name; with `count`, `{i}` is replaced by 1..=count.
@@ -529,7 +535,7 @@ pub struct AreaFile {
 }
 
 /// How a resident picks one of the area's sites.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Choice {
     /// Always the first site listed.
@@ -541,7 +547,7 @@ pub enum Choice {
 }
 
 /// One call-up wave.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Wave {
     /// Time after the round start (plus the area's stagger).
@@ -551,7 +557,7 @@ pub struct Wave {
 }
 
 /// A walk-in stream: Poisson arrivals at a rate that may vary by time of day.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WalkIn {
     /// A constant rate, all day, e.g. "9/min", "300/h".
@@ -569,7 +575,7 @@ pub struct WalkIn {
 }
 
 /// A rate that holds between two clock times each day.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RatePeriod {
     /// Clock time range "HH:MM-HH:MM".
@@ -579,7 +585,7 @@ pub struct RatePeriod {
 }
 
 /// `[[site]]`: a sampling point.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SiteFile {
     /// Name; with `count`, `{i}` is replaced by 1..=count.
@@ -660,11 +666,14 @@ pub struct SiteFile {
     /// Exceptions in a `count` block: an entry's expanded name (`point-3`) → the keys whose
     /// values differ for it; a key given replaces the block's value whole.
     #[serde(default)]
+    #[schemars(
+        with = "Option<std::collections::BTreeMap<String, serde_json::Map<String, serde_json::Value>>>"
+    )]
     pub except: Option<std::collections::BTreeMap<String, toml::Table>>,
 }
 
 /// Where people go next, and which share of them.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct NextSite {
     /// The next site's name.
@@ -674,7 +683,7 @@ pub struct NextSite {
 }
 
 /// A window of the day with its own number of desks.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DeskWindow {
     /// The window, "HH:MM-HH:MM".
@@ -684,7 +693,7 @@ pub struct DeskWindow {
 }
 
 /// What a site is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum SiteKind {
     /// Residents are swabbed.
@@ -694,7 +703,7 @@ pub enum SiteKind {
 }
 
 /// What a person does at a closed site.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum WhenClosed {
     /// Comes back at the next opening.
@@ -706,7 +715,7 @@ pub enum WhenClosed {
 }
 
 /// What a person does when the queue is full.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OnFull {
     /// `come-back` or `give-up`.
@@ -720,7 +729,7 @@ pub struct OnFull {
 }
 
 /// The action of [`OnFull`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum FullAction {
     /// Tries again later.
@@ -730,7 +739,7 @@ pub enum FullAction {
 }
 
 /// `[[site.stage]]`: one post of every desk.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StageFile {
     /// Name, e.g. "register", "swab".
@@ -743,7 +752,7 @@ pub struct StageFile {
 }
 
 /// A distribution of durations, tagged by `dist`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(tag = "dist", rename_all = "kebab-case", deny_unknown_fields)]
 pub enum Dist {
     /// Always `value`.
@@ -946,6 +955,75 @@ fn parse_rate(text: &str) -> Result<Rate, String> {
     Ok(Rate {
         per_ms: n / per.0 as f64,
     })
+}
+
+/// The JSON Schema of a value written as text in a shape the loader parses itself: a duration,
+/// a clock time, a clock range, a rate. The pattern is what an editor checks as you type; the
+/// loader's own parser (with its message) stays the authority.
+fn text_schema(pattern: &str, description: &str, examples: &[&str]) -> Schema {
+    json_schema!({
+        "type": "string",
+        "pattern": pattern,
+        "description": description,
+        "examples": examples,
+    })
+}
+
+/// Number and unit, repeated: `12s`, `5min`, `1h30m`, `1.5d`.
+const DURATION_PATTERN: &str = r"^\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)(ms|s|sec|m|min|h|d)(\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)(ms|s|sec|m|min|h|d))*\s*$";
+/// `HH:MM` or `HH:MM:SS`, up to `24:00`.
+const CLOCK_PATTERN: &str = r"([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?|24:00(:00)?";
+
+impl JsonSchema for Duration {
+    fn schema_name() -> Cow<'static, str> {
+        "Duration".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        text_schema(
+            DURATION_PATTERN,
+            "A duration: a number and a unit (ms, s, min, h, d), repeated if you like.",
+            &["12s", "5min", "4h", "1h30m"],
+        )
+    }
+}
+
+impl JsonSchema for ClockTime {
+    fn schema_name() -> Cow<'static, str> {
+        "ClockTime".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        text_schema(
+            &format!("^\\s*({CLOCK_PATTERN})\\s*$"),
+            "A clock time, \"HH:MM\" (\"24:00\" is the end of the day).",
+            &["07:00", "19:30"],
+        )
+    }
+}
+
+impl JsonSchema for ClockRange {
+    fn schema_name() -> Cow<'static, str> {
+        "ClockRange".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        text_schema(
+            &format!("^\\s*({CLOCK_PATTERN})\\s*-\\s*({CLOCK_PATTERN})\\s*$"),
+            "A daily clock range, \"HH:MM-HH:MM\"; one that ends before it starts runs past midnight.",
+            &["07:00-12:00", "22:00-06:00", "00:00-24:00"],
+        )
+    }
+}
+
+impl JsonSchema for Rate {
+    fn schema_name() -> Cow<'static, str> {
+        "Rate".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        text_schema(
+            r"^\s*([0-9]+(\.[0-9]*)?|\.[0-9]+)\s*/\s*(ms|s|sec|m|min|h|d)\s*$",
+            "Arrivals per unit of time.",
+            &["300/h", "9/min", "4000/d"],
+        )
+    }
 }
 
 #[cfg(test)]

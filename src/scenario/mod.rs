@@ -7,6 +7,7 @@
 
 mod diagnose;
 mod file;
+pub mod schema;
 mod set;
 pub mod starter;
 

@@ -24,6 +24,7 @@ pub use run::{ResumeError, check_resume, run, write_start};
 
 use std::path::{Path, PathBuf};
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::observe::SUMMARY_COLUMNS;
@@ -42,7 +43,7 @@ pub const MAX_REPLICATIONS: u32 = 100_000;
 pub const MAX_POINTS: usize = 10_000_000;
 
 /// The sweep file.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SweepFile {
     /// Format version; 1.
@@ -57,7 +58,7 @@ pub struct SweepFile {
 }
 
 /// `[sweep]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SweepHeader {
     /// Name; results go to `output/<name>/`.
@@ -75,7 +76,7 @@ pub struct SweepHeader {
 }
 
 /// How several parameters combine.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum Combine {
     /// Every combination, the last parameter varying fastest.
@@ -85,13 +86,14 @@ pub enum Combine {
 }
 
 /// `[[parameter]]`.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParameterFile {
     /// A `--set` path into the scenario.
     pub path: String,
     /// Values, as TOML values (numbers, strings with units, booleans).
     #[serde(default)]
+    #[schemars(with = "Option<Vec<serde_json::Value>>")]
     pub values: Option<Vec<toml::Value>>,
     /// Or a range of numbers `{ from, to, step }`, `to` included.
     #[serde(default)]
@@ -99,7 +101,7 @@ pub struct ParameterFile {
 }
 
 /// A numeric range.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RangeFile {
     /// First value.
@@ -111,7 +113,7 @@ pub struct RangeFile {
 }
 
 /// `[[target]]`: a summary figure at most or at least a value.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetFile {
     /// A column of `summary.csv`, e.g. `wait_p95_min`.

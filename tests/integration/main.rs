@@ -20,6 +20,7 @@ mod partitions;
 mod plan;
 mod scale;
 mod scenarios;
+mod schema;
 mod staff;
 mod support;
 mod sweep;

@@ -371,7 +371,7 @@ fn protective_gear_limit_is_enforced() {
         .to_string();
     assert_eq!(
         err,
-        "ppe.toml has 1 problem:\nppe.toml:54:14: `rota.day.max_in_ppe`: crew 1 is on duty from 2022-11-02 07:00 to 2022-11-02 19:00, 12h in protective gear without a break, more than max_in_ppe = 6h\n    fix: add breaks (`breaks` or `break_after`), shorten the shift, or add crews"
+        "ppe.toml has 1 problem:\nppe.toml:55:14: `rota.day.max_in_ppe`: crew 1 is on duty from 2022-11-02 07:00 to 2022-11-02 19:00, 12h in protective gear without a break, more than max_in_ppe = 6h\n    fix: add breaks (`breaks` or `break_after`), shorten the shift, or add crews"
     );
     let with_break = text.replace(
         "max_in_ppe = \"6h\"\n",
