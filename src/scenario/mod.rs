@@ -5,6 +5,7 @@
 //! `model`, which reports its problems as [`Problem`]s that [`Source::locate`] turns into
 //! file:line:column messages.
 
+pub mod csvin;
 mod diagnose;
 mod file;
 pub mod schema;
@@ -133,8 +134,14 @@ pub struct Source {
     /// The overrides applied, in order.
     pub sets: Vec<SetOverride>,
     /// SHA-256 (hex) of the bytes that were read, before overrides: a scenario read from a pipe
-    /// is hashed as read, never read twice.
+    /// is hashed as read, never read twice. With entries from CSV files, the hash covers their
+    /// bytes too.
     pub sha256: String,
+    /// The text after overrides, before the `from` blocks were expanded (empty when there were
+    /// none); lines of the user's file and `--set` values are found in it.
+    pub written: String,
+    /// The `from` blocks replaced by their CSV rows, in text order.
+    pub splices: Vec<csvin::Splice>,
 }
 
 /// A parsed scenario together with its source.
@@ -203,19 +210,47 @@ impl Source {
                 })
                 .collect(),
         })?;
-        Ok(Source {
+        let mut source = Source {
             file: file.to_string(),
             sha256: sha256_hex(original.as_bytes()),
             text,
             sets: sets.to_vec(),
-        })
+            written: String::new(),
+            splices: Vec::new(),
+        };
+        let expansion =
+            csvin::expand(file, &source.text, sets).map_err(|problems| ScenarioError {
+                file: file.to_string(),
+                problems,
+            })?;
+        if let Some(x) = expansion {
+            let mut hashed = original.as_bytes().to_vec();
+            for bytes in &x.files {
+                hashed.push(0);
+                hashed.extend_from_slice(bytes);
+            }
+            source.sha256 = sha256_hex(&hashed);
+            source.written = std::mem::replace(&mut source.text, x.text);
+            source.splices = x.splices;
+        }
+        Ok(source)
+    }
+
+    /// The text that lines and `--set` values are counted in: the user's, before expansion.
+    fn written(&self) -> &str {
+        if self.splices.is_empty() {
+            &self.text
+        } else {
+            &self.written
+        }
     }
 
     /// Parses the text into the file's serde types, reporting every problem the parser lets it
     /// find (see [`diagnose`]), each with its line and column, or its `--set` argument.
     pub fn parse(self) -> Result<Loaded, ScenarioError> {
-        let spans = diagnose::set_spans(&self.text, &self.sets);
+        let spans = diagnose::set_spans(self.written(), &self.sets);
         let mut text = self.text.clone();
+        let mut splices = self.splices.clone();
         let mut problems: Vec<Located> = Vec::new();
         for _ in 0..MAX_PARSE_PROBLEMS {
             let e = match toml::from_str::<ScenarioFile>(&text) {
@@ -230,9 +265,18 @@ impl Source {
                 Err(e) => e,
             };
             let message = e.message().trim().to_string();
-            problems.push(self.parse_problem(&text, &message, e.span(), &spans));
+            problems.push(self.parse_problem(&text, &splices, &message, e.span(), &spans));
             match diagnose::mend(&text, &message, e.span()) {
-                Some(next) if next != text => text = next,
+                Some(next) if next != text => {
+                    // Keep the CSV places of what follows the mend where they are.
+                    let at = text
+                        .bytes()
+                        .zip(next.bytes())
+                        .take_while(|(a, b)| a == b)
+                        .count();
+                    csvin::shift_after(&mut splices, at, next.len() as isize - text.len() as isize);
+                    text = next;
+                }
                 _ => break,
             }
         }
@@ -246,13 +290,38 @@ impl Source {
     fn parse_problem(
         &self,
         text: &str,
+        splices: &[csvin::Splice],
         message: &str,
         span: Option<std::ops::Range<usize>>,
         spans: &[(std::ops::Range<usize>, SetOverride)],
     ) -> Located {
         let full = format!("{message}{}", diagnose::suggestion(message));
         let fix = parse_fix(message);
-        if let Some(set) = span.as_ref().and_then(|s| diagnose::set_at(spans, s.start)) {
+        let key = span
+            .as_ref()
+            .and_then(|s| key_at(text, s.start))
+            .unwrap_or_default();
+        // In the user's text (before expansion), or in a CSV file.
+        let offset = match span.as_ref().map(|s| csvin::place(splices, s.start)) {
+            Some(csvin::Place::Csv(o)) => {
+                return Located {
+                    file: o.file,
+                    line: o.line,
+                    column: o.column,
+                    key,
+                    message: full,
+                    fix,
+                };
+            }
+            Some(csvin::Place::Text(o)) => Some(o),
+            None => None,
+        };
+        let text = if splices.is_empty() {
+            text
+        } else {
+            self.written()
+        };
+        if let Some(set) = offset.and_then(|o| diagnose::set_at(spans, o)) {
             return Located {
                 file: format!("--set {}={}", set.path, set.value),
                 line: 0,
@@ -262,11 +331,7 @@ impl Source {
                 fix,
             };
         }
-        let (line, column) = span
-            .as_ref()
-            .map(|s| line_col(text, s.start))
-            .unwrap_or((0, 0));
-        let key = span.and_then(|s| key_at(text, s.start)).unwrap_or_default();
+        let (line, column) = offset.map(|o| line_col(text, o)).unwrap_or((0, 0));
         Located {
             file: self.file.clone(),
             line,
@@ -281,11 +346,26 @@ impl Source {
     /// `--set` names that argument instead of a line.
     pub fn locate(&self, problems: Vec<Problem>) -> ScenarioError {
         let doc = toml_edit::Document::parse(self.text.as_str()).ok();
-        let spans = diagnose::set_spans(&self.text, &self.sets);
+        let spans = diagnose::set_spans(self.written(), &self.sets);
         let mut located: Vec<Located> = problems
             .into_iter()
             .map(|p| {
                 let offset = doc.as_ref().and_then(|d| span_of(d.as_item(), &p.path.0));
+                // A problem in an entry from a CSV file is reported at its row or cell.
+                let offset = match offset.map(|o| csvin::place(&self.splices, o)) {
+                    Some(csvin::Place::Csv(o)) => {
+                        return Located {
+                            file: o.file,
+                            line: o.line,
+                            column: o.column,
+                            key: p.key,
+                            message: p.message,
+                            fix: p.fix,
+                        };
+                    }
+                    Some(csvin::Place::Text(o)) => Some(o),
+                    None => None,
+                };
                 let by_key = self.sets.iter().find(|s| s.path == p.key);
                 let set = offset.and_then(|o| diagnose::set_at(&spans, o)).or(by_key);
                 if let Some(set) = set {
@@ -298,7 +378,9 @@ impl Source {
                         fix: p.fix,
                     };
                 }
-                let (line, column) = offset.map(|o| line_col(&self.text, o)).unwrap_or((0, 0));
+                let (line, column) = offset
+                    .map(|o| line_col(self.written(), o))
+                    .unwrap_or((0, 0));
                 Located {
                     file: self.file.clone(),
                     line,

@@ -39,7 +39,7 @@ impl Format {
 /// Draft 7, the newest draft that taplo's validator supports in full.
 pub fn schema_text(format: Format) -> String {
     let schema = match format {
-        Format::Scenario => generate::<ScenarioFile>("swabsim scenario"),
+        Format::Scenario => with_from(generate::<ScenarioFile>("swabsim scenario")),
         Format::Sweep => generate::<SweepFile>("swabsim sweep"),
         Format::Plan => generate::<PlanFile>("swabsim plan"),
     };
@@ -53,5 +53,46 @@ fn generate<T: JsonSchema>(title: &str) -> Schema {
         .into_generator()
         .into_root_schema_for::<T>();
     schema.insert("title".into(), title.into());
+    schema
+}
+
+/// Adds `from = "file.csv"` to the entries a CSV file can hold (see `csvin`): the loader expands
+/// such a block before it parses, so the serde types never see the key. A block with `from`
+/// needs none of the entry's required keys: its CSV columns may give them.
+fn with_from(mut schema: Schema) -> Schema {
+    let Some(defs) = schema
+        .get_mut("definitions")
+        .and_then(serde_json::Value::as_object_mut)
+    else {
+        return schema;
+    };
+    for (name, noun) in [
+        ("AreaFile", "building or block"),
+        ("SiteFile", "site"),
+        ("TeamFile", "team"),
+    ] {
+        let Some(def) = defs
+            .get_mut(name)
+            .and_then(serde_json::Value::as_object_mut)
+        else {
+            continue;
+        };
+        if let Some(props) = def
+            .get_mut("properties")
+            .and_then(serde_json::Value::as_object_mut)
+        {
+            props.insert(
+                "from".into(),
+                serde_json::json!({
+                    "description": format!("A CSV file (relative to this scenario) with one row per {noun}: each column sets the key its header names; this block's other keys are every row's defaults."),
+                    "type": "string",
+                }),
+            );
+        }
+        if let Some(required) = def.remove("required") {
+            def.insert("if".into(), serde_json::json!({ "required": ["from"] }));
+            def.insert("else".into(), serde_json::json!({ "required": required }));
+        }
+    }
     schema
 }

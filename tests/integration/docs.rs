@@ -126,8 +126,11 @@ fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
-        if entry.file_type().unwrap().is_file() {
+        let kind = entry.file_type().unwrap();
+        if kind.is_file() {
             std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+        } else if kind.is_dir() {
+            copy_dir(&entry.path(), &to.join(entry.file_name()));
         }
     }
 }

@@ -6,6 +6,7 @@ mod chain;
 mod cli;
 mod compare;
 mod conservation;
+mod csvin;
 mod determinism;
 mod disruptions;
 mod docs;

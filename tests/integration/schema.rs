@@ -68,7 +68,10 @@ fn toml_files(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn every_shipped_file_validates_against_its_schema() {
     for (format, dirs) in [
-        ("scenario", &["scenarios", "tests/fuzz-corpus"][..]),
+        (
+            "scenario",
+            &["scenarios", "scenarios/register", "tests/fuzz-corpus"][..],
+        ),
         ("sweep", &["sweeps"][..]),
         ("plan", &["plans"][..]),
     ] {
@@ -110,6 +113,21 @@ fn a_misspelt_key_or_a_malformed_value_fails_the_schema() {
         assert_ne!(bad, good, "`{from}` is not in the tutorial any more");
         assert!(!errors(&v, &bad).is_empty(), "`{to}` passed the schema");
     }
+    // A block read from a CSV file needs none of the keys its columns may give.
+    let from_csv = good.replacen("count = 2\n", "from = \"blocks.csv\"\n", 1);
+    let from_csv = from_csv.replacen("sites = [\"east-gate\"]\n", "", 1);
+    assert!(from_csv.contains("from = "));
+    assert!(
+        errors(&v, &from_csv).is_empty(),
+        "{:#?}",
+        errors(&v, &from_csv)
+    );
+    let without = good.replacen("sites = [\"east-gate\"]\n", "", 1);
+    assert!(
+        !errors(&v, &without).is_empty(),
+        "a block without sites passed"
+    );
+
     let sweep = validator("sweep");
     let text = std::fs::read_to_string(root().join("sweeps/desks-and-crews.toml")).unwrap();
     assert!(errors(&sweep, &text).is_empty());
