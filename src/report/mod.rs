@@ -12,6 +12,7 @@ pub mod fonts;
 mod page;
 mod replay;
 mod rundir;
+pub mod xlsx;
 
 pub use chainout::{write_distributions, write_labs, write_progress, write_tubes};
 pub use csvout::{
@@ -126,7 +127,10 @@ pub fn write_tables(
     }
     use rayon::prelude::*;
     let written: Vec<Vec<String>> = jobs.par_iter().map(|job| job()).collect::<Result<_, _>>()?;
-    Ok(written.into_iter().flatten().collect())
+    let mut files: Vec<String> = written.into_iter().flatten().collect();
+    // From the CSV files just written, so the workbook holds the same numbers.
+    files.push(xlsx::write(dir)?);
+    Ok(files)
 }
 
 /// Writes one file; returns the names of the files written.

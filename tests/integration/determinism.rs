@@ -52,8 +52,8 @@ fn reruns_and_thread_counts_give_identical_files() {
     );
     assert_eq!(
         one.len(),
-        11 + charts,
-        "summary, sites, rounds, timeseries, progress, distributions, staff, labs, targets, index, manifest (tubes.csv comes with --trace)"
+        12 + charts,
+        "summary, sites, rounds, timeseries, progress, distributions, staff, labs, targets, results.xlsx, index, manifest (tubes.csv comes with --trace)"
     );
     for (name, bytes) in &one {
         if name == "manifest.json" {

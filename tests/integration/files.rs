@@ -484,3 +484,118 @@ fn a_sweep_killed_at_any_moment_resumes_to_the_same_bytes() {
     assert!(kills > 0, "no run was interrupted");
     assert_eq!(finals(&killed), finals(&straight));
 }
+
+/// `results.xlsx` opens as a workbook (read back with calamine) whose sheets hold the CSVs'
+/// numbers as numbers: the summary on its side (figure, unit, mean, CI, replications), the other
+/// tables as written, under a row of units; and a rerun writes the same bytes.
+#[test]
+fn the_workbook_holds_the_numbers_of_the_csv_files() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let tmp = tempfile::tempdir().unwrap();
+    for out in ["a", "b"] {
+        swabsim()
+            .args(["run", "scenarios/lingling.toml", "-r", "2", "-q", "--out"])
+            .arg(tmp.path().join(out))
+            .assert()
+            .success();
+    }
+    let dir = tmp.path().join("a");
+    assert_eq!(
+        std::fs::read(dir.join("results.xlsx")).unwrap(),
+        std::fs::read(tmp.path().join("b/results.xlsx")).unwrap(),
+        "a rerun wrote a different workbook"
+    );
+    let mut book: Xlsx<_> = open_workbook(dir.join("results.xlsx")).unwrap();
+    assert_eq!(
+        book.sheet_names(),
+        [
+            "summary",
+            "sites",
+            "rounds",
+            "staff",
+            "progress",
+            "targets",
+            "disruptions"
+        ]
+    );
+    let number = |d: &Data| match d {
+        Data::Float(x) => *x,
+        Data::Int(i) => *i as f64,
+        other => panic!("not a number: {other:?}"),
+    };
+    let text = |d: &Data| d.to_string();
+
+    // Summary: a row per figure; columns figure, unit, mean, ± 95% CI, replication 0, 1.
+    let summary = book.worksheet_range("summary").unwrap();
+    let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
+    let rows: Vec<Vec<&str>> = csv.lines().map(|l| l.split(',').collect()).collect();
+    let head = &rows[0];
+    let top: Vec<String> = (0..6).map(|c| text(&summary[(0, c)])).collect();
+    assert_eq!(
+        top,
+        [
+            "figure",
+            "unit",
+            "mean",
+            "± 95% CI",
+            "replication 0",
+            "replication 1"
+        ]
+    );
+    let col = |name: &str| head.iter().position(|h| *h == name).unwrap();
+    for figure in ["coverage", "wait_p95_min", "tested"] {
+        let row = (1..summary.height())
+            .find(|&i| text(&summary[(i, 0)]) == figure)
+            .unwrap_or_else(|| panic!("no row {figure}"));
+        let mean_csv: f64 = rows[3][col(figure)].parse().unwrap();
+        let ci_csv: f64 = rows[3][col(&format!("{figure}_ci95"))].parse().unwrap();
+        let rep1_csv: f64 = rows[2][col(figure)].parse().unwrap();
+        assert_eq!(number(&summary[(row, 2)]), mean_csv, "{figure} mean");
+        assert_eq!(number(&summary[(row, 3)]), ci_csv, "{figure} ci");
+        assert_eq!(
+            number(&summary[(row, 5)]),
+            rep1_csv,
+            "{figure} replication 1"
+        );
+    }
+    let unit_of = |figure: &str| {
+        (1..summary.height())
+            .find(|&i| text(&summary[(i, 0)]) == figure)
+            .map(|i| text(&summary[(i, 1)]))
+            .unwrap()
+    };
+    assert_eq!(unit_of("wait_p95_min"), "minutes");
+    assert_eq!(unit_of("coverage"), "share");
+    assert_eq!(unit_of("hours_to_95pct"), "hours");
+
+    // Sites: the CSV's header, a row of units, then every row with numbers as numbers and
+    // names (Chinese included) as text.
+    let sites = book.worksheet_range("sites").unwrap();
+    let csv = std::fs::read_to_string(dir.join("sites.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let header: Vec<String> = reader
+        .headers()
+        .unwrap()
+        .iter()
+        .map(str::to_string)
+        .collect();
+    let width = header.len();
+    for (c, h) in header.iter().enumerate() {
+        assert_eq!(text(&sites[(0, c)]), *h);
+    }
+    let wait = header.iter().position(|h| h == "wait_p95_min").unwrap();
+    assert_eq!(text(&sites[(1, wait)]), "minutes");
+    let records: Vec<csv::StringRecord> = reader.records().map(Result::unwrap).collect();
+    assert_eq!(sites.height(), records.len() + 2);
+    for (r, rec) in records.iter().enumerate() {
+        let row = r + 2;
+        assert_eq!(text(&sites[(row, 1)]), rec[1].to_string(), "site name");
+        for c in 2..width {
+            match rec[c].parse::<f64>() {
+                Ok(x) => assert_eq!(number(&sites[(row, c)]), x, "{} of {}", header[c], &rec[1]),
+                Err(_) if rec[c].is_empty() => assert_eq!(sites[(row, c)], Data::Empty),
+                Err(_) => assert_eq!(text(&sites[(row, c)]), rec[c].to_string()),
+            }
+        }
+    }
+}

@@ -1,0 +1,329 @@
+//! `results.xlsx`: the main tables of a run as one Excel workbook, for planners who work in a
+//! spreadsheet.
+//!
+//! The workbook is made from the CSV files just written, so its numbers are the CSVs' numbers
+//! (no second formatting path to drift). Each sheet has the CSV's column names in a bold first
+//! row, their units in a second row, both frozen with the label columns, numbers stored as
+//! numbers with a format by unit (shares as percentages), and widths fitted to the contents. The
+//! summary is turned on its side: a row per figure, with mean, 95% CI and each replication in
+//! columns. The document's creation date is fixed, so a rerun writes the same bytes.
+
+use std::path::Path;
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, Worksheet};
+
+/// The file name in a run directory.
+pub const FILE: &str = "results.xlsx";
+
+/// Sheets, from the CSV files of the same name, with how many label columns each starts with.
+const SHEETS: [(&str, u16); 7] = [
+    ("sites", 2),
+    ("rounds", 2),
+    ("staff", 5),
+    ("progress", 3),
+    ("targets", 3),
+    ("disruptions", 3),
+    ("labs", 4),
+];
+
+/// Columns of names and labels: always text, even a name that reads as a number.
+const TEXT_COLUMNS: [&str; 13] = [
+    "site",
+    "team",
+    "role",
+    "rota",
+    "kind",
+    "clock",
+    "disruption",
+    "target",
+    "figure",
+    "at",
+    "status",
+    "lab",
+    "area",
+];
+
+/// Rows Excel shows in a sheet.
+const EXCEL_ROWS: usize = 1_048_576;
+
+/// The unit of a column, from the naming rules of the CSVs (docs/outputs.md): `_min` minutes,
+/// `_h` and `hours_to_` hours, `_share` and `coverage` shares, `_cum` running totals. Empty when
+/// the name does not say (a count, a label, or a figure whose unit varies by row).
+pub fn unit(column: &str) -> &'static str {
+    let c = column.strip_suffix("_ci95").unwrap_or(column);
+    if c.ends_with("person_min") {
+        "person-minutes"
+    } else if c.ends_with("_min") {
+        "minutes"
+    } else if c.contains("person_hours") {
+        "person-hours"
+    } else if c.contains("desk_hours") {
+        "desk-hours"
+    } else if c.contains("machine_hours") {
+        "machine-hours"
+    } else if c.contains("lane_hours") {
+        "lane-hours"
+    } else if c.ends_with("_h") || c.starts_with("hours_to_") || c == "stockout_hours" {
+        "hours"
+    } else if c.ends_with("_share")
+        || c.starts_with("coverage")
+        || c.ends_with("utilisation")
+        || c == "cumulative_share"
+    {
+        "share"
+    } else if c.ends_with("_cum") {
+        "running total"
+    } else if c == "person_shifts_absent" || c == "absent_person_shifts" {
+        "person-shifts"
+    } else {
+        ""
+    }
+}
+
+struct Formats {
+    header: Format,
+    unit: Format,
+    share: Format,
+    decimal: Format,
+    whole: Format,
+}
+
+impl Formats {
+    fn new() -> Formats {
+        Formats {
+            header: Format::new()
+                .set_bold()
+                .set_border_bottom(FormatBorder::Thin),
+            unit: Format::new().set_italic().set_font_color(0x595959),
+            share: Format::new().set_num_format("0.0%"),
+            decimal: Format::new().set_num_format("#,##0.00"),
+            whole: Format::new().set_num_format("#,##0"),
+        }
+    }
+
+    /// The format of the numbers of a column of this unit whose values are `texts`: shares as
+    /// percentages, whole numbers with thousands separators, others with two decimals.
+    fn column<'a>(&self, unit: &str, texts: impl Iterator<Item = &'a str>) -> Format {
+        if unit == "share" {
+            return self.share.clone();
+        }
+        let mut numbers = texts.filter_map(|t| t.parse::<f64>().ok()).peekable();
+        let whole = numbers.peek().is_some() && numbers.all(|x| x.fract() == 0.0 && x.abs() < 1e15);
+        if whole && !unit.contains("hours") && !unit.contains("minutes") {
+            self.whole.clone()
+        } else {
+            self.decimal.clone()
+        }
+    }
+}
+
+/// Writes `results.xlsx` in `dir` from the CSV files there; returns its name.
+pub fn write(dir: &Path) -> std::io::Result<String> {
+    let mut book = Workbook::new();
+    let fixed = ExcelDateTime::from_ymd(2022, 11, 2).map_err(std::io::Error::other)?;
+    book.set_properties(
+        &DocProperties::new()
+            .set_title("swabsim results")
+            .set_comment("Written by swabsim from the CSV files of this run directory")
+            .set_creation_datetime(&fixed),
+    );
+    let f = Formats::new();
+    let summary = read(&dir.join("summary.csv"))?;
+    if let Some(rows) = summary {
+        summary_sheet(book.add_worksheet(), &rows, &f)?;
+    }
+    for (name, labels) in SHEETS {
+        let Some(rows) = read(&dir.join(format!("{name}.csv")))? else {
+            continue;
+        };
+        let sheet = book.add_worksheet();
+        sheet.set_name(name).map_err(std::io::Error::other)?;
+        table_sheet(sheet, &rows, labels, name, &f)?;
+    }
+    book.save(dir.join(FILE)).map_err(std::io::Error::other)?;
+    Ok(FILE.to_string())
+}
+
+/// The rows of a CSV file, or `None` when the run wrote no such file.
+fn read(path: &Path) -> std::io::Result<Option<Vec<Vec<String>>>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_path(path)
+        .map_err(std::io::Error::other)?;
+    let rows = reader
+        .records()
+        .map(|r| r.map(|r| r.iter().map(str::to_string).collect()))
+        .collect::<Result<Vec<Vec<String>>, _>>()
+        .map_err(std::io::Error::other)?;
+    Ok(Some(rows))
+}
+
+fn io(e: rust_xlsxwriter::XlsxError) -> std::io::Error {
+    std::io::Error::other(e)
+}
+
+/// A number as a number in `format`; anything else, and every label (`format` is `None`: a
+/// site named `-5` stays a name), as text. A workbook's text cell is never a formula, so the
+/// `'` the CSV puts before a name starting with `=`, `+`, `-` or `@` is dropped here.
+fn cell(
+    sheet: &mut Worksheet,
+    row: u32,
+    col: u16,
+    text: &str,
+    format: Option<&Format>,
+) -> std::io::Result<()> {
+    if text.is_empty() {
+        return Ok(());
+    }
+    let plain = match text.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => text,
+    };
+    match (text.parse::<f64>(), format) {
+        (Ok(x), Some(format)) if x.is_finite() => sheet
+            .write_number_with_format(row, col, x, format)
+            .map(|_| ())
+            .map_err(io),
+        _ => sheet.write_string(row, col, plain).map(|_| ()).map_err(io),
+    }
+}
+
+/// A table as the CSV has it: names, units, then the rows.
+fn table_sheet(
+    sheet: &mut Worksheet,
+    rows: &[Vec<String>],
+    labels: u16,
+    name: &str,
+    f: &Formats,
+) -> std::io::Result<()> {
+    let Some((header, body)) = rows.split_first() else {
+        return Ok(());
+    };
+    let units: Vec<&str> = header.iter().map(|h| unit(h)).collect();
+    let formats: Vec<Format> = (0..header.len())
+        .map(|c| {
+            f.column(
+                units[c],
+                body.iter().filter_map(|r| r.get(c).map(String::as_str)),
+            )
+        })
+        .collect();
+    for (c, h) in header.iter().enumerate() {
+        let c = c as u16;
+        sheet
+            .write_string_with_format(0, c, h, &f.header)
+            .map_err(io)?;
+        sheet
+            .write_string_with_format(1, c, units[c as usize], &f.unit)
+            .map_err(io)?;
+    }
+    let room = EXCEL_ROWS - 3;
+    for (r, row) in body.iter().take(room).enumerate() {
+        for (c, text) in row.iter().enumerate() {
+            let format = formats
+                .get(c)
+                .filter(|_| !TEXT_COLUMNS.contains(&header[c].as_str()));
+            cell(sheet, r as u32 + 2, c as u16, text, format)?;
+        }
+    }
+    if body.len() > room {
+        sheet
+            .write_string(
+                EXCEL_ROWS as u32 - 1,
+                0,
+                format!(
+                    "{} more rows than Excel shows: every row is in {name}.csv",
+                    body.len() - room
+                ),
+            )
+            .map_err(io)?;
+    }
+    sheet
+        .set_freeze_panes(2, labels.min(header.len() as u16))
+        .map_err(io)?;
+    sheet.set_autofit_max_width(240);
+    sheet.autofit();
+    Ok(())
+}
+
+/// The summary on its side: a row per figure with its unit, the mean and its 95% CI (with more
+/// than one replication), then each replication.
+fn summary_sheet(sheet: &mut Worksheet, rows: &[Vec<String>], f: &Formats) -> std::io::Result<()> {
+    sheet.set_name("summary").map_err(io)?;
+    let Some((header, body)) = rows.split_first() else {
+        return Ok(());
+    };
+    let reps: Vec<&Vec<String>> = body.iter().filter(|r| r[0] != "mean").collect();
+    let mean = body.iter().find(|r| r[0] == "mean");
+    let figures: Vec<(usize, &String)> = header
+        .iter()
+        .enumerate()
+        .skip(1)
+        .filter(|(_, h)| !h.ends_with("_ci95"))
+        .collect();
+    let mut top = vec!["figure".to_string(), "unit".to_string()];
+    if mean.is_some() {
+        top.extend(["mean".to_string(), "± 95% CI".to_string()]);
+    }
+    top.extend(reps.iter().map(|r| format!("replication {}", r[0])));
+    for (c, h) in top.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, h, &f.header)
+            .map_err(io)?;
+    }
+    for (r, (col, name)) in figures.iter().enumerate() {
+        let row = r as u32 + 1;
+        let u = unit(name);
+        sheet.write_string(row, 0, name.as_str()).map_err(io)?;
+        sheet
+            .write_string_with_format(row, 1, u, &f.unit)
+            .map_err(io)?;
+        // The mean of whole numbers is not whole: one format for the row from every value.
+        let ci = header.iter().position(|h| *h == format!("{name}_ci95"));
+        let values = reps
+            .iter()
+            .map(|r| r[*col].as_str())
+            .chain(mean.map(|m| m[*col].as_str()))
+            .chain(mean.zip(ci).map(|(m, ci)| m[ci].as_str()));
+        let format = f.column(u, values);
+        let mut c = 2;
+        if let Some(m) = mean {
+            cell(sheet, row, c, &m[*col], Some(&format))?;
+            if let Some(ci) = ci {
+                cell(sheet, row, c + 1, &m[ci], Some(&format))?;
+            }
+            c += 2;
+        }
+        for rep in &reps {
+            cell(sheet, row, c, &rep[*col], Some(&format))?;
+            c += 1;
+        }
+    }
+    sheet.set_freeze_panes(1, 1).map_err(io)?;
+    sheet.set_autofit_max_width(240);
+    sheet.autofit();
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::unit;
+
+    #[test]
+    fn units_follow_the_column_names() {
+        assert_eq!(unit("wait_p95_min"), "minutes");
+        assert_eq!(unit("wait_p95_min_ci95"), "minutes");
+        assert_eq!(unit("queue_person_min"), "person-minutes");
+        assert_eq!(unit("hours_to_95pct"), "hours");
+        assert_eq!(unit("turnaround_mean_h"), "hours");
+        assert_eq!(unit("coverage_at_deadline"), "share");
+        assert_eq!(unit("desk_utilisation"), "share");
+        assert_eq!(unit("staff_person_hours"), "person-hours");
+        assert_eq!(unit("desk_hours_open"), "desk-hours");
+        assert_eq!(unit("tested_cum"), "running total");
+        assert_eq!(unit("tested"), "");
+    }
+}
