@@ -298,7 +298,14 @@ fn sweep(args: crate::cli::SweepArgs) -> Result<(), Failure> {
     let total = args.shard.map_or(sweep.points(), |s| {
         sweep.points().div_ceil(s.count as usize)
     });
-    let bar = progress_bar(args.quiet, total as u64, "points");
+    let bar = progress_bar(
+        args.quiet,
+        total as u64,
+        &format!(
+            "sweep points done (each {} replications)",
+            sweep.replications
+        ),
+    );
     let tick = || bar.inc(1);
     let note = |line: String| bar.suspend(|| warn(format!("warning: {line}")));
     pool.install(|| sweep::run(&sweep, &target, args.shard, &tick, &note))
@@ -547,10 +554,18 @@ fn run_scenario(args: RunArgs) -> Result<(), Failure> {
         .build()
         .map_err(|e| Failure::Run(anyhow!("cannot start worker threads: {e}")))?;
     let steps = model.horizon.0.div_ceil(model.report_every.0).max(1);
+    // It counts simulated time, in reporting steps of every replication: "37/224 steps of
+    // 15min simulated (4 replications × 14h)".
     let bar = progress_bar(
         args.quiet,
         steps * u64::from(args.replications),
-        "reporting steps",
+        &format!(
+            "steps of {} simulated ({} replication{} × {})",
+            model.report_every,
+            args.replications,
+            if args.replications == 1 { "" } else { "s" },
+            swabsim::time::SimDuration(model.horizon.0)
+        ),
     );
     let ticks = AtomicU64::new(0);
     let tick = || {
@@ -587,7 +602,7 @@ fn progress_bar(quiet: bool, total: u64, what: &str) -> ProgressBar {
     }
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
     let template = format!(
-        "{{spinner}} simulating [{{bar:30}}] {{pos}}/{{len}} {what} ({{per_sec}}) {{elapsed}}, eta {{eta}}"
+        "{{spinner}} [{{bar:30}}] {{pos}}/{{len}} {what}, {{elapsed}} so far, about {{eta}} to go"
     );
     if let Ok(style) = ProgressStyle::with_template(&template) {
         bar.set_style(style.progress_chars("=> "));
