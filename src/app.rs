@@ -101,6 +101,7 @@ pub fn run(cli: Cli) -> Result<(), Failure> {
             say(String::from_utf8_lossy(&out).trim_end())
         }
         Command::Man { command } => man(command.as_deref()),
+        Command::Serve(args) => crate::serve::serve(args),
         Command::Schema { format } => {
             say(swabsim::scenario::schema::schema_text(format).trim_end())
         }
@@ -526,7 +527,7 @@ fn plan(args: PlanArgs) -> Result<(), Failure> {
     Ok(())
 }
 
-fn run_scenario(args: RunArgs) -> Result<(), Failure> {
+pub(crate) fn run_scenario(args: RunArgs) -> Result<(), Failure> {
     let started = Instant::now();
     load_font(args.font.as_deref())?;
     let (loaded, mut model) = load_model(&args.scenario, &args.sets)?;

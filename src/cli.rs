@@ -19,7 +19,7 @@ pub struct Cli {
 /// Two examples at the end of each subcommand's `--help`, runnable from the repository in this
 /// order (init, run, compare, sweep, merge, plan, validate, completions, man, schema): a test
 /// runs them.
-pub const EXAMPLES: [(&str, [&str; 2]); 10] = [
+pub const EXAMPLES: [(&str, [&str; 2]); 11] = [
     (
         "init",
         [
@@ -82,6 +82,13 @@ pub const EXAMPLES: [(&str, [&str; 2]); 10] = [
         [
             "swabsim schema > scenario.schema.json",
             "swabsim schema sweep > sweep.schema.json",
+        ],
+    ),
+    (
+        "serve",
+        [
+            "swabsim serve scenarios/dongyuegong.toml",
+            "swabsim serve scenarios/lingling.toml -r 2 --port 8081",
         ],
     ),
 ];
@@ -167,6 +174,9 @@ pub enum Command {
         /// A subcommand, e.g. run.
         command: Option<String>,
     },
+    /// Open a what-if page on this machine: change desks, staff, hours, pooling, couriers or lab
+    /// machines and see the round rerun.
+    Serve(ServeArgs),
     /// Print the JSON Schema of a file format, for editors that complete and check TOML.
     Schema {
         /// The format.
@@ -182,6 +192,26 @@ pub fn command() -> clap::Command {
         cmd = cmd.mut_subcommand(name, |c| c.after_help(format!("Examples:\n  {a}\n  {b}")));
     }
     cmd
+}
+
+/// Options of `swabsim serve`.
+#[derive(Debug, clap::Args)]
+pub struct ServeArgs {
+    /// The scenario file (TOML), e.g. scenarios/dongyuegong.toml.
+    pub scenario: PathBuf,
+    /// Replications of every rerun (figures are their mean, as in `swabsim run -r`).
+    #[arg(long, short = 'r', value_name = "R", default_value_t = 4,
+          value_parser = clap::value_parser!(u32).range(1..=1_000))]
+    pub replications: u32,
+    /// Port to listen on (0: any free port).
+    #[arg(long, default_value_t = 8080)]
+    pub port: u16,
+    /// Address to listen on. Only this machine can reach the default.
+    #[arg(long, value_name = "IP", default_value = "127.0.0.1")]
+    pub bind: std::net::IpAddr,
+    /// Allow an address other machines can reach (the page has no login).
+    #[arg(long)]
+    pub allow_remote: bool,
 }
 
 /// Options of `swabsim plan`.

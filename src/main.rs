@@ -2,6 +2,7 @@
 
 mod app;
 mod cli;
+mod serve;
 
 use clap::FromArgMatches as _;
 

@@ -137,6 +137,9 @@ fn copy_dir(from: &Path, to: &Path) {
 
 /// Runs `swabsim ARGS` in `dir`; it must succeed (`from` says where the command was shown).
 fn run_ok(dir: &Path, from: &str, args: &[String]) {
+    if args.first().is_some_and(|a| a == "serve") {
+        return serves(dir, from, args);
+    }
     let out = assert_cmd::Command::cargo_bin("swabsim")
         .unwrap()
         .current_dir(dir)
@@ -151,6 +154,36 @@ fn run_ok(dir: &Path, from: &str, args: &[String]) {
         String::from_utf8_lossy(&out.stderr)
     );
     eprintln!("ran ({from}): swabsim {}", args.join(" "));
+}
+
+/// `swabsim serve` runs until stopped: it must start and listen (on a free port instead of the
+/// one shown, which may be taken), then it is stopped.
+fn serves(dir: &Path, from: &str, args: &[String]) {
+    use std::io::BufRead as _;
+    let mut args = args.to_vec();
+    match args.iter().position(|a| a == "--port") {
+        Some(i) if i + 1 < args.len() => args[i + 1] = "0".into(),
+        _ => args.extend(["--port".into(), "0".into()]),
+    }
+    let mut child = std::process::Command::new(assert_cmd::cargo::cargo_bin("swabsim"))
+        .current_dir(dir)
+        .args(&args)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let status = child.wait().unwrap();
+    assert!(
+        line.contains("on http://127.0.0.1:"),
+        "{from}: `swabsim {}` did not start ({status}): {line:?}",
+        args.join(" ")
+    );
+    eprintln!("served ({from}): swabsim {}", args.join(" "));
 }
 
 /// Runs the documents' commands that `keep` selects, in document order, in one scratch

@@ -22,6 +22,7 @@ mod plan;
 mod scale;
 mod scenarios;
 mod schema;
+mod serve;
 mod staff;
 mod support;
 mod sweep;
