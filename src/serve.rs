@@ -50,6 +50,37 @@ struct Lever {
     kind: &'static str,
 }
 
+impl Lever {
+    /// `site.point-{i}`: the entry the lever's path names.
+    fn path_prefix(&self) -> String {
+        self.path
+            .rsplit_once('.')
+            .map_or(String::new(), |(p, _)| p.to_string())
+    }
+}
+
+/// With entries from CSV files, the `kind.name` of every entry written in the scenario's text;
+/// `None` when every entry is written there.
+fn written_entries(
+    source: &swabsim::scenario::Source,
+) -> Option<std::collections::HashSet<String>> {
+    if source.splices.is_empty() {
+        return None;
+    }
+    let doc = toml_edit::Document::parse(source.written.as_str()).ok()?;
+    let mut names = std::collections::HashSet::new();
+    for kind in ["site", "team", "route", "lab"] {
+        if let Some(entries) = doc.get(kind).and_then(|i| i.as_array_of_tables()) {
+            for t in entries.iter().filter(|t| !t.contains_key("from")) {
+                if let Some(name) = t.get("name").and_then(|n| n.as_str()) {
+                    names.insert(format!("{kind}.{name}"));
+                }
+            }
+        }
+    }
+    Some(names)
+}
+
 /// The levers a planner moves most, from the parsed scenario file.
 fn levers(file: &ScenarioFile) -> Vec<Lever> {
     let mut out = Vec::new();
@@ -315,7 +346,17 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
     // The page is built from the scenario as written: refuse a broken one now, with its lines.
     let (loaded, _) =
         swabsim::load_path(&args.scenario, &[]).map_err(|e| Failure::Input(anyhow!(e)))?;
-    let levers = levers(&loaded.file);
+    // Entries read from CSV files (`from`) are not in the scenario's text, where `--set` works:
+    // their values are changed in the CSV file, so they get no lever.
+    let written = written_entries(&loaded.source);
+    let levers: Vec<Lever> = levers(&loaded.file)
+        .into_iter()
+        .filter(|l| {
+            written
+                .as_ref()
+                .is_none_or(|w| w.contains(&l.path_prefix()))
+        })
+        .collect();
     let title = loaded
         .file
         .scenario

@@ -220,3 +220,17 @@ fn an_address_other_machines_reach_needs_allow_remote() {
         .code(1)
         .stderr(predicates::str::contains("cannot read the scenario file"));
 }
+
+/// Entries read from CSV files are changed in their files: they get no lever (a `--set` by
+/// their name would name nothing in the scenario's text), and the page still runs.
+#[test]
+fn entries_from_csv_files_get_no_lever() {
+    let server = Server::start("scenarios/register/round.toml", "1");
+    let (status, page) = server.request("GET", "/", "");
+    assert_eq!(status, 200);
+    assert!(!page.contains("data-path=\"site.south-gate.desks\""));
+    assert!(!page.contains("data-path=\"site.{i}.desks\""));
+    let (_, reply) = server.request("POST", "/api/run", r#"{"sets":[]}"#);
+    let reply: serde_json::Value = serde_json::from_str(&reply).unwrap();
+    assert_eq!(reply["ok"], true, "{reply}");
+}
