@@ -287,47 +287,24 @@ fn a_block_can_take_its_file_from_set_and_problems_before_it_keep_their_lines() 
         "{err}"
     );
     // `--set` swaps the register; its rows are then read.
-    let o = swabsim(
-        dir,
-        &[
-            "run",
-            "s.toml",
-            "--set",
-            "area.building-{i}.from=more.csv",
-            "--out",
-            "x",
-        ],
-    );
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(
-        err.contains("more.csv:4:1: `area.building-3.residents`"),
-        "{err}"
+    let set = |arg: &str, expected: &str| {
+        let o = swabsim(dir, &["run", "s.toml", "--set", arg, "--out", "x"]);
+        assert_eq!(o.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&o.stderr).to_string();
+        assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
+    };
+    set(
+        "area.building-{i}.from=more.csv",
+        "more.csv:4:1: `area.building-3.residents`",
     );
     // A `--set` of a key that a column gives for every row would change nothing: refused.
-    let o = swabsim(
-        dir,
-        &["run", "s.toml", "--set", "site.{i}.desks=9", "--out", "x"],
-    );
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(
-        err.contains("--set site.{i}.desks=9: `site.{i}.desks`: would change nothing: column 2 (`desks`) of sites.csv gives `desks` for every row"),
-        "{err}"
+    set(
+        "site.{i}.desks=9",
+        "--set site.{i}.desks=9: `site.{i}.desks`: would change nothing: column 2 (`desks`) of sites.csv gives `desks` for every row",
     );
     // A file given by `--set` that cannot be read is reported as that argument.
-    let o = swabsim(
-        dir,
-        &[
-            "run",
-            "s.toml",
-            "--set",
-            "area.building-{i}.from=none.csv",
-            "--out",
-            "x",
-        ],
-    );
-    let err = String::from_utf8_lossy(&o.stderr).to_string();
-    assert!(
-        err.contains("--set area.building-{i}.from=none.csv: `area.building-{i}.from`: cannot read `none.csv`"),
-        "{err}"
+    set(
+        "area.building-{i}.from=none.csv",
+        "--set area.building-{i}.from=none.csv: `area.building-{i}.from`: cannot read `none.csv`",
     );
 }
