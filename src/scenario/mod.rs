@@ -423,6 +423,8 @@ fn parse_fix(message: &str) -> String {
         "write daily hours as \"HH:MM-HH:MM\", e.g. hours = [\"08:00-12:00\", \"14:30-18:00\"]"
     } else if message.starts_with("invalid type") {
         "give the value the type shown in docs/scenario.md"
+    } else if message.starts_with("invalid value") {
+        "give a value the key can hold (u32: a whole number from 0 to 4294967295); docs/scenario.md gives each key's bounds"
     } else {
         "fix the TOML syntax here; docs/scenario.md has examples of every table"
     };

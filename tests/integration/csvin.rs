@@ -216,6 +216,11 @@ fn a_problem_in_a_row_names_the_csv_file_line_and_column() {
         "residents,households,sites\n300,120,north\n450,160,south\nmany,90,north\n",
         "buildings.csv:4:1: `area.building-3.residents`: invalid type: string \"many\", expected u32",
     );
+    // A count too large for the key, with a fix that says what it can hold.
+    check(
+        "residents,households,sites\n4294967296,120,north\n",
+        "buildings.csv:2:1: `area.building-1.residents`: invalid value: integer `4294967296`, expected u32\n    fix: give a value the key can hold (u32: a whole number from 0 to 4294967295)",
+    );
     // A site that does not exist: found by the model, reported at the cell.
     check(
         "residents,households,sites\n300,120,north\n450,160,sout\n",
