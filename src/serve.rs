@@ -23,6 +23,7 @@ use axum::http::{StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::{get, post};
 use serde::{Deserialize, Serialize};
+use swabsim::report::escape;
 use swabsim::scenario::{ScenarioFile, SetOverride};
 
 use crate::app::{Failure, run_scenario, say};
@@ -84,27 +85,31 @@ fn written_entries(
 /// The levers a planner moves most, from the parsed scenario file.
 fn levers(file: &ScenarioFile) -> Vec<Lever> {
     let mut out = Vec::new();
-    let mut lever = |group, entry: &str, label, key: &str, value: String, kind| {
+    // (group shown on the page, the entry's table in a `--set` path)
+    let mut lever = |(group, table): (&'static str, &str),
+                     entry: &str,
+                     label,
+                     key: &str,
+                     value: String,
+                     kind| {
         out.push(Lever {
             group,
             entry: entry.to_string(),
             label,
-            path: format!(
-                "{}.{entry}.{key}",
-                match group {
-                    "sites" => "site",
-                    "teams" => "team",
-                    "couriers" => "route",
-                    _ => "lab",
-                }
-            ),
+            path: format!("{table}.{entry}.{key}"),
             value,
             kind,
         });
     };
+    let (sites, teams, couriers, labs) = (
+        ("sites", "site"),
+        ("teams", "team"),
+        ("couriers", "route"),
+        ("labs", "lab"),
+    );
     for s in &file.site {
         lever(
-            "sites",
+            sites,
             &s.name,
             "desks",
             "desks",
@@ -125,10 +130,10 @@ fn levers(file: &ScenarioFile) -> Vec<Lever> {
                     .join(", ")
             },
         );
-        lever("sites", &s.name, "opening hours", "hours", hours, "hours");
+        lever(sites, &s.name, "opening hours", "hours", hours, "hours");
         if let Some(pool) = s.pool {
             lever(
-                "sites",
+                sites,
                 &s.name,
                 "swabs per tube",
                 "pool",
@@ -139,7 +144,7 @@ fn levers(file: &ScenarioFile) -> Vec<Lever> {
     }
     for t in &file.team {
         lever(
-            "teams",
+            teams,
             &t.name,
             "people per crew",
             "headcount",
@@ -149,7 +154,7 @@ fn levers(file: &ScenarioFile) -> Vec<Lever> {
     }
     for r in &file.route {
         lever(
-            "couriers",
+            couriers,
             &r.name,
             "vehicles",
             "vehicles",
@@ -159,7 +164,7 @@ fn levers(file: &ScenarioFile) -> Vec<Lever> {
     }
     for l in &file.lab {
         lever(
-            "labs",
+            labs,
             &l.name,
             "machines",
             "machines",
@@ -417,13 +422,6 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
     })?;
     drop(runs);
     Ok(())
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 /// The page: levers on the left, key figures and the run page on the right.

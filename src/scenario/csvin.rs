@@ -316,11 +316,11 @@ enum Cell {
 
 /// The keys of an entry of `kind` and how their cells are read.
 fn columns(kind: &str) -> BTreeMap<String, Cell> {
-    let generator = || schemars::generate::SchemaSettings::draft07().into_generator();
+    use super::schema::root_schema;
     let root = match kind {
-        "area" => generator().into_root_schema_for::<super::AreaFile>(),
-        "site" => generator().into_root_schema_for::<super::SiteFile>(),
-        _ => generator().into_root_schema_for::<super::TeamFile>(),
+        "area" => root_schema::<super::AreaFile>(),
+        "site" => root_schema::<super::SiteFile>(),
+        _ => root_schema::<super::TeamFile>(),
     };
     let root = root.as_value();
     let defs = &root["definitions"];

@@ -49,11 +49,16 @@ pub fn schema_text(format: Format) -> String {
 }
 
 fn generate<T: JsonSchema>(title: &str) -> Schema {
-    let mut schema = SchemaSettings::draft07()
-        .into_generator()
-        .into_root_schema_for::<T>();
+    let mut schema = root_schema::<T>();
     schema.insert("title".into(), title.into());
     schema
+}
+
+/// The draft-7 schema of one serde type, with its definitions.
+pub(crate) fn root_schema<T: JsonSchema>() -> Schema {
+    SchemaSettings::draft07()
+        .into_generator()
+        .into_root_schema_for::<T>()
 }
 
 /// Adds `from = "file.csv"` to the entries a CSV file can hold (see `csvin`): the loader expands
