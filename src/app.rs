@@ -590,7 +590,10 @@ pub(crate) fn run_scenario(args: RunArgs) -> Result<(), Failure> {
         "load_s": loaded_s,
         "simulate_s": started.elapsed().as_secs_f64() - loaded_s,
     });
-    write_run(dir, &model, &reps, manifest, started)?;
+    // Written by the threads that ran the simulation: the memory they freed is reused (the
+    // allocator keeps a thread's freed memory for that thread, so writing on other threads
+    // would add to the peak).
+    pool.install(|| write_run(dir, &model, &reps, manifest, started))?;
     if !args.quiet {
         say(summary_text(&model, &reps, &target))?;
     }

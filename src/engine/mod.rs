@@ -95,8 +95,8 @@ pub struct TubeRecord<'a> {
     pub run_start: SimTime,
     /// When the tube was opened.
     pub opened: SimTime,
-    /// Each swabbed member: their global area and their swab's time in ms after `opened`.
-    pub members: &'a [(u32, u32)],
+    /// Each swabbed member's swab time in ms after `opened`.
+    pub swab_offsets: &'a [u32],
     /// For a re-swab: the member's first swab, from which their turnaround counts.
     pub origin: Option<SimTime>,
     /// Whether this result is final for its members (negative, or an individual test).
@@ -112,15 +112,15 @@ impl TubeRecord<'_> {
     pub fn swab_times(&self) -> impl Iterator<Item = SimTime> + '_ {
         let opened = self.opened;
         let origin = self.origin;
-        let members = if origin.is_some() {
+        let offsets = if origin.is_some() {
             &[][..]
         } else {
-            self.members
+            self.swab_offsets
         };
         origin.into_iter().chain(
-            members
+            offsets
                 .iter()
-                .map(move |m| opened.after(SimDuration(u64::from(m.1)))),
+                .map(move |&ms| opened.after(SimDuration(u64::from(ms)))),
         )
     }
 }

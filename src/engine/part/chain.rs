@@ -32,28 +32,141 @@ enum Place {
 pub(crate) struct TubeData {
     id: u64,
     opened: SimTime,
-    /// One entry per member, in the order they were assigned (and swabbed): their global area,
-    /// and their swab's time in ms after `opened` (`u32::MAX` until swabbed).
-    members: Vec<(u32, u32)>,
     /// Infected members, by position (a tube holds at most 50).
     infected: u64,
-    /// Members swabbed so far.
-    swabbed: u32,
-    pool: u32,
-    /// Global site that filled it (a re-test: its pool's site).
-    site: u32,
-    /// For a re-swab: the member's first swab, from which the turnaround counts.
-    origin: Option<SimTime>,
-    sealed: bool,
-    retest: bool,
-    place: Place,
     closed_at: SimTime,
     picked: SimTime,
     received: SimTime,
     queued: SimTime,
-    /// Global lab.
-    lab: u32,
-    transit_limit: SimDuration,
+    /// For a re-swab: the member's first swab, from which the turnaround counts.
+    origin: Option<SimTime>,
+    /// A swab time per place in the tube, in ms after `opened` (`u32::MAX` until swabbed);
+    /// then, if `areas`, the members' global areas (as many again).
+    members: Box<[u32]>,
+    /// Members assigned so far (they are swabbed in this order).
+    assigned: u32,
+    /// Members swabbed so far.
+    swabbed: u32,
+    /// Global site that filled it (a re-test: its pool's site).
+    site: u32,
+    place: Place,
+    sealed: bool,
+    retest: bool,
+    /// Whether `members` holds the members' areas: until the tube closes, and after that only
+    /// if a member is infected (a negative pool is never re-tested, so its areas are not needed).
+    areas: bool,
+}
+
+impl TubeData {
+    /// Swabs the tube holds.
+    fn pool(&self) -> u32 {
+        let n = self.members.len() as u32;
+        if self.areas { n / 2 } else { n }
+    }
+
+    /// The swab times of the members swabbed so far.
+    fn swab_times(&self) -> impl Iterator<Item = SimTime> + '_ {
+        let opened = self.opened;
+        self.members[..self.swabbed.min(self.assigned) as usize]
+            .iter()
+            .map(move |&ms| opened.after(SimDuration(u64::from(ms))))
+    }
+
+    /// A member of global area `area` joins (swabbed later, in this order).
+    fn add_member(&mut self, area: u32, infected: bool) {
+        let pool = self.pool();
+        // Every caller stops at the tube's pool (desks seal a full tube; home teams fill the
+        // room left).
+        debug_assert!(self.assigned < pool, "a member beyond the tube's pool");
+        if self.assigned >= pool {
+            return;
+        }
+        if infected {
+            self.infected |= 1 << self.assigned.min(63);
+        }
+        if self.areas {
+            self.members[(pool + self.assigned) as usize] = area;
+        }
+        self.assigned += 1;
+    }
+
+    /// The next assigned member is swabbed at `now`.
+    fn swab(&mut self, now: SimTime) {
+        // A tube is filled within a session; 49 days is far beyond any.
+        let offset = now.since(self.opened).0.min(u64::from(u32::MAX - 1)) as u32;
+        if self.swabbed < self.assigned {
+            self.members[self.swabbed as usize] = offset;
+        }
+        self.swabbed += 1;
+    }
+
+    /// The tube is closed: its members' areas are kept only if a re-test may need them.
+    fn forget_areas(&mut self) {
+        if self.areas && self.infected == 0 {
+            let pool = self.pool() as usize;
+            self.members = self.members[..pool].into();
+            self.areas = false;
+        }
+    }
+
+    /// The members' areas, if kept.
+    fn member_areas(&self) -> Option<&[u32]> {
+        let pool = self.pool() as usize;
+        self.areas.then(|| &self.members[pool..])
+    }
+}
+
+/// A partition's tube records, each in an allocation of its own: the memory of a tube that
+/// left for a lab in another partition, or got its result, is reused by whichever partition
+/// opens the next one (the peak is the tubes on their way at once, not a sum of partitions'
+/// peaks).
+#[derive(Debug, Default)]
+struct Tubes {
+    slots: Vec<Option<Box<TubeData>>>,
+    free: Vec<u32>,
+}
+
+impl Tubes {
+    /// Takes in a tube; returns its number in the partition.
+    fn insert(&mut self, tube: Box<TubeData>) -> u32 {
+        match self.free.pop() {
+            Some(id) => {
+                self.slots[id as usize] = Some(tube);
+                id
+            }
+            None => {
+                self.slots.push(Some(tube));
+                (self.slots.len() - 1) as u32
+            }
+        }
+    }
+
+    /// Takes tube `id` out; its number is reused.
+    fn remove(&mut self, id: u32) -> Box<TubeData> {
+        self.free.push(id);
+        self.slots[id as usize]
+            .take()
+            .expect("a tube in the partition")
+    }
+
+    fn iter(&self) -> impl Iterator<Item = &TubeData> {
+        self.slots.iter().filter_map(|t| t.as_deref())
+    }
+}
+
+impl std::ops::Index<usize> for Tubes {
+    type Output = TubeData;
+    fn index(&self, id: usize) -> &TubeData {
+        self.slots[id].as_deref().expect("a tube in the partition")
+    }
+}
+
+impl std::ops::IndexMut<usize> for Tubes {
+    fn index_mut(&mut self, id: usize) -> &mut TubeData {
+        self.slots[id]
+            .as_deref_mut()
+            .expect("a tube in the partition")
+    }
 }
 
 struct SiteChain {
@@ -123,8 +236,7 @@ fn wear_streams(m: &Model, g: u32, seed: u64, rep: u32) -> Vec<(u16, u32, Stream
 
 /// State of the sample chain in one partition.
 pub(super) struct Chain {
-    tubes: Vec<TubeData>,
-    free: Vec<u32>,
+    tubes: Tubes,
     sites: Vec<SiteChain>,
     routes: Vec<RouteState>,
     trips: Vec<Option<Trip>>,
@@ -137,55 +249,10 @@ pub(super) struct Chain {
     n_sites: u64,
 }
 
-impl TubeData {
-    fn assigned(&self) -> u32 {
-        self.members.len() as u32
-    }
-
-    fn infected_count(&self) -> u32 {
-        self.infected.count_ones()
-    }
-
-    /// A member joins the tube (swabbed later).
-    fn add_member(&mut self, area: u32, infected: bool) {
-        if infected {
-            self.infected |= 1 << self.members.len().min(63);
-        }
-        self.members.push((area, u32::MAX));
-    }
-
-    /// The next assigned member is swabbed at `now`.
-    fn swab(&mut self, now: SimTime) {
-        // A tube is filled within a session; 49 days is far beyond any.
-        let offset = now.since(self.opened).0.min(u64::from(u32::MAX - 1)) as u32;
-        if let Some(m) = self.members.get_mut(self.swabbed as usize) {
-            m.1 = offset;
-        }
-        self.swabbed += 1;
-    }
-
-    /// The swab times of the members swabbed.
-    fn swab_times(&self) -> impl Iterator<Item = SimTime> + '_ {
-        self.members[..self.swabbed as usize]
-            .iter()
-            .map(|m| self.opened.after(SimDuration(u64::from(m.1))))
-    }
-
-    /// Empties the record for reuse, keeping its allocation.
-    fn clear(&mut self) {
-        self.members.clear();
-        self.infected = 0;
-        self.swabbed = 0;
-        self.retest = false;
-        self.origin = None;
-    }
-}
-
 impl Chain {
     pub(super) fn new(m: &Model, members: &Members, seed: u64, rep: u32) -> Chain {
         Chain {
-            tubes: Vec::new(),
-            free: Vec::new(),
+            tubes: Tubes::default(),
             sites: members
                 .sites
                 .iter()
@@ -241,7 +308,7 @@ impl Chain {
 
     /// Tube records in the arena (the most held at once: records are reused).
     pub(super) fn records(&self) -> usize {
-        self.tubes.len()
+        self.tubes.slots.len()
     }
 
     /// The local route of trip `trip`.
@@ -250,9 +317,7 @@ impl Chain {
     }
 
     fn live(&self) -> impl Iterator<Item = &TubeData> {
-        self.tubes
-            .iter()
-            .filter(|t| !t.members.is_empty() || t.retest)
+        self.tubes.iter().filter(|t| t.assigned > 0 || t.retest)
     }
 
     /// Every swab without a final result: (global site, swab time). Positive pools' members
@@ -282,54 +347,26 @@ impl Chain {
         }
     }
 
-    /// A new, empty tube record (a freed one's allocation reused).
+    /// A new, empty tube record, with room for `pool` members and their areas.
     fn open(&mut self, id: u64, now: SimTime, site: u32, pool: u32, retest: bool) -> u32 {
-        let fresh = |members: Vec<(u32, u32)>| TubeData {
+        self.tubes.insert(Box::new(TubeData {
             id,
             opened: now,
-            members,
             infected: 0,
-            swabbed: 0,
-            pool,
-            site,
-            origin: None,
-            sealed: false,
-            retest,
-            place: Place::Site,
             closed_at: now,
             picked: now,
             received: now,
             queued: now,
-            lab: 0,
-            transit_limit: SimDuration::ZERO,
-        };
-        match self.free.pop() {
-            Some(slot) => {
-                let t = &mut self.tubes[slot as usize];
-                let mut members = std::mem::take(&mut t.members);
-                members.clear();
-                members.reserve_exact(pool as usize);
-                *t = fresh(members);
-                slot
-            }
-            None => {
-                self.tubes.push(fresh(Vec::with_capacity(pool as usize)));
-                (self.tubes.len() - 1) as u32
-            }
-        }
-    }
-
-    fn alloc(&mut self, tube: TubeData) -> u32 {
-        match self.free.pop() {
-            Some(id) => {
-                self.tubes[id as usize] = tube;
-                id
-            }
-            None => {
-                self.tubes.push(tube);
-                (self.tubes.len() - 1) as u32
-            }
-        }
+            origin: None,
+            members: vec![u32::MAX; 2 * pool as usize].into(),
+            assigned: 0,
+            swabbed: 0,
+            site,
+            place: Place::Site,
+            sealed: false,
+            retest,
+            areas: true,
+        }))
     }
 
     fn parcel(&mut self, ids: Vec<u32>) -> u32 {
@@ -346,8 +383,12 @@ impl Chain {
     }
 
     /// Takes tubes from another partition into the arena, on the road until received.
-    pub(super) fn parcel_from(&mut self, tubes: Vec<TubeData>) -> u32 {
-        let ids = tubes.into_iter().map(|t| self.alloc(t)).collect();
+    #[expect(
+        clippy::vec_box,
+        reason = "each tube keeps its own allocation from desk to result"
+    )]
+    pub(super) fn parcel_from(&mut self, tubes: Vec<Box<TubeData>>) -> u32 {
+        let ids = tubes.into_iter().map(|t| self.tubes.insert(t)).collect();
         self.parcel(ids)
     }
 }
@@ -450,19 +491,19 @@ impl<O: Observer> Part<'_, O> {
     /// Room left in a tube.
     pub(super) fn chain_room(&self, id: u32) -> u32 {
         let t = &self.chain.tubes[id as usize];
-        t.pool - t.assigned()
+        t.pool() - t.assigned
     }
 
     /// Swabs `n` people of global area `area` (of whom `infected`) into a home tube; closes it
     /// when full. Returns whether it closed.
     pub(super) fn fill_home_tube(&mut self, id: u32, area: u32, n: u32, infected: u32) -> bool {
         let now = self.now;
-        let t = &mut self.chain.tubes[id as usize];
         for k in 0..n {
-            t.add_member(area, k < infected);
-            t.swab(now);
+            self.chain.tubes[id as usize].add_member(area, k < infected);
+            self.chain.tubes[id as usize].swab(now);
         }
-        let full = t.assigned() >= t.pool;
+        let t = &mut self.chain.tubes[id as usize];
+        let full = t.assigned >= t.pool();
         if full {
             t.sealed = true;
             self.close_tube(id);
@@ -475,9 +516,9 @@ impl<O: Observer> Part<'_, O> {
     pub(super) fn reswab_tube(&mut self, drop: usize, area: u32, infected: bool, origin: SimTime) {
         let id = self.open_tube(drop, 1, true);
         let now = self.now;
+        self.chain.tubes[id as usize].add_member(area, infected);
+        self.chain.tubes[id as usize].swab(now);
         let t = &mut self.chain.tubes[id as usize];
-        t.add_member(area, infected);
-        t.swab(now);
         t.origin = Some(origin);
         t.sealed = true;
         self.close_tube(id);
@@ -487,7 +528,7 @@ impl<O: Observer> Part<'_, O> {
     pub(super) fn seal_home_tube(&mut self, id: u32) {
         let t = &mut self.chain.tubes[id as usize];
         t.sealed = true;
-        if t.assigned() > 0 {
+        if t.assigned > 0 {
             self.close_tube(id);
         }
     }
@@ -515,11 +556,11 @@ impl<O: Observer> Part<'_, O> {
         if let Some(k) = c.kits.as_mut() {
             *k -= 1;
         }
-        let tube = &mut self.chain.tubes[id as usize];
         let p = &self.people[person as usize];
-        tube.add_member(p.who.area.0, p.infected);
+        self.chain.tubes[id as usize].add_member(p.who.area.0, p.infected);
         self.people[person as usize].tube = id;
-        if tube.assigned() == tube.pool {
+        let tube = &mut self.chain.tubes[id as usize];
+        if tube.assigned == tube.pool() {
             tube.sealed = true;
             self.chain.sites[s].desk_tubes[desk].retain(|&(_, t)| t != id);
         }
@@ -542,9 +583,9 @@ impl<O: Observer> Part<'_, O> {
         if id == NONE {
             return;
         }
-        let tube = &mut self.chain.tubes[id as usize];
-        tube.swab(self.now);
-        if tube.sealed && tube.swabbed == tube.assigned() {
+        self.chain.tubes[id as usize].swab(self.now);
+        let tube = &self.chain.tubes[id as usize];
+        if tube.sealed && tube.swabbed == tube.assigned {
             self.close_tube(id);
         }
     }
@@ -558,7 +599,7 @@ impl<O: Observer> Part<'_, O> {
             for (_, id) in std::mem::take(&mut self.chain.sites[s].desk_tubes[d]) {
                 let tube = &mut self.chain.tubes[id as usize];
                 tube.sealed = true;
-                if tube.swabbed == tube.assigned() {
+                if tube.swabbed == tube.assigned {
                     self.close_tube(id);
                 }
             }
@@ -567,10 +608,11 @@ impl<O: Observer> Part<'_, O> {
     }
 
     fn close_tube(&mut self, id: u32) {
+        self.chain.tubes[id as usize].forget_areas();
         let tube = &mut self.chain.tubes[id as usize];
         tube.closed_at = self.now;
         let g = tube.site;
-        let (swabs, pool) = (tube.swabbed, tube.pool);
+        let (swabs, pool) = (tube.swabbed, tube.pool());
         self.obs.tube_closed(self.now, SiteId(g), swabs, pool);
         let Some(r) = self.m.sites[g as usize].route else {
             return;
@@ -721,13 +763,7 @@ impl<O: Observer> Part<'_, O> {
             let tubes = trip
                 .load
                 .into_iter()
-                .map(|t| {
-                    self.chain.free.push(t);
-                    let tube = &mut self.chain.tubes[t as usize];
-                    let data = tube.clone();
-                    tube.clear();
-                    data
-                })
+                .map(|t| self.chain.tubes.remove(t))
                 .collect();
             self.outbox.push(Message {
                 to: slot.part,
@@ -753,7 +789,6 @@ impl<O: Observer> Part<'_, O> {
             let t = &mut self.chain.tubes[tube as usize];
             t.place = Place::Transit;
             t.picked = self.now;
-            t.transit_limit = route.pickup_limit;
             trip.load.push(tube);
             self.obs
                 .tube_picked(self.now, SiteId(self.sg[s]), t.closed_at);
@@ -930,7 +965,6 @@ impl<O: Observer> Part<'_, O> {
         let t = &mut self.chain.tubes[id as usize];
         t.place = Place::Lab;
         t.received = self.now;
-        t.lab = self.lg[l];
         if self.chain.labs[l].open {
             self.queue_for_run(l, id);
         } else {
@@ -1044,7 +1078,7 @@ impl<O: Observer> Part<'_, O> {
                 self.retest_members(l, id);
             }
             self.report(l, id, positive);
-            self.chain.free.push(id);
+            self.chain.tubes.remove(id);
         }
         self.start_runs(l);
     }
@@ -1053,13 +1087,17 @@ impl<O: Observer> Part<'_, O> {
         let t = &self.chain.tubes[id as usize];
         let lab = self.m_lab(l);
         let first = t.swab_times().next().unwrap_or(t.closed_at);
+        // Every tube but a re-test was picked up by its site's route (a site is on one).
+        let pickup_limit = self.m.sites[t.site as usize]
+            .route
+            .map_or(SimDuration::ZERO, |r| self.m.routes[r].pickup_limit);
         let record = TubeRecord {
             id: t.id,
             site: SiteId(t.site),
             lab: self.lg[l],
             swabs: t.swabbed,
             retest: t.retest,
-            infected: t.infected_count(),
+            infected: t.infected.count_ones(),
             positive,
             first_swab: first,
             closed: t.closed_at,
@@ -1067,16 +1105,13 @@ impl<O: Observer> Part<'_, O> {
             received: t.received,
             run_start: t.queued,
             opened: t.opened,
-            members: &t.members[..t.swabbed as usize],
+            swab_offsets: &t.members[..t.swabbed.min(t.assigned) as usize],
             origin: t.origin,
             final_for_members: !positive || t.swabbed == 1,
-            transit_over_limit: !t.retest && t.received.since(t.picked) > t.transit_limit,
+            transit_over_limit: !t.retest && t.received.since(t.picked) > pickup_limit,
             over_hold_limit: !t.retest && t.received.since(first) > lab.hold_limit,
         };
         self.obs.tube_result(self.now, &record);
-        let t = &mut self.chain.tubes[id as usize];
-        t.place = Place::Site;
-        t.clear();
     }
 
     /// Each member of a positive pool is tested on their own: re-swabbed at home where a
@@ -1084,10 +1119,14 @@ impl<O: Observer> Part<'_, O> {
     fn retest_members(&mut self, l: usize, pool: u32) {
         let (site, members) = {
             let t = &self.chain.tubes[pool as usize];
+            // A positive pool has an infected member, so it kept their areas.
+            let areas = t
+                .member_areas()
+                .expect("an infected tube keeps its members' areas");
             let members: Vec<(u32, bool, SimTime)> = t
                 .swab_times()
                 .enumerate()
-                .map(|(k, swab)| (t.members[k].0, t.infected & (1 << k.min(63)) != 0, swab))
+                .map(|(k, swab)| (areas[k], t.infected & (1 << k.min(63)) != 0, swab))
                 .collect();
             (t.site, members)
         };
@@ -1103,12 +1142,11 @@ impl<O: Observer> Part<'_, O> {
             lab.opened += 1;
             let id = self.chain.open(id, swab, site, 1, true);
             let now = self.now;
+            self.chain.tubes[id as usize].add_member(area, infected);
+            self.chain.tubes[id as usize].swab(swab);
             let t = &mut self.chain.tubes[id as usize];
-            t.add_member(area, infected);
-            t.swab(swab);
             t.sealed = true;
             t.place = Place::Lab;
-            t.lab = self.lg[l];
             t.closed_at = now;
             t.picked = now;
             t.received = now;

@@ -135,8 +135,12 @@ pub(crate) struct Message {
     pub key: Key,
     /// The tubes a vehicle brings to lab `lab` (global index).
     pub lab: u32,
-    /// The tubes.
-    pub tubes: Vec<TubeData>,
+    /// The tubes, each moved in its own allocation (not copied into the receiver's arena).
+    #[expect(
+        clippy::vec_box,
+        reason = "each tube keeps its own allocation from desk to result"
+    )]
+    pub tubes: Vec<Box<TubeData>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -627,7 +631,7 @@ mod tests {
         assert!(std::mem::size_of::<super::Event>() <= 20);
         assert_eq!(std::mem::size_of::<super::super::queue::Key>(), 16);
         assert!(
-            std::mem::size_of::<super::TubeData>() <= 128,
+            std::mem::size_of::<super::TubeData>() <= 104,
             "{}",
             std::mem::size_of::<super::TubeData>()
         );
