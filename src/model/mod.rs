@@ -1971,6 +1971,8 @@ fn areas(
             out.push(a);
         }
     }
+    // A city has hundreds of thousands of areas: no room left over from growing.
+    out.shrink_to_fit();
     out
 }
 

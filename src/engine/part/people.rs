@@ -27,8 +27,6 @@ struct Coming {
     site: u32,
     priority: bool,
     infected: bool,
-    /// Order of the call (ties of `at` keep it).
-    order: u32,
 }
 
 /// A call-up wave of one area: its residents still to come, the next one last.
@@ -132,7 +130,7 @@ impl<O: Observer> Part<'_, O> {
         }
         let mut coming = Vec::with_capacity(called as usize);
         let mut at_home = 0;
-        for order in 0..called {
+        for _ in 0..called {
             let rng = &mut self.areas[a].people;
             if area.homebound > 0.0 && rng.random::<f64>() < area.homebound {
                 at_home += 1;
@@ -155,7 +153,6 @@ impl<O: Observer> Part<'_, O> {
                     site: NONE,
                     priority,
                     infected,
-                    order,
                 }
             } else {
                 let site = self.pick_site(a);
@@ -166,7 +163,6 @@ impl<O: Observer> Part<'_, O> {
                     site,
                     priority,
                     infected,
-                    order,
                 }
             };
             coming.push(c);
@@ -179,8 +175,10 @@ impl<O: Observer> Part<'_, O> {
             coming.len() as u32,
         );
         if !coming.is_empty() {
-            // The next to come last; equal times keep the order they were called in.
-            coming.sort_unstable_by_key(|c| std::cmp::Reverse((c.at, c.order)));
+            // The next to come last; equal times keep the order they were called in (a stable
+            // sort, then reversed: the first called of equal times is taken first).
+            coming.sort_by_key(|c| c.at);
+            coming.reverse();
             let first = coming[coming.len() - 1].at;
             let w = self.waves.add(Wave {
                 area: a as u32,
@@ -202,6 +200,11 @@ impl<O: Observer> Part<'_, O> {
         let Some(c) = wave.coming.pop() else {
             return;
         };
+        // Waves are drained over hours while thousands are still called: give back what the
+        // ones that came took.
+        if wave.coming.len() <= wave.coming.capacity() / 4 {
+            wave.coming.shrink_to_fit();
+        }
         let (a, round, next) = (
             wave.area as usize,
             wave.round,
