@@ -7,6 +7,10 @@
 //! numbers with a format by unit (shares as percentages), and widths fitted to the contents. The
 //! summary is turned on its side: a row per figure, with mean, 95% CI and each replication in
 //! columns. The document's creation date is fixed, so a rerun writes the same bytes.
+//!
+//! The tables are written row by row through a file in the run directory ("low memory" sheets),
+//! not held as cells in memory: a city's sites and staff sheets are millions of cells, and
+//! holding them took more memory than the run's simulation freed (issue 10).
 
 use std::path::Path;
 
@@ -120,6 +124,7 @@ impl Formats {
 /// Writes `results.xlsx` in `dir` from the CSV files there; returns its name.
 pub fn write(dir: &Path) -> std::io::Result<String> {
     let mut book = Workbook::new();
+    book.set_tempdir(dir).map_err(io)?;
     let fixed = ExcelDateTime::from_ymd(2022, 11, 2).map_err(std::io::Error::other)?;
     book.set_properties(
         &DocProperties::new()
@@ -136,7 +141,7 @@ pub fn write(dir: &Path) -> std::io::Result<String> {
         let Some(rows) = read(&dir.join(format!("{name}.csv")))? else {
             continue;
         };
-        let sheet = book.add_worksheet();
+        let sheet = book.add_worksheet_with_low_memory().map_err(io)?;
         sheet.set_name(name).map_err(std::io::Error::other)?;
         table_sheet(sheet, &rows, labels, name, &f)?;
     }
@@ -167,28 +172,43 @@ fn io(e: rust_xlsxwriter::XlsxError) -> std::io::Error {
 
 /// A number as a number in `format`; anything else, and every label (`format` is `None`: a
 /// site named `-5` stays a name), as text. A workbook's text cell is never a formula, so the
-/// `'` the CSV puts before a name starting with `=`, `+`, `-` or `@` is dropped here.
+/// `'` the CSV puts before a name starting with `=`, `+`, `-` or `@` is dropped here. Returns
+/// the width in pixels the cell asks of its column (0 for an empty cell).
 fn cell(
     sheet: &mut Worksheet,
     row: u32,
     col: u16,
     text: &str,
     format: Option<&Format>,
-) -> std::io::Result<()> {
+) -> std::io::Result<u32> {
     if text.is_empty() {
-        return Ok(());
+        return Ok(0);
     }
     let plain = match text.strip_prefix('\'') {
         Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
         _ => text,
     };
     match (text.parse::<f64>(), format) {
-        (Ok(x), Some(format)) if x.is_finite() => sheet
-            .write_number_with_format(row, col, x, format)
-            .map(|_| ())
-            .map_err(io),
-        _ => sheet.write_string(row, col, plain).map(|_| ()).map_err(io),
+        (Ok(x), Some(format)) if x.is_finite() => {
+            sheet
+                .write_number_with_format(row, col, x, format)
+                .map_err(io)?;
+            Ok(text_width(&x.to_string()))
+        }
+        _ => {
+            sheet.write_string(row, col, plain).map_err(io)?;
+            Ok(text_width(plain))
+        }
     }
+}
+
+/// Widest column a fitted width gives, in pixels (about 33 characters).
+const MAX_WIDTH: u32 = 240;
+
+/// The pixels a text takes in the default font, with the cell's padding: 7 a character (the
+/// average of Calibri 11, as Excel's own autofit counts digits).
+fn text_width(text: &str) -> u32 {
+    7 * text.chars().count() as u32 + 7
 }
 
 /// A table as the CSV has it: names, units, then the rows.
@@ -211,13 +231,20 @@ fn table_sheet(
             )
         })
         .collect();
+    // Row by row, in order (the sheet keeps only the current row); widths fitted on the way.
+    let mut widths: Vec<u32> = header
+        .iter()
+        .zip(&units)
+        .map(|(h, u)| text_width(h).max(text_width(u)))
+        .collect();
     for (c, h) in header.iter().enumerate() {
-        let c = c as u16;
         sheet
-            .write_string_with_format(0, c, h, &f.header)
+            .write_string_with_format(0, c as u16, h, &f.header)
             .map_err(io)?;
+    }
+    for (c, u) in units.iter().enumerate() {
         sheet
-            .write_string_with_format(1, c, units[c as usize], &f.unit)
+            .write_string_with_format(1, c as u16, *u, &f.unit)
             .map_err(io)?;
     }
     let room = EXCEL_ROWS - 3;
@@ -226,7 +253,10 @@ fn table_sheet(
             let format = formats
                 .get(c)
                 .filter(|_| !TEXT_COLUMNS.contains(&header[c].as_str()));
-            cell(sheet, r as u32 + 2, c as u16, text, format)?;
+            let width = cell(sheet, r as u32 + 2, c as u16, text, format)?;
+            if let Some(w) = widths.get_mut(c) {
+                *w = (*w).max(width);
+            }
         }
     }
     if body.len() > room {
@@ -244,8 +274,11 @@ fn table_sheet(
     sheet
         .set_freeze_panes(2, labels.min(header.len() as u16))
         .map_err(io)?;
-    sheet.set_autofit_max_width(240);
-    sheet.autofit();
+    for (c, w) in widths.into_iter().enumerate() {
+        sheet
+            .set_column_autofit_width(c as u16, w.min(MAX_WIDTH))
+            .map_err(io)?;
+    }
     Ok(())
 }
 
@@ -303,7 +336,7 @@ fn summary_sheet(sheet: &mut Worksheet, rows: &[Vec<String>], f: &Formats) -> st
         }
     }
     sheet.set_freeze_panes(1, 1).map_err(io)?;
-    sheet.set_autofit_max_width(240);
+    sheet.set_autofit_max_width(MAX_WIDTH);
     sheet.autofit();
     Ok(())
 }

@@ -612,14 +612,10 @@ impl<'m, O: Observer> Part<'m, O> {
 
     /// Tells the observer of every swab without a final result at the horizon.
     fn report_pending(&mut self) {
-        let mut pending: Vec<(u32, SimTime)> = Vec::new();
-        self.chain.pending(&mut |s, t| pending.push((s, t)));
-        self.homes
-            .pending_reswabs(self.m, self.tg, &mut |s, t| pending.push((s, t)));
-        for (s, swab) in pending {
-            self.obs
-                .pending_swab(self.now, crate::model::SiteId(s), swab);
-        }
+        let (obs, now) = (&mut self.obs, self.now);
+        let mut report = |s, swab| obs.pending_swab(now, crate::model::SiteId(s), swab);
+        self.chain.pending(&mut report);
+        self.homes.pending_reswabs(self.m, self.tg, &mut report);
     }
 }
 
