@@ -38,10 +38,10 @@ pub(crate) struct TubeData {
     picked: SimTime,
     received: SimTime,
     queued: SimTime,
-    /// For a re-swab: the member's first swab, from which the turnaround counts.
-    origin: Option<SimTime>,
     /// A swab time per place in the tube, in ms after `opened` (`u32::MAX` until swabbed);
-    /// then, if `areas`, the members' global areas (as many again).
+    /// then, if `areas`, the members' global areas (as many again); then, for a re-swab
+    /// (`origin`), the member's first swab in ms as two words (low, high), from which the
+    /// turnaround counts (rare: kept here, not in every record).
     members: Box<[u32]>,
     /// Members assigned so far (they are swabbed in this order).
     assigned: u32,
@@ -52,16 +52,47 @@ pub(crate) struct TubeData {
     place: Place,
     sealed: bool,
     retest: bool,
-    /// Whether `members` holds the members' areas: until the tube closes, and after that only
-    /// if a member is infected (a negative pool is never re-tested, so its areas are not needed).
-    areas: bool,
+    /// What `members` holds besides the swab times (one byte, so that the record stays 88
+    /// bytes): [`AREAS`], the members' areas, until the tube closes, and after that only if a
+    /// member is infected (a negative pool is never re-tested, so its areas are not needed);
+    /// [`ORIGIN`], a re-swab's first swab.
+    extra: u8,
 }
+
+/// [`TubeData::extra`]: the members' areas follow the swab times.
+const AREAS: u8 = 1;
+/// [`TubeData::extra`]: `members` ends with a re-swab's first swab.
+const ORIGIN: u8 = 2;
 
 impl TubeData {
     /// Swabs the tube holds.
     fn pool(&self) -> u32 {
-        let n = self.members.len() as u32;
-        if self.areas { n / 2 } else { n }
+        let n = self.members.len() as u32 - 2 * u32::from(self.has(ORIGIN));
+        if self.has(AREAS) { n / 2 } else { n }
+    }
+
+    fn has(&self, what: u8) -> bool {
+        self.extra & what != 0
+    }
+
+    /// For a re-swab: the member's first swab, from which the turnaround counts.
+    fn origin(&self) -> Option<SimTime> {
+        self.has(ORIGIN).then(|| {
+            let n = self.members.len();
+            let (lo, hi) = (self.members[n - 2], self.members[n - 1]);
+            SimTime(u64::from(lo) | (u64::from(hi) << 32))
+        })
+    }
+
+    /// Makes the tube a re-swab of a member first swabbed at `origin`.
+    fn set_origin(&mut self, origin: SimTime) {
+        let mut words = std::mem::take(&mut self.members).into_vec();
+        if self.has(ORIGIN) {
+            words.truncate(words.len() - 2);
+        }
+        words.extend([origin.0 as u32, (origin.0 >> 32) as u32]);
+        self.members = words.into();
+        self.extra |= ORIGIN;
     }
 
     /// The swab times of the members swabbed so far.
@@ -84,7 +115,7 @@ impl TubeData {
         if infected {
             self.infected |= 1 << self.assigned.min(63);
         }
-        if self.areas {
+        if self.has(AREAS) {
             self.members[(pool + self.assigned) as usize] = area;
         }
         self.assigned += 1;
@@ -102,17 +133,21 @@ impl TubeData {
 
     /// The tube is closed: its members' areas are kept only if a re-test may need them.
     fn forget_areas(&mut self) {
-        if self.areas && self.infected == 0 {
+        if self.has(AREAS) && self.infected == 0 {
             let pool = self.pool() as usize;
+            let origin = self.origin();
             self.members = self.members[..pool].into();
-            self.areas = false;
+            self.extra = 0;
+            if let Some(origin) = origin {
+                self.set_origin(origin);
+            }
         }
     }
 
     /// The members' areas, if kept.
     fn member_areas(&self) -> Option<&[u32]> {
         let pool = self.pool() as usize;
-        self.areas.then(|| &self.members[pool..])
+        self.has(AREAS).then(|| &self.members[pool..2 * pool])
     }
 }
 
@@ -324,7 +359,7 @@ impl Chain {
     /// count through their re-test tubes, not through the pool.
     pub(super) fn pending(&self, f: &mut dyn FnMut(u32, SimTime)) {
         for t in self.live() {
-            match t.origin {
+            match t.origin() {
                 Some(origin) => f(t.site, origin),
                 None => t.swab_times().for_each(|s| f(t.site, s)),
             }
@@ -357,7 +392,6 @@ impl Chain {
             picked: now,
             received: now,
             queued: now,
-            origin: None,
             members: vec![u32::MAX; 2 * pool as usize].into(),
             assigned: 0,
             swabbed: 0,
@@ -365,7 +399,7 @@ impl Chain {
             place: Place::Site,
             sealed: false,
             retest,
-            areas: true,
+            extra: AREAS,
         }))
     }
 
@@ -519,7 +553,7 @@ impl<O: Observer> Part<'_, O> {
         self.chain.tubes[id as usize].add_member(area, infected);
         self.chain.tubes[id as usize].swab(now);
         let t = &mut self.chain.tubes[id as usize];
-        t.origin = Some(origin);
+        t.set_origin(origin);
         t.sealed = true;
         self.close_tube(id);
     }
@@ -1106,7 +1140,7 @@ impl<O: Observer> Part<'_, O> {
             run_start: t.queued,
             opened: t.opened,
             swab_offsets: &t.members[..t.swabbed.min(t.assigned) as usize],
-            origin: t.origin,
+            origin: t.origin(),
             final_for_members: !positive || t.swabbed == 1,
             transit_over_limit: !t.retest && t.received.since(t.picked) > pickup_limit,
             over_hold_limit: !t.retest && t.received.since(first) > lab.hold_limit,

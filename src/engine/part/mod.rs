@@ -627,7 +627,7 @@ mod tests {
         assert!(std::mem::size_of::<super::Event>() <= 20);
         assert_eq!(std::mem::size_of::<super::super::queue::Key>(), 16);
         assert!(
-            std::mem::size_of::<super::TubeData>() <= 104,
+            std::mem::size_of::<super::TubeData>() <= 88,
             "{}",
             std::mem::size_of::<super::TubeData>()
         );
