@@ -81,7 +81,10 @@ pub(super) struct ChainStats {
     reswab_wait_ms: u128,
     reswab_wait_max: u64,
     last_result: Option<SimTime>,
-    turnaround: Option<Histogram<u64>>,
+    /// Swab-to-result times. Counts are 32-bit: every partition has one, and at the horizon
+    /// each grows to cover the age of its pending swabs (a thousand partitions of a city held
+    /// 150 MB in 64-bit counts); a bucket overflows only past 4 billion swabs of equal time.
+    turnaround: Option<Histogram<u32>>,
     turnaround_sum_ms: u128,
     stockout: Vec<TimeWeighted>,
     /// Per site: tubes closed.
