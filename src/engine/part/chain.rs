@@ -11,6 +11,7 @@ use std::collections::VecDeque;
 use rand::Rng;
 
 use super::super::rng::{Stream, stream};
+use super::slots::Slots;
 use super::{CLASS, Event, Message, NONE, Observer, Part};
 use crate::engine::plan::Members;
 use crate::engine::{EndState, TubeRecord};
@@ -156,51 +157,30 @@ impl TubeData {
 /// opens the next one (the peak is the tubes on their way at once, not a sum of partitions'
 /// peaks).
 #[derive(Debug, Default)]
-struct Tubes {
-    slots: Vec<Option<Box<TubeData>>>,
-    free: Vec<u32>,
-}
+struct Tubes(Slots<Box<TubeData>>);
 
 impl Tubes {
     /// Takes in a tube; returns its number in the partition.
     fn insert(&mut self, tube: Box<TubeData>) -> u32 {
-        match self.free.pop() {
-            Some(id) => {
-                self.slots[id as usize] = Some(tube);
-                id
-            }
-            None => {
-                self.slots.push(Some(tube));
-                (self.slots.len() - 1) as u32
-            }
-        }
+        self.0.insert(tube)
     }
 
     /// Takes tube `id` out; its number is reused.
     fn remove(&mut self, id: u32) -> Box<TubeData> {
-        self.free.push(id);
-        self.slots[id as usize]
-            .take()
-            .expect("a tube in the partition")
-    }
-
-    fn iter(&self) -> impl Iterator<Item = &TubeData> {
-        self.slots.iter().filter_map(|t| t.as_deref())
+        self.0.remove(id).expect("a tube in the partition")
     }
 }
 
 impl std::ops::Index<usize> for Tubes {
     type Output = TubeData;
     fn index(&self, id: usize) -> &TubeData {
-        self.slots[id].as_deref().expect("a tube in the partition")
+        self.0.get(id as u32).expect("a tube in the partition")
     }
 }
 
 impl std::ops::IndexMut<usize> for Tubes {
     fn index_mut(&mut self, id: usize) -> &mut TubeData {
-        self.slots[id]
-            .as_deref_mut()
-            .expect("a tube in the partition")
+        self.0.get_mut(id as u32).expect("a tube in the partition")
     }
 }
 
@@ -343,7 +323,7 @@ impl Chain {
 
     /// Tube records in the arena (the most held at once: records are reused).
     pub(super) fn records(&self) -> usize {
-        self.tubes.slots.len()
+        self.tubes.0.capacity_used()
     }
 
     /// The local route of trip `trip`.
@@ -352,7 +332,11 @@ impl Chain {
     }
 
     fn live(&self) -> impl Iterator<Item = &TubeData> {
-        self.tubes.iter().filter(|t| t.assigned > 0 || t.retest)
+        self.tubes
+            .0
+            .iter()
+            .map(|t| &**t)
+            .filter(|t| t.assigned > 0 || t.retest)
     }
 
     /// Every swab without a final result: (global site, swab time). Positive pools' members

@@ -15,6 +15,7 @@ mod chain;
 mod home;
 mod people;
 mod sites;
+mod slots;
 mod staffing;
 
 use std::collections::VecDeque;

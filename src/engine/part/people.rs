@@ -11,6 +11,7 @@
 use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
+use super::slots::Slots;
 use super::{Event, NONE, Observer, Part, Person, State};
 use crate::engine::{WALK_IN, Who};
 use crate::model::{AreaId, Arrivals, SiteId};
@@ -41,8 +42,7 @@ struct Wave {
 /// The waves under way in a partition, in an arena whose slots are reused.
 #[derive(Debug, Default)]
 pub(super) struct Waves {
-    slots: Vec<Option<Wave>>,
-    free: Vec<u32>,
+    slots: Slots<Wave>,
     /// Residents in waves, not set off or arrived yet.
     pending: u64,
 }
@@ -50,7 +50,7 @@ pub(super) struct Waves {
 impl Waves {
     /// The local area of wave `w`.
     pub(super) fn area(&self, w: u32) -> u32 {
-        self.slots[w as usize].as_ref().map_or(0, |x| x.area)
+        self.slots.get(w).map_or(0, |x| x.area)
     }
 
     /// Residents called and coming who have not set off or arrived yet.
@@ -60,16 +60,7 @@ impl Waves {
 
     fn add(&mut self, wave: Wave) -> u32 {
         self.pending += wave.coming.len() as u64;
-        match self.free.pop() {
-            Some(w) => {
-                self.slots[w as usize] = Some(wave);
-                w
-            }
-            None => {
-                self.slots.push(Some(wave));
-                (self.slots.len() - 1) as u32
-            }
-        }
+        self.slots.insert(wave)
     }
 }
 
@@ -194,7 +185,7 @@ impl<O: Observer> Part<'_, O> {
 
     /// The next resident of wave `w` sets off or arrives; the wave's next event is scheduled.
     pub(super) fn come(&mut self, w: u32) {
-        let Some(wave) = self.waves.slots[w as usize].as_mut() else {
+        let Some(wave) = self.waves.slots.get_mut(w) else {
             return;
         };
         let Some(c) = wave.coming.pop() else {
@@ -214,8 +205,7 @@ impl<O: Observer> Part<'_, O> {
         match next {
             Some(t) => self.at(t, Event::Come { wave: w }),
             None => {
-                self.waves.slots[w as usize] = None;
-                self.waves.free.push(w);
+                self.waves.slots.remove(w);
             }
         }
         let who = Who {
