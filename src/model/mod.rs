@@ -234,14 +234,14 @@ pub struct Area {
     pub sites: Vec<SiteId>,
     /// Site choice rule.
     pub choice: Choice,
-    /// Walking time.
-    pub walk: Sampler,
+    /// Walking time (shared by the areas of a block: a city has hundreds of thousands).
+    pub walk: std::sync::Arc<Sampler>,
     /// Share in the priority group.
     pub priority_share: f64,
     /// Share who come when called.
     pub turnout: f64,
-    /// Delay from call-up to setting off.
-    pub response: Sampler,
+    /// Delay from call-up to setting off (shared by the areas of a block).
+    pub response: std::sync::Arc<Sampler>,
     /// Share of people infected.
     pub prevalence: f64,
     /// First round (from 0) in which the area is sealed: door-to-door only.
@@ -2097,9 +2097,9 @@ fn area(c: &mut Check, f: &AreaFile, path: &KeyPath, key: &str, horizon: SimTime
         households: f.households.unwrap_or(0),
         sites: Vec::new(),
         choice: f.choice.unwrap_or(Choice::First),
-        walk: f.walk.as_ref().map_or_else(Sampler::zero, |d| {
+        walk: std::sync::Arc::new(f.walk.as_ref().map_or_else(Sampler::zero, |d| {
             dist(c, d, path.key("walk"), &format!("{key}.walk"))
-        }),
+        })),
         priority_share: c.share(
             f.priority_share,
             0.0,
@@ -2112,9 +2112,9 @@ fn area(c: &mut Check, f: &AreaFile, path: &KeyPath, key: &str, horizon: SimTime
             path.key("turnout"),
             &format!("{key}.turnout"),
         ),
-        response: f.response.as_ref().map_or_else(Sampler::zero, |d| {
+        response: std::sync::Arc::new(f.response.as_ref().map_or_else(Sampler::zero, |d| {
             dist(c, d, path.key("response"), &format!("{key}.response"))
-        }),
+        })),
         prevalence: c.share(
             f.prevalence,
             0.0,
