@@ -124,6 +124,14 @@ fn swabsim(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// Runs `swabsim args` in `dir`, expecting exit 1 with `expected` in its message.
+fn fails_with(dir: &Path, args: &[&str], expected: &str) {
+    let o = swabsim(dir, args);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr).to_string();
+    assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
+}
+
 #[test]
 fn entries_from_csv_files_run_exactly_as_the_same_entries_written_out() {
     let tmp = tempfile::tempdir().unwrap();
@@ -206,10 +214,7 @@ fn a_problem_in_a_row_names_the_csv_file_line_and_column() {
                 ("buildings.csv", buildings),
             ],
         );
-        let o = swabsim(dir, &["validate", "s.toml"]);
-        assert_eq!(o.status.code(), Some(1));
-        let err = String::from_utf8_lossy(&o.stderr).to_string();
-        assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
+        fails_with(dir, &["validate", "s.toml"], expected);
     };
     // A count as text, in the third data row (line 4), first column.
     check(
@@ -293,10 +298,11 @@ fn a_block_can_take_its_file_from_set_and_problems_before_it_keep_their_lines() 
     );
     // `--set` swaps the register; its rows are then read.
     let set = |arg: &str, expected: &str| {
-        let o = swabsim(dir, &["run", "s.toml", "--set", arg, "--out", "x"]);
-        assert_eq!(o.status.code(), Some(1));
-        let err = String::from_utf8_lossy(&o.stderr).to_string();
-        assert!(err.contains(expected), "expected {expected:?} in:\n{err}");
+        fails_with(
+            dir,
+            &["run", "s.toml", "--set", arg, "--out", "x"],
+            expected,
+        );
     };
     set(
         "area.building-{i}.from=more.csv",

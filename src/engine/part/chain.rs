@@ -96,10 +96,15 @@ impl TubeData {
         self.extra |= ORIGIN;
     }
 
+    /// The swab times of the members swabbed so far, in ms after `opened`.
+    fn swab_offsets(&self) -> &[u32] {
+        &self.members[..self.swabbed.min(self.assigned) as usize]
+    }
+
     /// The swab times of the members swabbed so far.
     fn swab_times(&self) -> impl Iterator<Item = SimTime> + '_ {
         let opened = self.opened;
-        self.members[..self.swabbed.min(self.assigned) as usize]
+        self.swab_offsets()
             .iter()
             .map(move |&ms| opened.after(SimDuration(u64::from(ms))))
     }
@@ -135,13 +140,12 @@ impl TubeData {
     /// The tube is closed: its members' areas are kept only if a re-test may need them.
     fn forget_areas(&mut self) {
         if self.has(AREAS) && self.infected == 0 {
-            let pool = self.pool() as usize;
-            let origin = self.origin();
-            self.members = self.members[..pool].into();
-            self.extra = 0;
-            if let Some(origin) = origin {
-                self.set_origin(origin);
-            }
+            let (pool, n) = (self.pool() as usize, self.members.len());
+            let origin = if self.has(ORIGIN) { n - 2..n } else { n..n };
+            self.members = [&self.members[..pool], &self.members[origin]]
+                .concat()
+                .into();
+            self.extra &= !AREAS;
         }
     }
 
@@ -160,6 +164,16 @@ impl TubeData {
 struct Tubes(Slots<Box<TubeData>>);
 
 impl Tubes {
+    /// The most tubes held at once.
+    fn records(&self) -> usize {
+        self.0.capacity_used()
+    }
+
+    /// The tubes, in slot order.
+    fn iter(&self) -> impl Iterator<Item = &TubeData> {
+        self.0.iter().map(|t| &**t)
+    }
+
     /// Takes in a tube; returns its number in the partition.
     fn insert(&mut self, tube: Box<TubeData>) -> u32 {
         self.0.insert(tube)
@@ -323,7 +337,7 @@ impl Chain {
 
     /// Tube records in the arena (the most held at once: records are reused).
     pub(super) fn records(&self) -> usize {
-        self.tubes.0.capacity_used()
+        self.tubes.records()
     }
 
     /// The local route of trip `trip`.
@@ -332,11 +346,7 @@ impl Chain {
     }
 
     fn live(&self) -> impl Iterator<Item = &TubeData> {
-        self.tubes
-            .0
-            .iter()
-            .map(|t| &**t)
-            .filter(|t| t.assigned > 0 || t.retest)
+        self.tubes.iter().filter(|t| t.assigned > 0 || t.retest)
     }
 
     /// Every swab without a final result: (global site, swab time). Positive pools' members
@@ -516,11 +526,11 @@ impl<O: Observer> Part<'_, O> {
     /// when full. Returns whether it closed.
     pub(super) fn fill_home_tube(&mut self, id: u32, area: u32, n: u32, infected: u32) -> bool {
         let now = self.now;
-        for k in 0..n {
-            self.chain.tubes[id as usize].add_member(area, k < infected);
-            self.chain.tubes[id as usize].swab(now);
-        }
         let t = &mut self.chain.tubes[id as usize];
+        for k in 0..n {
+            t.add_member(area, k < infected);
+            t.swab(now);
+        }
         let full = t.assigned >= t.pool();
         if full {
             t.sealed = true;
@@ -534,9 +544,9 @@ impl<O: Observer> Part<'_, O> {
     pub(super) fn reswab_tube(&mut self, drop: usize, area: u32, infected: bool, origin: SimTime) {
         let id = self.open_tube(drop, 1, true);
         let now = self.now;
-        self.chain.tubes[id as usize].add_member(area, infected);
-        self.chain.tubes[id as usize].swab(now);
         let t = &mut self.chain.tubes[id as usize];
+        t.add_member(area, infected);
+        t.swab(now);
         t.set_origin(origin);
         t.sealed = true;
         self.close_tube(id);
@@ -1123,7 +1133,7 @@ impl<O: Observer> Part<'_, O> {
             received: t.received,
             run_start: t.queued,
             opened: t.opened,
-            swab_offsets: &t.members[..t.swabbed.min(t.assigned) as usize],
+            swab_offsets: t.swab_offsets(),
             origin: t.origin(),
             final_for_members: !positive || t.swabbed == 1,
             transit_over_limit: !t.retest && t.received.since(t.picked) > pickup_limit,
@@ -1160,9 +1170,9 @@ impl<O: Observer> Part<'_, O> {
             lab.opened += 1;
             let id = self.chain.open(id, swab, site, 1, true);
             let now = self.now;
-            self.chain.tubes[id as usize].add_member(area, infected);
-            self.chain.tubes[id as usize].swab(swab);
             let t = &mut self.chain.tubes[id as usize];
+            t.add_member(area, infected);
+            t.swab(swab);
             t.sealed = true;
             t.place = Place::Lab;
             t.closed_at = now;
