@@ -9,7 +9,7 @@ use std::sync::Arc;
 
 use rayon::prelude::*;
 
-use crate::engine::{Granularity, Observer, Plan, RunInfo, simulate_plan};
+use crate::engine::{Granularity, Observer, Observers, Plan, RunInfo, simulate_plan};
 use crate::model::Model;
 use crate::observe::{Cell, ConservationError, Row, RunFigures, Stats, Trace};
 
@@ -69,9 +69,8 @@ pub fn run_planned(
             (trace.then(Trace::default), (p == 0).then_some(Ticker(tick))),
         )
     };
-    let barrier = |parts: &mut [&mut Collect<'_>], t| {
-        let mut stats: Vec<&mut Stats> = parts.iter_mut().map(|c| &mut c.0).collect();
-        Stats::barrier(&mut stats, t);
+    let barrier = |parts: &mut Observers<'_, '_, Collect<'_>>, t| {
+        Stats::barrier(parts, |c| &mut c.0, t);
     };
     let (parts, info) = simulate_plan(model, plan, index, make, barrier);
     let (stats, traces): (Vec<Stats>, Vec<Option<Trace>>) =

@@ -20,7 +20,7 @@ mod run;
 
 pub use plan::{Granularity, Plan};
 pub use queue::{EventQueue, Key, Kind, Sender};
-pub use run::{RunInfo, simulate, simulate_plan};
+pub use run::{Observers, RunInfo, simulate, simulate_plan};
 
 use crate::model::{AreaId, CrewChange, SiteId, TeamId};
 use crate::scenario::Role;

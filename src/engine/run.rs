@@ -68,6 +68,31 @@ impl RunInfo {
     }
 }
 
+/// The observers of a run's partitions, in partition order, as the barrier sees them.
+pub struct Observers<'a, 'm, O: Observer>(&'a mut [Part<'m, O>]);
+
+impl<O: Observer> Observers<'_, '_, O> {
+    /// Number of partitions.
+    pub fn len(&self) -> usize {
+        self.0.len()
+    }
+
+    /// Whether there is no partition.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+
+    /// The observer of partition `p`.
+    pub fn get(&mut self, p: usize) -> &mut O {
+        self.0[p].observer()
+    }
+
+    /// Every observer, in partition order.
+    pub fn iter_mut(&mut self) -> impl Iterator<Item = &mut O> {
+        self.0.iter_mut().map(|p| p.observer())
+    }
+}
+
 /// Runs replication `rep` of `model` as the partitions of `plan`, each reporting to the observer
 /// `make(p)` gives it; `barrier` sees every partition's observer, in partition order, at the end
 /// of every window. Returns the observers in partition order.
@@ -81,7 +106,7 @@ pub fn simulate_plan<O, F, B>(
 where
     O: Observer + Send,
     F: Fn(usize) -> O,
-    B: FnMut(&mut [&mut O], SimTime),
+    B: FnMut(&mut Observers<'_, '_, O>, SimTime),
 {
     let setup = Instant::now();
     let observers: Vec<O> = (0..plan.parts.len()).map(make).collect();
@@ -101,6 +126,13 @@ where
     let step = model.report_every;
     let mut next_step = SimTime(step.0).min(horizon);
     let mut t = SimTime::ZERO;
+    // What the barriers use is allocated once: with glibc, a request of a kilobyte or more
+    // makes malloc first merge every small block freed since (the tubes a window delivered),
+    // and at a barrier that work is serial (0.4-0.5 s of the 25.7 M city's ~0.85 s of barriers
+    // when these buffers were allocated anew at every window).
+    let mut before = vec![0u64; parts.len()];
+    let mut times = vec![0.0f64; parts.len()];
+    let mut mail: Vec<Vec<Message>> = (0..parts.len()).map(|_| Vec::new()).collect();
     while t < horizon {
         // YAWNS: nothing can arrive in another partition before the earliest pending event
         // plus the lookahead, so the window reaches that far (stretches where every partition
@@ -109,27 +141,24 @@ where
             let first = parts.iter().filter_map(|p| p.next_time()).min();
             first.unwrap_or(next_step).max(t).after(l).min(next_step)
         });
-        let before: Vec<u64> = parts.iter().map(|p| p.events()).collect();
-        let times = for_each_timed(&mut parts, |p| p.run_until(end));
+        for (b, p) in before.iter_mut().zip(&parts) {
+            *b = p.events();
+        }
+        for_each_timed(&mut parts, &mut times, |p| p.run_until(end));
         let started = Instant::now();
-        let counts: Vec<u64> = parts
-            .iter()
-            .zip(&before)
-            .map(|(p, b)| p.events() - b)
-            .collect();
+        let most = parts.iter().zip(&before).map(|(p, b)| p.events() - b).max();
         info.windows += 1;
-        info.critical_events += counts.iter().copied().max().unwrap_or(0);
+        info.critical_events += most.unwrap_or(0);
         info.work_s += times.iter().sum::<f64>();
         info.critical_s += times.iter().copied().fold(0.0, f64::max);
-        exchange(&mut parts, end);
+        exchange(&mut parts, &mut mail, end);
         if end == next_step {
             if end < horizon {
                 for_each(&mut parts, |p| p.step(end));
             }
             next_step = end.after(step).min(horizon);
         }
-        let mut observers: Vec<&mut O> = parts.iter_mut().map(|p| p.observer()).collect();
-        barrier(&mut observers, end);
+        barrier(&mut Observers(&mut parts), end);
         info.barrier_s += started.elapsed().as_secs_f64();
         t = end;
     }
@@ -150,30 +179,31 @@ where
 
 /// Delivers every message sent in the window that ended at `end` (none is due before `end`):
 /// sorted to their partitions in the senders' order, then taken in by the partitions in
-/// parallel.
-fn exchange<O: Observer + Send>(parts: &mut [Part<'_, O>], end: SimTime) {
-    let n = parts.len();
-    let mut mail: Vec<Vec<Message>> = Vec::new();
+/// parallel. `mail` holds one inbox per partition, empty between calls.
+fn exchange<O: Observer + Send>(
+    parts: &mut [Part<'_, O>],
+    mail: &mut [Vec<Message>],
+    end: SimTime,
+) {
+    let mut any = false;
     for p in parts.iter_mut() {
-        for msg in p.take_outbox() {
+        for msg in p.outbox() {
             debug_assert!(
                 msg.key.time() >= end,
                 "a message arrives before the window's end"
             );
-            if mail.is_empty() {
-                mail.resize_with(n, Vec::new);
-            }
+            any = true;
             let to = msg.to as usize;
             mail[to].push(msg);
         }
     }
-    if mail.is_empty() {
+    if !any {
         return;
     }
     parts
         .par_iter_mut()
-        .zip(mail)
-        .for_each(|(p, inbox)| inbox.into_iter().for_each(|m| p.deliver(m)));
+        .zip(mail.par_iter_mut())
+        .for_each(|(p, inbox)| inbox.drain(..).for_each(|m| p.deliver(m)));
 }
 
 /// Runs `f` on every partition: on the current rayon pool when there are several.
@@ -188,20 +218,24 @@ fn for_each<O: Observer + Send>(
     }
 }
 
-/// Like [`for_each`], returning each partition's seconds of work.
+/// Like [`for_each`], writing each partition's seconds of work into `times`.
 fn for_each_timed<O: Observer + Send>(
     parts: &mut [Part<'_, O>],
+    times: &mut [f64],
     f: impl Fn(&mut Part<'_, O>) + Sync + Send,
-) -> Vec<f64> {
-    let timed = |p: &mut Part<'_, O>| {
+) {
+    let timed = |(p, t): (&mut Part<'_, O>, &mut f64)| {
         let started = Instant::now();
         f(p);
-        started.elapsed().as_secs_f64()
+        *t = started.elapsed().as_secs_f64();
     };
     if parts.len() == 1 {
-        vec![timed(&mut parts[0])]
+        timed((&mut parts[0], &mut times[0]));
     } else {
-        parts.par_iter_mut().map(timed).collect()
+        parts
+            .par_iter_mut()
+            .zip(times.par_iter_mut())
+            .for_each(timed);
     }
 }
 

@@ -10,7 +10,7 @@ use super::chain::ChainStats;
 use super::staffing::StaffStats;
 use super::timeweighted::TimeWeighted;
 use crate::engine::{
-    EndState, GiveUp, Granularity, Observer, Plan, TubeRecord, Visit, WALK_IN, Who,
+    EndState, GiveUp, Granularity, Observer, Observers, Plan, TubeRecord, Visit, WALK_IN, Who,
 };
 use crate::model::{AreaId, CrewChange, Model, SiteId, TeamId};
 use crate::scenario::{Role, SiteKind};
@@ -286,6 +286,8 @@ struct RoundStats {
     by_deadline: u64,
     /// Tests of this window in this partition, in time order: (time, people).
     window: Vec<(SimTime, u64)>,
+    /// People in `window`, summed as they are added (the barrier reads this, not the list).
+    window_n: u64,
 }
 
 /// One row of the time series: a site at the end of a reporting step.
@@ -448,6 +450,7 @@ impl Stats {
                 merged: 0,
                 by_deadline: 0,
                 window: Vec::new(),
+                window_n: 0,
             })
             .collect();
         let site = SiteStats {
@@ -521,37 +524,44 @@ impl Stats {
     /// At the end of a window, across partitions: the coverage marks reached in the window, at
     /// the exact time of the test that reached them (the tests of all partitions in time order;
     /// at equal times the partition order decides, which no mark's time depends on).
-    pub fn barrier(parts: &mut [&mut Stats], _t: SimTime) {
+    ///
+    /// `parts` are the partitions' observers and `stats` finds the collector in each (a run's
+    /// observer may carry more than these figures). Nothing here allocates unless a mark is
+    /// crossed (see `engine::run` on allocation at barriers).
+    pub fn barrier<O: Observer>(
+        parts: &mut Observers<'_, '_, O>,
+        stats: fn(&mut O) -> &mut Stats,
+        _t: SimTime,
+    ) {
         if parts.len() < 2 {
             return;
         }
-        for r in 0..parts[0].rounds.len() {
+        for r in 0..stats(parts.get(0)).rounds.len() {
             let added: u64 = parts
-                .iter()
-                .flat_map(|p| p.rounds[r].window.iter())
-                .map(|x| x.1)
+                .iter_mut()
+                .map(|o| std::mem::take(&mut stats(o).rounds[r].window_n))
                 .sum();
             if added == 0 {
                 continue;
             }
-            let first = &parts[0].rounds[r];
+            let first = &stats(parts.get(0)).rounds[r];
             let crossing = (0..COVERAGE_MARKS.len()).any(|k| {
                 first.reached[k].is_none()
                     && first.marks[k] > 0
                     && first.merged + added >= first.marks[k]
             });
             if !crossing {
-                for p in parts.iter_mut() {
-                    p.rounds[r].window.clear();
+                for o in parts.iter_mut() {
+                    stats(o).rounds[r].window.clear();
                 }
-                parts[0].rounds[r].merged += added;
+                stats(parts.get(0)).rounds[r].merged += added;
                 continue;
             }
             let mut tests: Vec<(SimTime, u64)> = Vec::new();
-            for p in parts.iter_mut() {
-                tests.append(&mut p.rounds[r].window);
+            for o in parts.iter_mut() {
+                tests.append(&mut stats(o).rounds[r].window);
             }
-            let first = &mut parts[0].rounds[r];
+            let first = &mut stats(parts.get(0)).rounds[r];
             // Stable: at equal times the partitions' order decides, not the sort.
             tests.sort_by_key(|x| x.0);
             for (t, n) in tests {
@@ -955,6 +965,7 @@ impl Stats {
             }
         } else {
             r.window.push((t, n));
+            r.window_n += n;
         }
         if deadline.is_some_and(|d| t <= r.start.after(d)) {
             r.by_deadline += n;

@@ -546,9 +546,9 @@ impl<'m, O: Observer> Part<'m, O> {
         self.obs.step(t);
     }
 
-    /// The messages sent since the last call.
-    pub(crate) fn take_outbox(&mut self) -> Vec<Message> {
-        std::mem::take(&mut self.outbox)
+    /// The messages sent since the last call (the outbox keeps its capacity).
+    pub(crate) fn outbox(&mut self) -> std::vec::Drain<'_, Message> {
+        self.outbox.drain(..)
     }
 
     /// Takes in a message from another partition.
