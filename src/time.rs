@@ -60,7 +60,7 @@ impl SimDuration {
     /// negative and non-finite values become zero.
     pub fn from_millis_f64(ms: f64) -> SimDuration {
         if ms.is_finite() && ms > 0.0 {
-            SimDuration(ms.round().min(u64::MAX as f64) as u64)
+            SimDuration(round_u64(ms))
         } else {
             SimDuration::ZERO
         }
@@ -227,9 +227,60 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
+/// `x.round() as u64`: halves away from zero, negative and NaN to 0, saturating, but without
+/// a call to `round` (a library function on the baseline x86-64 target, once per sampled
+/// duration). Below 2^52 the fraction `x - trunc(x)` is exact, so comparing it with one half
+/// decides as `round` does; from 2^52 on every `f64` is a whole number or beyond `u64`.
+#[inline]
+pub fn round_u64(x: f64) -> u64 {
+    if x < 4_503_599_627_370_496.0 {
+        let whole = x as u64;
+        whole + u64::from(x - whole as f64 >= 0.5)
+    } else {
+        x.round() as u64
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Rounding without `round` gives what `round` gives, for any `f64` bit pattern.
+        #[test]
+        fn round_u64_is_round(bits in any::<u64>(), small in 0.0f64..1e7) {
+            for x in [f64::from_bits(bits), small, small.trunc() + 0.5, -small] {
+                prop_assert_eq!(round_u64(x), x.round() as u64, "{}", x);
+            }
+        }
+    }
+
+    #[test]
+    fn round_u64_at_the_edges() {
+        for x in [
+            0.0,
+            -0.0,
+            0.5,
+            1.5,
+            2.5,
+            0.499_999_999_999_999_94,
+            4_503_599_627_370_495.5,
+            4_503_599_627_370_496.0,
+            9.007_199_254_740_993e15,
+            1.8e19,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            f64::NAN,
+            -0.5,
+            -1e300,
+            f64::MIN_POSITIVE,
+            12_345.499_999_999_998,
+        ] {
+            assert_eq!(round_u64(x), x.round() as u64, "{x}");
+        }
+    }
 
     #[test]
     fn durations_parse_with_units() {

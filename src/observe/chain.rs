@@ -385,8 +385,22 @@ impl ChainStats {
             self.positives += 1;
         }
         if r.final_for_members {
+            // Summed over the tube first: one look-up of the site's figures per tube, not per
+            // swab (integer sums, so the same figures).
+            let (mut sum, mut n) = (0u128, 0u64);
             for s in r.swab_times() {
-                self.turnaround_point(r.site, t.since(s).0);
+                let ms = t.since(s).0;
+                if let Some(h) = self.turnaround.as_mut() {
+                    let _ = h.record(ms);
+                }
+                sum += u128::from(ms);
+                n += 1;
+            }
+            if n > 0 {
+                self.turnaround_sum_ms += sum;
+                let e = self.site_turnaround.entry(r.site.0).or_insert((0, 0));
+                e.0 += sum;
+                e.1 += n;
             }
         }
         if !self.keep_tubes {
