@@ -153,11 +153,13 @@ impl<E: Copy> EventQueue<E> {
         let mut pos = 0;
         loop {
             let c = D * pos + 1;
-            let best = if c + D <= n {
-                let k = |i: usize| heap[i].key.wide();
-                let a = c + usize::from(k(c + 1) < k(c));
-                let b = c + 2 + usize::from(k(c + 3) < k(c + 2));
-                if k(b) < k(a) { b } else { a }
+            let best = if let Some(kids) = heap.get(c..c + D) {
+                // Four children, as an array: the indices below need no bounds checks.
+                let kids: &[Entry<E>; D] = kids.try_into().expect("D entries");
+                let k = |i: usize| kids[i].key.wide();
+                let a = usize::from(k(1) < k(0));
+                let b = 2 + usize::from(k(3) < k(2));
+                c + if k(b) < k(a) { b } else { a }
             } else if c < n {
                 (c + 1..n).fold(c, |m, i| {
                     if heap[i].key.wide() < heap[m].key.wide() {
