@@ -126,10 +126,16 @@ impl<E: Copy> EventQueue<E> {
     #[inline]
     pub fn push(&mut self, key: Key, event: E) {
         let entry = Entry { key, event };
-        let wide = key.wide();
+        let hole = self.heap.len();
+        self.heap.push(entry);
+        self.lift(hole, entry);
+    }
+
+    /// Puts `entry` into the hole at `pos`, or above it: parents later than `entry` move down.
+    #[inline]
+    fn lift(&mut self, mut pos: usize, entry: Entry<E>) {
         let heap = &mut self.heap;
-        let mut pos = heap.len();
-        heap.push(entry);
+        let wide = entry.key.wide();
         while pos > 0 {
             let parent = (pos - 1) / D;
             if wide >= heap[parent].key.wide() {
@@ -174,16 +180,7 @@ impl<E: Copy> EventQueue<E> {
             heap[pos] = heap[best];
             pos = best;
         }
-        let wide = last.key.wide();
-        while pos > 0 {
-            let parent = (pos - 1) / D;
-            if wide >= heap[parent].key.wide() {
-                break;
-            }
-            heap[pos] = heap[parent];
-            pos = parent;
-        }
-        heap[pos] = last;
+        self.lift(pos, last);
         (first.key, first.event)
     }
 

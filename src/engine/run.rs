@@ -232,7 +232,7 @@ fn for_each_timed<O: Observer + Send>(
     if parts.len() == 1 {
         timed((&mut parts[0], &mut times[0]));
     } else {
-        // One partition per task: rayon would otherwise run runs of neighbouring partitions as
+        // One partition per task: rayon would otherwise run stretches of neighbouring partitions as
         // one task, and the labs' partitions (the last ones, and at night the only busy ones)
         // would end up on one thread while the other waits (0.6-0.85 s of the 25.7 M city's
         // windows on two threads; 0.08-0.10 s this way).
