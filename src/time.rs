@@ -232,7 +232,7 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// duration). Below 2^52 the fraction `x - trunc(x)` is exact, so comparing it with one half
 /// decides as `round` does; from 2^52 on every `f64` is a whole number or beyond `u64`.
 #[inline]
-pub fn round_u64(x: f64) -> u64 {
+fn round_u64(x: f64) -> u64 {
     if x < 4_503_599_627_370_496.0 {
         let whole = x as u64;
         whole + u64::from(x - whole as f64 >= 0.5)

@@ -333,17 +333,26 @@ impl ChainStats {
     /// so that turnaround figures are not biased low by leaving out the slowest swabs.
     pub(super) fn pending(&mut self, t: SimTime, site: SiteId, swab: SimTime) {
         self.pending += 1;
-        self.turnaround_point(site, t.since(swab).0);
+        self.turnarounds(site, [t.since(swab).0]);
     }
 
-    fn turnaround_point(&mut self, site: SiteId, ms: u64) {
-        if let Some(h) = self.turnaround.as_mut() {
-            let _ = h.record(ms);
+    /// Counts swab-to-result times of swabs at `site`: summed first, so that the site's entry is
+    /// looked up once for a whole tube (integer sums: the same figures as one by one).
+    fn turnarounds(&mut self, site: SiteId, ms: impl IntoIterator<Item = u64>) {
+        let (mut sum, mut n) = (0u128, 0u64);
+        for ms in ms {
+            if let Some(h) = self.turnaround.as_mut() {
+                let _ = h.record(ms);
+            }
+            sum += u128::from(ms);
+            n += 1;
         }
-        self.turnaround_sum_ms += u128::from(ms);
-        let e = self.site_turnaround.entry(site.0).or_insert((0, 0));
-        e.0 += u128::from(ms);
-        e.1 += 1;
+        if n > 0 {
+            self.turnaround_sum_ms += sum;
+            let e = self.site_turnaround.entry(site.0).or_insert((0, 0));
+            e.0 += sum;
+            e.1 += n;
+        }
     }
 
     pub(super) fn stockout(&mut self, t: SimTime, site: SiteId, out: bool) {
@@ -385,23 +394,7 @@ impl ChainStats {
             self.positives += 1;
         }
         if r.final_for_members {
-            // Summed over the tube first: one look-up of the site's figures per tube, not per
-            // swab (integer sums, so the same figures).
-            let (mut sum, mut n) = (0u128, 0u64);
-            for s in r.swab_times() {
-                let ms = t.since(s).0;
-                if let Some(h) = self.turnaround.as_mut() {
-                    let _ = h.record(ms);
-                }
-                sum += u128::from(ms);
-                n += 1;
-            }
-            if n > 0 {
-                self.turnaround_sum_ms += sum;
-                let e = self.site_turnaround.entry(r.site.0).or_insert((0, 0));
-                e.0 += sum;
-                e.1 += n;
-            }
+            self.turnarounds(r.site, r.swab_times().map(|s| t.since(s).0));
         }
         if !self.keep_tubes {
             return;

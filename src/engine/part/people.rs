@@ -16,7 +16,7 @@ use super::{Event, NONE, Observer, Part, Person, State};
 use crate::engine::{WALK_IN, Who};
 use crate::model::{AreaId, Arrivals, SiteId};
 use crate::scenario::Choice;
-use crate::time::{SimDuration, SimTime, round_u64};
+use crate::time::{SimDuration, SimTime};
 
 /// A resident of a wave who has not set off or arrived yet.
 #[derive(Debug, Clone, Copy)]
@@ -134,7 +134,7 @@ impl<O: Observer> Part<'_, O> {
             let infected = area.prevalence > 0.0 && rng.random::<f64>() < area.prevalence;
             let mut delay = area.response.sample(rng);
             if response != 1.0 {
-                delay = SimDuration(round_u64(delay.0 as f64 * response));
+                delay = SimDuration::from_millis_f64(delay.0 as f64 * response);
             }
             let set_off = self.now.after(delay);
             let c = if by_queue {

@@ -8,7 +8,7 @@ use super::{Event, NONE, Observer, Part, ROLES, SiteState, State};
 use crate::engine::GiveUp;
 use crate::model::Site;
 use crate::scenario::WhenClosed;
-use crate::time::{SimDuration, SimTime, round_u64};
+use crate::time::{SimDuration, SimTime};
 
 /// A site's state at the start of a run.
 pub(super) fn site_state(s: &Site, seed: u64, rep: u32, hand_over: bool) -> SiteState {
@@ -310,7 +310,7 @@ impl<O: Observer> Part<'_, O> {
         }
         let slow = self.sites[s].slow;
         if slow != 1.0 {
-            d = SimDuration(round_u64(d.0 as f64 * slow));
+            d = SimDuration::from_millis_f64(d.0 as f64 * slow);
         }
         let st = &mut self.sites[s];
         st.slots[slot] = person;
