@@ -280,6 +280,51 @@ mod tests {
         }
     }
 
+    proptest! {
+        /// As in a run: events are scheduled at or after the one last taken, often before the
+        /// earliest pending one, and the earliest is looked at without being taken (at the end
+        /// of a window, or for the staff changes of an instant), after which earlier keys are
+        /// scheduled. Every pop and look agrees with a sorted set (a queue that moves a base to
+        /// the earliest key when looking, such as a radix heap, fails this unless it keeps the
+        /// keys scheduled before that base apart).
+        #[test]
+        fn looks_and_pushes_before_the_earliest_follow_the_keys(
+            ops in prop::collection::vec((0u64..1 << 20, 0u8..3, 0u32..4, 0u8..3), 0..800)
+        ) {
+            let mut q = EventQueue::default();
+            let mut model = std::collections::BTreeMap::<Key, u32>::new();
+            let (mut seq, mut now) = (0u32, 0u64);
+            for (dt, class, s, op) in ops {
+                match op {
+                    0 => {
+                        let expected = model.pop_first();
+                        if let Some((k, _)) = expected {
+                            now = k.time().0;
+                        }
+                        prop_assert_eq!(q.pop_before(SimTime(u64::MAX)), expected);
+                    }
+                    1 => {
+                        let expected = model.first_key_value().map(|(k, _)| k.time());
+                        prop_assert_eq!(q.next_time(), expected);
+                    }
+                    _ => {
+                        // Spread over many bits of the time, or at the same instant.
+                        let t = now + if dt % 3 == 0 { 0 } else { dt >> (dt % 17) };
+                        let k = Key::new(SimTime(t), class, sender(Kind::Site, s), seq);
+                        seq += 1;
+                        q.push(k, seq);
+                        model.insert(k, seq);
+                    }
+                }
+                prop_assert_eq!(q.len(), model.len());
+            }
+            while let Some(expected) = model.pop_first() {
+                prop_assert_eq!(q.pop_before(SimTime(u64::MAX)), Some(expected));
+            }
+            prop_assert!(q.is_empty());
+        }
+    }
+
     #[test]
     fn keys_order_by_time_class_sender_sequence() {
         let k = |t, c, kind, i, n| Key::new(SimTime(t), c, sender(kind, i), n);
