@@ -656,6 +656,7 @@ fn manifest(
                     "setup_s": i.setup_s,
                     "windows_s": i.windows_s,
                     "finish_s": i.finish_s,
+                    "merge_s": i.merge_s,
                 })
             })
             .collect(),

@@ -72,10 +72,12 @@ pub fn run_planned(
     let barrier = |parts: &mut Observers<'_, '_, Collect<'_>>, t| {
         Stats::barrier(parts, |c| &mut c.0, t);
     };
-    let (parts, info) = simulate_plan(model, plan, index, make, barrier);
+    let (parts, mut info) = simulate_plan(model, plan, index, make, barrier);
+    let merging = std::time::Instant::now();
     let (stats, traces): (Vec<Stats>, Vec<Option<Trace>>) =
         parts.into_iter().map(|(s, (t, _))| (s, t)).unzip();
     let figures = Stats::finish_parts(stats, model)?;
+    info.merge_s = merging.elapsed().as_secs_f64();
     let trace = trace.then(|| Trace::merge(traces.into_iter().flatten().collect()));
     Ok(Replication {
         index,

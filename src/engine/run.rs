@@ -54,6 +54,9 @@ pub struct RunInfo {
     pub windows_s: f64,
     /// Seconds to finish the partitions at the horizon.
     pub finish_s: f64,
+    /// Seconds to merge the partitions' figures into the run's (serial; set by the caller that
+    /// merges them).
+    pub merge_s: f64,
 }
 
 impl RunInfo {
