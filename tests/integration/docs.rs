@@ -113,10 +113,10 @@ fn commands() -> Vec<(String, Vec<String>)> {
     out
 }
 
-/// A scratch copy of what the commands read: scenarios, sweeps, plans and examples.
+/// A scratch copy of what the commands read: scenarios, sweeps, plans and the benches' scenarios.
 fn scratch() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for sub in ["scenarios", "sweeps", "plans"] {
+    for sub in ["scenarios", "sweeps", "plans", "benches"] {
         copy_dir(&root().join(sub), &dir.path().join(sub));
     }
     dir
