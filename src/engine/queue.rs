@@ -249,6 +249,18 @@ mod tests {
         }
     }
 
+    /// Pops everything left: the same entries as the sorted set, in its order.
+    fn drains_in_key_order(
+        mut q: EventQueue<u32>,
+        mut model: std::collections::BTreeMap<Key, u32>,
+    ) -> Result<(), TestCaseError> {
+        while let Some(expected) = model.pop_first() {
+            prop_assert_eq!(q.pop_before(SimTime(u64::MAX)), Some(expected));
+        }
+        prop_assert!(q.is_empty());
+        Ok(())
+    }
+
     proptest! {
         /// Pushes and pops interleaved (as in a run, where handlers schedule while the queue
         /// drains) come out as from a sorted set of the same keys, across heaps of every depth.
@@ -273,10 +285,7 @@ mod tests {
                 }
                 prop_assert_eq!(q.len(), model.len());
             }
-            while let Some(expected) = model.pop_first() {
-                prop_assert_eq!(q.pop_before(SimTime(u64::MAX)), Some(expected));
-            }
-            prop_assert!(q.is_empty());
+            drains_in_key_order(q, model)?;
         }
     }
 
@@ -318,10 +327,7 @@ mod tests {
                 }
                 prop_assert_eq!(q.len(), model.len());
             }
-            while let Some(expected) = model.pop_first() {
-                prop_assert_eq!(q.pop_before(SimTime(u64::MAX)), Some(expected));
-            }
-            prop_assert!(q.is_empty());
+            drains_in_key_order(q, model)?;
         }
     }
 

@@ -18,8 +18,8 @@ use crate::model::{AreaId, Arrivals, SiteId};
 use crate::scenario::Choice;
 use crate::time::{SimDuration, SimTime};
 
-/// A resident of a wave who has not set off or arrived yet, in 16 bytes (at city scale a
-/// quarter of the residents are in waves at once; 24 bytes with the fields side by side).
+/// A resident of a wave who has not set off or arrived yet, in 16 bytes (in a city round
+/// millions are in waves at once; 24 bytes with the fields side by side).
 #[derive(Debug, Clone, Copy)]
 struct Coming {
     /// When they set off (choice by queue length) or arrive (any other choice).
