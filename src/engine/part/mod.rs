@@ -128,6 +128,9 @@ enum Event {
     },
 }
 
+// A crew number fits `PoolArrive`'s 16 bits.
+const _: () = assert!(crate::model::size::MAX_CREWS <= u16::MAX as u32);
+
 /// What crosses from one partition to another.
 #[derive(Debug)]
 pub(crate) struct Message {

@@ -459,7 +459,6 @@ impl<O: Observer> Part<'_, O> {
                 let generation = c.generation;
                 self.obs
                     .dispatched(self.now, TeamId(self.tg[t]), crew as u32, self.site_id(s));
-                const _: () = assert!(crate::model::size::MAX_CREWS <= u16::MAX as u32);
                 let ev = Event::PoolArrive {
                     team: t as u32,
                     crew: crew as u16,
