@@ -645,6 +645,7 @@ fn manifest(
                 let i = &r.info;
                 serde_json::json!({
                     "partitions": i.partitions,
+                    "stages": i.stages,
                     "windows": i.windows,
                     "events": i.events,
                     "critical_events": i.critical_events,

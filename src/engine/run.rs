@@ -1,18 +1,27 @@
 //! Running a replication: its partitions side by side under conservative synchronisation.
 //!
-//! Time is cut into windows. A window starting at `t` ends at the next reporting step, or at
-//! `e + L` if that is earlier, where `e` ≥ `t` is the earliest event pending in any partition and
-//! `L` the plan's lookahead, the least delay of any message between partitions. Within a window
-//! the partitions run independently (in parallel on the current rayon pool): a message sent at
-//! `s` ≥ `e` arrives at `s + L` or later, so at or after the window's end, and no
-//! partition can receive, within a window, a message it has not been given before the window
-//! began. At the end of a window every partition stops (a barrier), messages are delivered, the
-//! reporting step (if the window ends on one) is taken by every partition, and the caller's
-//! `barrier` merges what must be merged across partitions at that instant. There is no rollback:
-//! this is the bounded-window form of conservative synchronisation (YAWNS; see docs/engine.md).
+//! The only thing that crosses between partitions is a parcel of tubes driven to a lab, which
+//! arrives at least the plan's lookahead `L` after it leaves. Two schemes follow from that, both
+//! without rollback (see docs/engine.md):
 //!
-//! Nothing here depends on the number of threads: the plan fixes the partitions, the keys fix
-//! the order of events, and the barrier work is done in partition order.
+//! - **Stages**, when no parcel can come back round to a partition that sent one (the usual
+//!   shape: points send to labs, labs send nothing). A partition that receives nothing is in
+//!   stage 0; one that receives is one stage after the latest of its senders. A reporting step
+//!   runs stage by stage: every partition of a stage runs to the step's end (in parallel), then
+//!   its parcels are delivered, then the next stage runs. A receiver never runs before its
+//!   senders have run to the step's end, so it has every parcel due before then.
+//! - **Windows** of one lookahead otherwise (YAWNS). A window starting at `t` ends at the next
+//!   reporting step, or at `e + L` if that is earlier, where `e` ≥ `t` is the earliest event
+//!   pending in any partition. Within a window the partitions run independently: a parcel sent
+//!   at `s` ≥ `e` arrives at `s + L` or later, at or after the window's end.
+//!
+//! Stages let each partition run a whole step while its state is in the cache (on the 25.7 M
+//! city an hour instead of ten minutes, about a sixth less work; docs/performance.md). After
+//! every step (and every window) the reporting step is taken by every partition, and the
+//! caller's `barrier` merges what must be merged across partitions at that instant.
+//!
+//! Nothing here depends on the number of threads: the plan fixes the partitions and their
+//! stages, the keys fix the order of events, and the barrier work is done in partition order.
 
 use std::time::Instant;
 
@@ -37,7 +46,11 @@ pub struct RunInfo {
     pub peak_queue: usize,
     /// Partitions.
     pub partitions: usize,
-    /// Synchronisation windows.
+    /// Stages a reporting step runs in, one after the other (see [`simulate_plan`]); 0 when
+    /// messages between partitions go round in a circle and the run goes by windows of one
+    /// lookahead instead.
+    pub stages: u32,
+    /// Synchronisation windows: the stages of every reporting step, or the lookahead windows.
     pub windows: u64,
     /// Events summed over windows of the busiest partition of each window: the run's length in
     /// events on as many cores as partitions.
@@ -118,8 +131,13 @@ where
         .enumerate()
         .map(|(p, o)| Part::new(model, plan, p as u32, rep, o))
         .collect();
+    let stage_of = stages(model, plan);
+    let last_stage = stage_of
+        .as_ref()
+        .map_or(0, |s| s.iter().copied().max().unwrap_or(0));
     let mut info = RunInfo {
         partitions: parts.len(),
+        stages: stage_of.as_ref().map_or(0, |_| last_stage + 1),
         ..RunInfo::default()
     };
     for_each(&mut parts, |p| p.start());
@@ -137,24 +155,46 @@ where
     let mut times = vec![0.0f64; parts.len()];
     let mut mail: Vec<Vec<Message>> = (0..parts.len()).map(|_| Vec::new()).collect();
     while t < horizon {
-        // YAWNS: nothing can arrive in another partition before the earliest pending event
-        // plus the lookahead, so the window reaches that far (stretches where every partition
-        // is idle, such as nights, cost one window).
-        let end = plan.lookahead.map_or(next_step, |l| {
-            let first = parts.iter().filter_map(|p| p.next_time()).min();
-            first.unwrap_or(next_step).max(t).after(l).min(next_step)
-        });
-        for (b, p) in before.iter_mut().zip(&parts) {
-            *b = p.events();
-        }
-        for_each_timed(&mut parts, &mut times, |p| p.run_until(end));
+        let end = match &stage_of {
+            // Stages: every partition runs to the next reporting step at once, in the order of
+            // its stage (see `stages`).
+            Some(_) => next_step,
+            // YAWNS: nothing can arrive in another partition before the earliest pending event
+            // plus the lookahead, so the window reaches that far (stretches where every
+            // partition is idle, such as nights, cost one window).
+            None => plan.lookahead.map_or(next_step, |l| {
+                let first = parts.iter().filter_map(|p| p.next_time()).min();
+                first.unwrap_or(next_step).max(t).after(l).min(next_step)
+            }),
+        };
         let started = Instant::now();
-        let most = parts.iter().zip(&before).map(|(p, b)| p.events() - b).max();
-        info.windows += 1;
-        info.critical_events += most.unwrap_or(0);
-        info.work_s += times.iter().sum::<f64>();
-        info.critical_s += times.iter().copied().fold(0.0, f64::max);
-        exchange(&mut parts, &mut mail, end);
+        let mut working = 0.0;
+        for k in 0..=last_stage {
+            let runs = |p: usize| stage_of.as_ref().is_none_or(|s| s[p] == k);
+            for (b, p) in before.iter_mut().zip(&parts) {
+                *b = p.events();
+            }
+            times.iter_mut().for_each(|x| *x = 0.0);
+            let run = Instant::now();
+            for_each_timed(&mut parts, &mut times, |i, p| {
+                if runs(i) {
+                    p.run_until(end);
+                }
+            });
+            working += run.elapsed().as_secs_f64();
+            let most = parts.iter().zip(&before).map(|(p, b)| p.events() - b).max();
+            info.windows += 1;
+            info.critical_events += most.unwrap_or(0);
+            info.work_s += times.iter().sum::<f64>();
+            info.critical_s += times.iter().copied().fold(0.0, f64::max);
+            // A parcel arrives after the step began (stages; its receiver has not run yet) or
+            // after the window (windows).
+            exchange(
+                &mut parts,
+                &mut mail,
+                if stage_of.is_some() { t } else { end },
+            );
+        }
         if end == next_step {
             if end < horizon {
                 for_each(&mut parts, |p| p.step(end));
@@ -162,7 +202,7 @@ where
             next_step = end.after(step).min(horizon);
         }
         barrier(&mut Observers(&mut parts), end);
-        info.barrier_s += started.elapsed().as_secs_f64();
+        info.barrier_s += started.elapsed().as_secs_f64() - working;
         t = end;
     }
     info.windows_s = windows.elapsed().as_secs_f64();
@@ -180,21 +220,18 @@ where
     (out, info)
 }
 
-/// Delivers every message sent in the window that ended at `end` (none is due before `end`):
-/// sorted to their partitions in the senders' order, then taken in by the partitions in
-/// parallel. `mail` holds one inbox per partition, empty between calls.
+/// Delivers every message sent since the last call (none is due before `floor`): sorted to
+/// their partitions in the senders' order, then taken in by the partitions in parallel. `mail`
+/// holds one inbox per partition, empty between calls.
 fn exchange<O: Observer + Send>(
     parts: &mut [Part<'_, O>],
     mail: &mut [Vec<Message>],
-    end: SimTime,
+    floor: SimTime,
 ) {
     let mut any = false;
     for p in parts.iter_mut() {
         for msg in p.outbox() {
-            debug_assert!(
-                msg.key.time() >= end,
-                "a message arrives before the window's end"
-            );
+            debug_assert!(msg.key.time() >= floor, "a message arrives too early");
             any = true;
             let to = msg.to as usize;
             mail[to].push(msg);
@@ -225,15 +262,15 @@ fn for_each<O: Observer + Send>(
 fn for_each_timed<O: Observer + Send>(
     parts: &mut [Part<'_, O>],
     times: &mut [f64],
-    f: impl Fn(&mut Part<'_, O>) + Sync + Send,
+    f: impl Fn(usize, &mut Part<'_, O>) + Sync + Send,
 ) {
-    let timed = |(p, t): (&mut Part<'_, O>, &mut f64)| {
+    let timed = |(i, (p, t)): (usize, (&mut Part<'_, O>, &mut f64))| {
         let started = Instant::now();
-        f(p);
+        f(i, p);
         *t = started.elapsed().as_secs_f64();
     };
     if parts.len() == 1 {
-        timed((&mut parts[0], &mut times[0]));
+        timed((0, (&mut parts[0], &mut times[0])));
     } else {
         // One partition per task: rayon would otherwise run stretches of neighbouring partitions as
         // one task, and the labs' partitions (the last ones, and at night the only busy ones)
@@ -242,6 +279,7 @@ fn for_each_timed<O: Observer + Send>(
         parts
             .par_iter_mut()
             .zip(times.par_iter_mut())
+            .enumerate()
             .with_max_len(1)
             .for_each(timed);
     }
@@ -259,4 +297,38 @@ pub fn simulate<O: Observer + Send>(model: &Model, rep: u32, obs: O) -> (O, RunI
         |_, _| {},
     );
     (out.remove(0), info)
+}
+
+/// The partitions' stages, when no parcel can come back round to a partition that sent one: a
+/// partition that receives nothing is in stage 0, any other one stage after the latest of the
+/// partitions that send to it (the longest path to it, taken in topological order). `None` when
+/// the partitions' links go round in a circle.
+fn stages(model: &Model, plan: &Plan) -> Option<Vec<u32>> {
+    let n = plan.parts.len();
+    let mut out: Vec<Vec<usize>> = vec![Vec::new(); n];
+    let mut senders = vec![0usize; n];
+    for (r, route) in model.routes.iter().enumerate() {
+        let (from, to) = (
+            plan.route[r].part as usize,
+            plan.lab[route.lab].part as usize,
+        );
+        if from != to && !out[from].contains(&to) {
+            out[from].push(to);
+            senders[to] += 1;
+        }
+    }
+    let mut stage = vec![0u32; n];
+    let mut ready: Vec<usize> = (0..n).filter(|&p| senders[p] == 0).collect();
+    let mut done = 0;
+    while let Some(p) = ready.pop() {
+        done += 1;
+        for &q in &out[p] {
+            stage[q] = stage[q].max(stage[p] + 1);
+            senders[q] -= 1;
+            if senders[q] == 0 {
+                ready.push(q);
+            }
+        }
+    }
+    (done == n).then_some(stage)
 }

@@ -284,8 +284,9 @@ struct RoundStats {
     /// Tested over all partitions up to the last barrier (partition 0).
     merged: u64,
     by_deadline: u64,
-    /// Tests of this window in this partition, in time order: (time, people).
-    window: Vec<(SimTime, u64)>,
+    /// Tests of this window in this partition, in time order: the time of each person's
+    /// (8 bytes a person: a window may be a reporting step, an hour of a city's tests).
+    window: Vec<SimTime>,
     /// People in `window`, summed as they are added (the barrier reads this, not the list).
     window_n: u64,
 }
@@ -522,12 +523,12 @@ impl Stats {
     }
 
     /// At the end of a window, across partitions: the coverage marks reached in the window, at
-    /// the exact time of the test that reached them (the tests of all partitions in time order;
-    /// at equal times the partition order decides, which no mark's time depends on).
+    /// the exact time of the test that reached them (see [`nth_in_time`]).
     ///
     /// `parts` are the partitions' observers and `stats` finds the collector in each (a run's
     /// observer may carry more than these figures). Nothing here allocates unless a mark is
-    /// crossed (see `engine::run` on allocation at barriers).
+    /// crossed (see `engine::run` on allocation at barriers), and then only a list of the
+    /// partitions' windows.
     pub fn barrier<O: Observer>(
         parts: &mut Observers<'_, '_, O>,
         stats: fn(&mut O) -> &mut Stats,
@@ -544,37 +545,26 @@ impl Stats {
             if added == 0 {
                 continue;
             }
-            let first = &stats(parts.get(0)).rounds[r];
-            let crossing = (0..COVERAGE_MARKS.len()).any(|k| {
-                first.reached[k].is_none()
-                    && first.marks[k] > 0
-                    && first.merged + added >= first.marks[k]
-            });
-            if !crossing {
-                for o in parts.iter_mut() {
-                    stats(o).rounds[r].window.clear();
+            let before = stats(parts.get(0)).rounds[r].merged;
+            for k in 0..COVERAGE_MARKS.len() {
+                let first = &stats(parts.get(0)).rounds[r];
+                let mark = first.marks[k];
+                if first.reached[k].is_some() || mark == 0 || before + added < mark {
+                    continue;
                 }
-                stats(parts.get(0)).rounds[r].merged += added;
-                continue;
+                let windows: Vec<&[SimTime]> = parts
+                    .iter_mut()
+                    .map(|o| &*stats(o).rounds[r].window)
+                    .collect();
+                let at = nth_in_time(&windows, mark - before);
+                stats(parts.get(0)).rounds[r].reached[k] = Some(at);
             }
-            let mut tests: Vec<(SimTime, u64)> = Vec::new();
+            // Given back, not kept: a step's window of a city is tens of megabytes summed over
+            // partitions, which would otherwise stay taken to the end of the run.
             for o in parts.iter_mut() {
-                tests.append(&mut stats(o).rounds[r].window);
+                stats(o).rounds[r].window = Vec::new();
             }
-            let first = &mut stats(parts.get(0)).rounds[r];
-            // Stable: at equal times the partitions' order decides, not the sort.
-            tests.sort_by_key(|x| x.0);
-            for (t, n) in tests {
-                first.merged += n;
-                for k in 0..COVERAGE_MARKS.len() {
-                    if first.reached[k].is_none()
-                        && first.merged >= first.marks[k]
-                        && first.marks[k] > 0
-                    {
-                        first.reached[k] = Some(t);
-                    }
-                }
-            }
+            stats(parts.get(0)).rounds[r].merged += added;
         }
     }
 
@@ -964,13 +954,40 @@ impl Stats {
                 }
             }
         } else {
-            r.window.push((t, n));
+            r.window.extend(std::iter::repeat_n(t, n as usize));
             r.window_n += n;
         }
         if deadline.is_some_and(|d| t <= r.start.after(d)) {
             r.by_deadline += n;
         }
     }
+}
+
+/// The time of the `n`-th test (from 1) of all `windows` in time order, each window in time
+/// order: the least time by which the windows hold `n` tests. A search over time that counts in
+/// each window by bisection, so that the windows (an hour of a city's tests) are not merged
+/// into one list. There are at least `n` tests.
+fn nth_in_time(windows: &[&[SimTime]], n: u64) -> SimTime {
+    let ends = windows
+        .iter()
+        .filter_map(|w| Some((*w.first()?, *w.last()?)));
+    let (mut lo, mut hi) = ends.fold((SimTime(u64::MAX), SimTime::ZERO), |(a, b), (x, y)| {
+        (a.min(x), b.max(y))
+    });
+    // The answer is in lo..=hi: fewer than n tests come before the earliest, all by the latest.
+    while lo < hi {
+        let mid = SimTime(lo.0 + (hi.0 - lo.0) / 2);
+        let by_mid: usize = windows
+            .iter()
+            .map(|w| w.partition_point(|&t| t <= mid))
+            .sum();
+        if by_mid as u64 >= n {
+            hi = mid;
+        } else {
+            lo = SimTime(mid.0 + 1);
+        }
+    }
+    lo
 }
 
 /// The figures of the partitions (in partition order) as those of one run: each site's from
@@ -1499,5 +1516,32 @@ mod series_tests {
         let mut shuffled = regular;
         shuffled[p].reverse();
         assert_eq!(merge_series(shuffled.clone(), &plan), expected);
+    }
+}
+
+#[cfg(test)]
+mod mark_tests {
+    use proptest::prelude::*;
+
+    use super::nth_in_time;
+    use crate::time::SimTime;
+
+    proptest! {
+        /// The n-th test of several partitions' windows is the n-th of their tests sorted.
+        #[test]
+        fn nth_in_time_is_the_nth_of_the_sorted_tests(
+            mut windows in prop::collection::vec(prop::collection::vec(0u64..50, 0..20), 1..6),
+            pick in any::<prop::sample::Index>(),
+        ) {
+            windows.iter_mut().for_each(|w| w.sort_unstable());
+            let mut all: Vec<u64> = windows.iter().flatten().copied().collect();
+            prop_assume!(!all.is_empty());
+            all.sort_unstable();
+            let n = pick.index(all.len()) + 1;
+            let windows: Vec<Vec<SimTime>> =
+                windows.iter().map(|w| w.iter().map(|&t| SimTime(t)).collect()).collect();
+            let slices: Vec<&[SimTime]> = windows.iter().map(Vec::as_slice).collect();
+            prop_assert_eq!(nth_in_time(&slices, n as u64), SimTime(all[n - 1]));
+        }
     }
 }

@@ -113,6 +113,113 @@ fn every_partitioning_and_thread_count_gives_the_same_files() {
     }
 }
 
+/// Two districts whose parcels cross both ways: each lab is next door to one district (a route
+/// with no least travel time joins them) and receives from the other district's second point.
+const CROSSING: &str = r#"version = 1
+[scenario]
+name = "crossing"
+start = 2022-11-02T07:00:00
+horizon = "16h"
+seed = 11
+report_every = "1h"
+[[site]]
+name = "p-{i}"
+count = 4
+desks = 2
+hours = ["07:00-17:00"]
+pool = 5
+[[site.stage]]
+name = "swab"
+service = { dist = "exponential", mean = "40s" }
+[[area]]
+name = "north"
+sites = ["p-1", "p-2"]
+choice = "random"
+residents = 600
+prevalence = 0.03
+response = { dist = "exponential", mean = "2h" }
+callup = [{ at = "30min", share = 1.0 }]
+[[area]]
+name = "south"
+sites = ["p-3", "p-4"]
+choice = "random"
+residents = 600
+prevalence = 0.03
+response = { dist = "exponential", mean = "2h" }
+callup = [{ at = "30min", share = 1.0 }]
+[[lab]]
+name = "north-lab"
+machines = 1
+plate = 20
+run = { dist = "uniform", min = "1h", max = "2h" }
+[[lab]]
+name = "south-lab"
+machines = 1
+plate = 20
+run = { dist = "uniform", min = "1h", max = "2h" }
+[[route]]
+name = "north-near"
+sites = ["p-1"]
+lab = "north-lab"
+every = "1h"
+box = 50
+travel = { dist = "uniform", min = "0min", max = "20min" }
+[[route]]
+name = "north-far"
+sites = ["p-2"]
+lab = "south-lab"
+every = "1h"
+box = 50
+travel = { dist = "uniform", min = "10min", max = "40min" }
+[[route]]
+name = "south-near"
+sites = ["p-3"]
+lab = "south-lab"
+every = "1h"
+box = 50
+travel = { dist = "uniform", min = "0min", max = "20min" }
+[[route]]
+name = "south-far"
+sites = ["p-4"]
+lab = "north-lab"
+every = "1h"
+box = 50
+travel = { dist = "uniform", min = "10min", max = "30min" }
+"#;
+
+/// Runs by stages where parcels only go one way, by windows of one lookahead where they go both
+/// ways; either way the files are those of one partition.
+#[test]
+fn stages_where_parcels_go_one_way_and_windows_where_they_circle() {
+    let stages = |m: &Model, g| {
+        run_all_with(m, 1, false, &|| {}, g).expect("conservation holds")[0]
+            .info
+            .stages
+    };
+    // The districts: points send to two labs, which send nothing.
+    let districts = load("tests/fuzz-corpus/districts.toml");
+    assert_eq!(stages(&districts, Granularity::Finest), 2);
+    assert_eq!(stages(&districts, Granularity::One), 1);
+    let crossing = crate::support::model(CROSSING);
+    let plan = Plan::new(&crossing, Granularity::Finest);
+    assert_eq!(plan.parts.len(), 2);
+    assert_eq!(plan.lookahead.map(|d| d.0), Some(10 * 60_000));
+    assert_eq!(stages(&crossing, Granularity::Finest), 0);
+    let one = tables(&crossing, 2, Granularity::One, 1, true);
+    for threads in [1, 2] {
+        let fine = tables(&crossing, 2, Granularity::Finest, threads, true);
+        assert_same(&format!("crossing on {threads} threads"), &one, &fine);
+    }
+    // The marks found at the barriers are there to compare: most were tested, 90% in time.
+    let summary = String::from_utf8_lossy(&one["summary.csv"]).into_owned();
+    let mut lines = summary.lines();
+    let head: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let row: Vec<&str> = lines.next().unwrap_or("").split(',').collect();
+    let cell = |name: &str| row[head.iter().position(|h| *h == name).expect(name)];
+    assert!(cell("coverage").parse::<f64>().unwrap() > 0.9, "{summary}");
+    assert!(!cell("hours_to_90pct").is_empty(), "{summary}");
+}
+
 prop_compose! {
     /// A random city: districts of points on routes to labs, with random travel floors (some of
     /// them zero, which joins a route to its lab), pools, crews and walk-ins.
