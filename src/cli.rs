@@ -316,8 +316,8 @@ pub struct RunArgs {
     pub font: Option<PathBuf>,
 
     /// How finely one run is split to use several cores: a number of partitions, `one`, or
-    /// `finest` [default: auto, at most 64]. Results are the same for every value; only the
-    /// speed changes (docs/engine.md).
+    /// `finest` [default: auto, groups of at least 25,000 residents, at most 4,096 partitions].
+    /// Results are the same for every value; only the speed changes (docs/engine.md).
     #[arg(long, value_name = "N|one|finest")]
     pub partitions: Option<PartitionsArg>,
 }
