@@ -284,7 +284,7 @@ struct RoundStats {
     /// Tested over all partitions up to the last barrier (partition 0).
     merged: u64,
     by_deadline: u64,
-    /// Tests of this window in this partition, in time order: the time of each person's
+    /// Tests of this window in this partition, in time order: the time of each person's test
     /// (8 bytes a person: a window may be a reporting step, an hour of a city's tests).
     window: Vec<SimTime>,
     /// People in `window`, summed as they are added (the barrier reads this, not the list).
