@@ -9,7 +9,8 @@
 //!
 //! The server (axum on tokio) listens on 127.0.0.1 unless `--allow-remote` is given: nothing
 //! leaves the machine, so there is no login. Runs go one at a time into a temporary folder that
-//! is removed on Ctrl-C; the last few are kept for the page to show.
+//! is removed when the server stops (Ctrl-C, SIGTERM, SIGHUP); the last few are kept for the
+//! page to show.
 
 use std::net::{IpAddr, SocketAddr};
 use std::path::{Component, Path, PathBuf};
@@ -340,7 +341,7 @@ async fn file_handler(
     }
 }
 
-/// Serves the what-if page until Ctrl-C.
+/// Serves the what-if page until Ctrl-C (or SIGTERM or SIGHUP).
 pub fn serve(args: ServeArgs) -> Result<(), Failure> {
     let ip: IpAddr = args.bind;
     if !ip.is_loopback() && !args.allow_remote {
@@ -414,14 +415,34 @@ pub fn serve(args: ServeArgs) -> Result<(), Failure> {
             args.scenario.display()
         ))?;
         axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .with_graceful_shutdown(stopped())
             .await
             .map_err(|e| Failure::Run(anyhow!("the server stopped: {e}")))
     })?;
     drop(runs);
     Ok(())
+}
+
+/// Ctrl-C, or a polite stop from outside: `kill` (SIGTERM), a job scheduler ending the job, or
+/// the terminal closing (SIGHUP). The server then stops and its folder of runs is removed; only
+/// SIGKILL, which no program can catch, leaves the folder behind.
+async fn stopped() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let (Ok(mut term), Ok(mut hup)) = (
+            signal(SignalKind::terminate()),
+            signal(SignalKind::hangup()),
+        ) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+                _ = hup.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
 }
 
 /// The page: levers on the left, key figures and the run page on the right.

@@ -8,16 +8,19 @@ use std::process::{Child, Command, Stdio};
 
 use crate::cli::swabsim;
 
-/// A server on a free port, stopped when dropped.
+/// A server on a free port, with a temporary folder of its own, stopped when dropped.
 struct Server {
     child: Child,
     addr: String,
+    tmp: tempfile::TempDir,
 }
 
 impl Server {
     fn start(scenario: &str, replications: &str) -> Server {
+        let tmp = tempfile::tempdir().unwrap();
         let mut child = Command::new(assert_cmd::cargo::cargo_bin("swabsim"))
             .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("TMPDIR", tmp.path())
             .args(["serve", scenario, "-r", replications, "--port", "0"])
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -33,7 +36,31 @@ impl Server {
             .and_then(|r| r.split('/').next())
             .unwrap_or_else(|| panic!("no address in {line:?}"))
             .to_string();
-        Server { child, addr }
+        Server { child, addr, tmp }
+    }
+
+    /// Sends SIGTERM (as `kill` does) and waits up to 10 s for the server to end: its exit
+    /// status, or `None` if it could not be sent or the server went on.
+    fn terminate(&mut self) -> Option<std::process::ExitStatus> {
+        let sent = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status()
+            .is_ok_and(|s| s.success());
+        for _ in 0..if sent { 200 } else { 0 } {
+            if let Some(status) = self.child.try_wait().ok()? {
+                return Some(status);
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        None
+    }
+
+    /// What the server left in its temporary folder.
+    fn leftovers(&self) -> Vec<String> {
+        std::fs::read_dir(self.tmp.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect()
     }
 
     /// (status, body) of one HTTP/1.1 request.
@@ -75,9 +102,28 @@ impl Server {
 
 impl Drop for Server {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        if self.child.try_wait().ok().flatten().is_none() && self.terminate().is_none() {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
     }
+}
+
+/// `kill` (SIGTERM), as a shell, a job scheduler or CI stops a server, ends it cleanly and
+/// removes its runs, as Ctrl-C does; before this the folder of runs stayed in /tmp.
+#[test]
+fn a_terminated_server_removes_its_runs() {
+    let mut server = Server::start("scenarios/dongyuegong.toml", "1");
+    let (status, reply) = server.request("POST", "/api/run", r#"{"sets": []}"#);
+    assert_eq!(status, 200, "{reply}");
+    let runs = server.leftovers();
+    assert!(
+        runs.len() == 1 && runs[0].starts_with("swabsim-serve-"),
+        "{runs:?}"
+    );
+    let status = server.terminate().expect("the server stops on SIGTERM");
+    assert!(status.success(), "{status:?}");
+    assert_eq!(server.leftovers(), Vec::<String>::new());
 }
 
 /// The mean row of a run's summary.csv, by column.
