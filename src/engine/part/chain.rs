@@ -9,6 +9,7 @@
 use std::collections::VecDeque;
 
 use rand::Rng;
+use smallvec::SmallVec;
 
 use super::super::rng::{Stream, stream};
 use super::slots::Slots;
@@ -40,10 +41,11 @@ pub(crate) struct TubeData {
     received: SimTime,
     queued: SimTime,
     /// A swab time per place in the tube, in ms after `opened` (`u32::MAX` until swabbed);
-    /// then, if `areas`, the members' global areas (as many again); then, for a re-swab
-    /// (`origin`), the member's first swab in ms as two words (low, high), from which the
-    /// turnaround counts (rare: kept here, not in every record).
-    members: Box<[u32]>,
+    /// then, if [`AREAS`], the members' global areas (as many again); then, for a re-swab
+    /// ([`ORIGIN`]), the member's first swab in ms as two words (low, high), from which the
+    /// turnaround counts (rare: kept here, not in every record). The swab times of a tube of
+    /// up to [`INLINE`] live in the record itself: one allocation per tube, not two.
+    members: SmallVec<[u32; INLINE]>,
     /// Members assigned so far (they are swabbed in this order).
     assigned: u32,
     /// Members swabbed so far.
@@ -53,12 +55,19 @@ pub(crate) struct TubeData {
     place: Place,
     sealed: bool,
     retest: bool,
-    /// What `members` holds besides the swab times (one byte, so that the record stays 88
-    /// bytes): [`AREAS`], the members' areas, until the tube closes, and after that only if a
-    /// member is infected (a negative pool is never re-tested, so its areas are not needed);
+    /// What `members` holds besides the swab times (one byte, so that the record stays 120
+    /// bytes): [`AREAS`], the members' areas: a desk's tube gets them when its last member is
+    /// assigned and only if a member is infected (a negative pool is never re-tested; until
+    /// then the desk keeps them, see [`DeskTube`]); a door-to-door or re-test tube holds them
+    /// from the start, and a door-to-door tube drops them at closing if none is infected;
     /// [`ORIGIN`], a re-swab's first swab.
     extra: u8,
 }
+
+/// Swab times held in the tube record itself: ten, the pooling of most rounds (a 10-in-1 tube).
+/// The record is 120 bytes, 128 with the allocator's header: less than the 88-byte record and
+/// its 48-byte block of swab times it replaces, in one allocation instead of two.
+const INLINE: usize = 10;
 
 /// [`TubeData::extra`]: the members' areas follow the swab times.
 const AREAS: u8 = 1;
@@ -66,6 +75,29 @@ const AREAS: u8 = 1;
 const ORIGIN: u8 = 2;
 
 impl TubeData {
+    /// An empty tube opened at `now`, with room for `pool` members, and for their areas if
+    /// `areas`.
+    fn new(id: u64, now: SimTime, site: u32, pool: u32, retest: bool, areas: bool) -> TubeData {
+        let words = if areas { 2 * pool } else { pool };
+        TubeData {
+            id,
+            opened: now,
+            infected: 0,
+            closed_at: now,
+            picked: now,
+            received: now,
+            queued: now,
+            members: SmallVec::from_elem(u32::MAX, words as usize),
+            assigned: 0,
+            swabbed: 0,
+            site,
+            place: Place::Site,
+            sealed: false,
+            retest,
+            extra: if areas { AREAS } else { 0 },
+        }
+    }
+
     /// Swabs the tube holds.
     fn pool(&self) -> u32 {
         let n = self.members.len() as u32 - 2 * u32::from(self.has(ORIGIN));
@@ -87,12 +119,11 @@ impl TubeData {
 
     /// Makes the tube a re-swab of a member first swabbed at `origin`.
     fn set_origin(&mut self, origin: SimTime) {
-        let mut words = std::mem::take(&mut self.members).into_vec();
         if self.has(ORIGIN) {
-            words.truncate(words.len() - 2);
+            self.members.truncate(self.members.len() - 2);
         }
-        words.extend([origin.0 as u32, (origin.0 >> 32) as u32]);
-        self.members = words.into();
+        self.members
+            .extend([origin.0 as u32, (origin.0 >> 32) as u32]);
         self.extra |= ORIGIN;
     }
 
@@ -140,12 +171,22 @@ impl TubeData {
     /// The tube is closed: its members' areas are kept only if a re-test may need them.
     fn forget_areas(&mut self) {
         if self.has(AREAS) && self.infected == 0 {
-            let (pool, n) = (self.pool() as usize, self.members.len());
-            let origin = if self.has(ORIGIN) { n - 2..n } else { n..n };
-            self.members = [&self.members[..pool], &self.members[origin]]
-                .concat()
-                .into();
+            let pool = self.pool() as usize;
+            self.members.drain(pool..2 * pool);
+            self.members.shrink_to_fit();
             self.extra &= !AREAS;
+        }
+    }
+
+    /// A desk's tube has all its members: it takes their areas (`areas`, in the order they
+    /// were assigned) if a re-test may need them.
+    fn keep_areas(&mut self, areas: &[u32]) {
+        debug_assert!(!self.has(AREAS) && !self.has(ORIGIN));
+        if self.infected != 0 {
+            let pool = self.pool() as usize;
+            self.members.resize(2 * pool, u32::MAX);
+            self.members[pool..pool + areas.len()].copy_from_slice(areas);
+            self.extra |= AREAS;
         }
     }
 
@@ -198,9 +239,19 @@ impl std::ops::IndexMut<usize> for Tubes {
     }
 }
 
+/// A tube a desk is filling, and the areas of its members so far: a re-test needs them only if
+/// a member is infected, which is known when the tube has all its members, so they wait here
+/// (in a buffer used again for the desk's next tubes) instead of in every tube record.
+#[derive(Debug, Clone)]
+struct DeskTube {
+    pool: u32,
+    id: u32,
+    areas: Vec<u32>,
+}
+
 struct SiteChain {
-    /// The tubes each desk is filling, one per pool size in use: (pool, tube).
-    desk_tubes: Vec<Vec<(u32, u32)>>,
+    /// The tubes each desk is filling, one per pool size in use.
+    desk_tubes: Vec<Vec<DeskTube>>,
     tubes: Option<u32>,
     kits: Option<u32>,
     out: bool,
@@ -276,6 +327,8 @@ pub(super) struct Chain {
     parcels: Vec<Option<Vec<u32>>>,
     /// Sites in the model, for the numbers of labs' re-test tubes.
     n_sites: u64,
+    /// Buffers of [`DeskTube::areas`] not in use.
+    spare_areas: Vec<Vec<u32>>,
 }
 
 impl Chain {
@@ -332,6 +385,7 @@ impl Chain {
                 .collect(),
             parcels: Vec::new(),
             n_sites: m.sites.len() as u64,
+            spare_areas: Vec::new(),
         }
     }
 
@@ -376,25 +430,26 @@ impl Chain {
         }
     }
 
-    /// A new, empty tube record, with room for `pool` members and their areas.
-    fn open(&mut self, id: u64, now: SimTime, site: u32, pool: u32, retest: bool) -> u32 {
-        self.tubes.insert(Box::new(TubeData {
-            id,
-            opened: now,
-            infected: 0,
-            closed_at: now,
-            picked: now,
-            received: now,
-            queued: now,
-            members: vec![u32::MAX; 2 * pool as usize].into(),
-            assigned: 0,
-            swabbed: 0,
-            site,
-            place: Place::Site,
-            sealed: false,
-            retest,
-            extra: AREAS,
-        }))
+    /// A desk has assigned all the members of its tube `done`: the tube takes their areas if a
+    /// re-test may need them, and the buffer is kept for another tube.
+    fn desk_tube_done(&mut self, mut done: DeskTube) {
+        self.tubes[done.id as usize].keep_areas(&done.areas);
+        done.areas.clear();
+        self.spare_areas.push(done.areas);
+    }
+
+    /// A new, empty tube record, with room for `pool` members, and for their areas if `areas`.
+    fn open(
+        &mut self,
+        id: u64,
+        now: SimTime,
+        site: u32,
+        pool: u32,
+        retest: bool,
+        areas: bool,
+    ) -> u32 {
+        let tube = TubeData::new(id, now, site, pool, retest, areas);
+        self.tubes.insert(Box::new(tube))
     }
 
     fn parcel(&mut self, ids: Vec<u32>) -> u32 {
@@ -479,7 +534,7 @@ impl<O: Observer> Part<'_, O> {
         }
         let c = &self.chain.sites[s];
         let kit = c.kits.is_none_or(|k| k > 0);
-        let tube_open = c.desk_tubes[desk].iter().any(|&(k, _)| k == pool);
+        let tube_open = c.desk_tubes[desk].iter().any(|t| t.pool == pool);
         let tube = tube_open || c.tubes.is_none_or(|t| t > 0);
         kit && tube
     }
@@ -569,15 +624,16 @@ impl<O: Observer> Part<'_, O> {
         let pool = self.pool_of(s, person);
         let open = self.chain.sites[s].desk_tubes[desk]
             .iter()
-            .find(|&&(k, _)| k == pool)
-            .map(|&(_, id)| id);
-        let id = match open {
-            Some(id) => id,
+            .position(|t| t.pool == pool);
+        let k = match open {
+            Some(k) => k,
             None => {
                 let id = self.open_tube(s, pool, false);
-                self.chain.sites[s].desk_tubes[desk].push((pool, id));
+                let areas = self.chain.spare_areas.pop().unwrap_or_default();
                 self.obs.tube_opened(self.now, self.site_id(s));
-                id
+                let tubes = &mut self.chain.sites[s].desk_tubes[desk];
+                tubes.push(DeskTube { pool, id, areas });
+                tubes.len() - 1
             }
         };
         let c = &mut self.chain.sites[s];
@@ -585,12 +641,16 @@ impl<O: Observer> Part<'_, O> {
             *k -= 1;
         }
         let p = &self.people[person as usize];
-        self.chain.tubes[id as usize].add_member(p.who.area.0, p.infected);
-        self.people[person as usize].tube = id;
+        let desk_tube = &mut c.desk_tubes[desk][k];
+        let id = desk_tube.id;
+        desk_tube.areas.push(p.who.area.0);
         let tube = &mut self.chain.tubes[id as usize];
+        tube.add_member(p.who.area.0, p.infected);
+        self.people[person as usize].tube = id;
         if tube.assigned == tube.pool() {
             tube.sealed = true;
-            self.chain.sites[s].desk_tubes[desk].retain(|&(_, t)| t != id);
+            let done = self.chain.sites[s].desk_tubes[desk].remove(k);
+            self.chain.desk_tube_done(done);
         }
         self.note_stock(s);
     }
@@ -603,7 +663,9 @@ impl<O: Observer> Part<'_, O> {
         }
         let id = (u64::from(self.sg[s]) << 32) | u64::from(c.opened);
         c.opened += 1;
-        self.chain.open(id, self.now, self.sg[s], pool, retest)
+        // A team's tubes hold their members' areas; a desk keeps those of its tubes.
+        self.chain
+            .open(id, self.now, self.sg[s], pool, retest, retest)
     }
 
     /// A person's swab went into their tube.
@@ -624,7 +686,9 @@ impl<O: Observer> Part<'_, O> {
             return;
         }
         for d in from..self.chain.sites[s].desk_tubes.len() {
-            for (_, id) in std::mem::take(&mut self.chain.sites[s].desk_tubes[d]) {
+            for done in std::mem::take(&mut self.chain.sites[s].desk_tubes[d]) {
+                let id = done.id;
+                self.chain.desk_tube_done(done);
                 let tube = &mut self.chain.tubes[id as usize];
                 tube.sealed = true;
                 if tube.swabbed == tube.assigned {
@@ -1168,7 +1232,7 @@ impl<O: Observer> Part<'_, O> {
             let lab = &mut self.chain.labs[l];
             let id = ((self.chain.n_sites + u64::from(self.lg[l])) << 32) | u64::from(lab.opened);
             lab.opened += 1;
-            let id = self.chain.open(id, swab, site, 1, true);
+            let id = self.chain.open(id, swab, site, 1, true, true);
             let now = self.now;
             let t = &mut self.chain.tubes[id as usize];
             t.add_member(area, infected);
@@ -1183,5 +1247,75 @@ impl<O: Observer> Part<'_, O> {
             self.note_backlog(l);
             self.start_runs(l);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{SimTime, TubeData};
+
+    /// A desk's tube of ten: `infected` marks which of its members (of areas 100, 101, ...) are
+    /// infected; every member swabbed a second apart; the desk hands over the areas at the end.
+    fn desk_tube(infected: &[bool]) -> TubeData {
+        let mut t = TubeData::new(7, SimTime(1_000), 3, 10, false, false);
+        let areas: Vec<u32> = (0..infected.len() as u32).map(|k| 100 + k).collect();
+        for (k, &inf) in infected.iter().enumerate() {
+            t.add_member(areas[k], inf);
+            t.swab(SimTime(1_000 + 1_000 * k as u64));
+        }
+        t.keep_areas(&areas);
+        t
+    }
+
+    #[test]
+    fn a_negative_desk_tube_keeps_its_swab_times_in_the_record() {
+        let t = desk_tube(&[false; 10]);
+        assert_eq!(t.pool(), 10);
+        assert!(
+            !t.members.spilled(),
+            "the swab times of a tube of 10 live in the record"
+        );
+        assert_eq!(t.member_areas(), None);
+        let times: Vec<u64> = t.swab_times().map(|x| x.0).collect();
+        assert_eq!(
+            times,
+            (0..10).map(|k| 1_000 + 1_000 * k).collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn a_positive_desk_tube_gets_every_members_area() {
+        // A partly filled tube (sealed at a handover) with its fourth member infected.
+        let t = desk_tube(&[false, false, false, true, false, false]);
+        assert_eq!(t.pool(), 10);
+        assert_eq!(t.infected, 1 << 3);
+        let areas = t.member_areas().expect("a re-test needs the areas");
+        assert_eq!(&areas[..6], &[100, 101, 102, 103, 104, 105]);
+        assert_eq!(&areas[6..], &[u32::MAX; 4]);
+        assert_eq!(t.swab_times().count(), 6);
+    }
+
+    #[test]
+    fn a_door_to_door_tube_drops_its_areas_at_closing_unless_infected() {
+        for infected in [false, true] {
+            let mut t = TubeData::new(8, SimTime(0), 3, 10, true, true);
+            for k in 0..10 {
+                t.add_member(200 + k, infected && k == 9);
+                t.swab(SimTime(u64::from(k)));
+            }
+            t.forget_areas();
+            assert_eq!(t.pool(), 10);
+            assert_eq!(t.member_areas().is_some(), infected);
+            assert_eq!(t.members.spilled(), infected);
+            assert_eq!(t.swab_times().count(), 10);
+        }
+        // A re-swab: one member and its first swab, which stays after its area is dropped.
+        let mut t = TubeData::new(9, SimTime(5_000), 3, 1, true, true);
+        t.add_member(300, false);
+        t.swab(SimTime(5_000));
+        t.set_origin(SimTime(1 << 40));
+        t.forget_areas();
+        assert_eq!((t.pool(), t.member_areas()), (1, None));
+        assert_eq!(t.origin(), Some(SimTime(1 << 40)));
     }
 }

@@ -632,7 +632,7 @@ mod tests {
         assert_eq!(std::mem::size_of::<super::Event>(), 16);
         assert_eq!(std::mem::size_of::<super::super::queue::Key>(), 16);
         assert!(
-            std::mem::size_of::<super::TubeData>() <= 88,
+            std::mem::size_of::<super::TubeData>() <= 120,
             "{}",
             std::mem::size_of::<super::TubeData>()
         );
