@@ -6,19 +6,21 @@
 //!
 //! - **Stages**, when no parcel can come back round to a partition that sent one (the usual
 //!   shape: points send to labs, labs send nothing). A partition that receives nothing is in
-//!   stage 0; one that receives is one stage after the latest of its senders. A reporting step
-//!   runs stage by stage: every partition of a stage runs to the step's end (in parallel), then
-//!   its parcels are delivered, then the next stage runs. A receiver never runs before its
-//!   senders have run to the step's end, so it has every parcel due before then.
+//!   stage 0; one that receives is one stage after the latest of its senders. The run goes in
+//!   phases, pipelined: in phase `k` every partition of stage `s` runs reporting step `k - s`
+//!   to its end, all stages at once (in parallel), then the parcels sent are delivered. A
+//!   receiver runs a step only after its senders have run it to its end, so it has every parcel
+//!   due before then; a day of 24 steps in 2 stages takes 25 phases.
 //! - **Windows** of one lookahead otherwise (YAWNS). A window starting at `t` ends at the next
 //!   reporting step, or at `e + L` if that is earlier, where `e` ≥ `t` is the earliest event
 //!   pending in any partition. Within a window the partitions run independently: a parcel sent
 //!   at `s` ≥ `e` arrives at `s + L` or later, at or after the window's end.
 //!
 //! Stages let each partition run a whole step while its state is in the cache (on the 25.7 M
-//! city an hour instead of ten minutes: 14-16% less time in paired runs; docs/performance.md).
-//! After every step (and every window) the reporting step is taken by every partition, and the
-//! caller's `barrier` merges what must be merged across partitions at that instant.
+//! city an hour instead of ten minutes: 14-16% less time in paired runs; docs/performance.md),
+//! and the pipeline keeps the stages' partitions busy side by side. A partition takes a
+//! reporting step when it has run to one, and after every phase (and every window) the caller's
+//! `barrier` merges what must be merged across partitions up to the time all have reached.
 //!
 //! Nothing here depends on the number of threads: the plan fixes the partitions and their
 //! stages, the keys fix the order of events, and the barrier work is done in partition order.
@@ -46,11 +48,12 @@ pub struct RunInfo {
     pub peak_queue: usize,
     /// Partitions.
     pub partitions: usize,
-    /// Stages a reporting step runs in, one after the other (see [`simulate_plan`]); 0 when
-    /// messages between partitions go round in a circle and the run goes by windows of one
-    /// lookahead instead.
+    /// Stages the partitions run in, pipelined a reporting step apart (see the module's
+    /// documentation); 0 when messages between partitions go round in a circle and the run goes
+    /// by windows of one lookahead instead.
     pub stages: u32,
-    /// Synchronisation windows: the stages of every reporting step, or the lookahead windows.
+    /// Synchronisation windows: the phases of a run by stages (reporting steps plus stages less
+    /// one), or the lookahead windows.
     pub windows: u64,
     /// Events summed over windows of the busiest partition of each window: the run's length in
     /// events on as many cores as partitions.
@@ -140,70 +143,62 @@ where
         stages: stage_of.as_ref().map_or(0, |_| last_stage + 1),
         ..RunInfo::default()
     };
-    for_each(&mut parts, |p| p.start());
+    for_each(&mut parts, |_, p| p.start());
     info.setup_s = setup.elapsed().as_secs_f64();
     let windows = Instant::now();
     let horizon = model.horizon;
     let step = model.report_every;
-    let mut next_step = SimTime(step.0).min(horizon);
-    let mut t = SimTime::ZERO;
+    // A partition that has run to a reporting step (not the horizon) takes it.
+    let is_step = |t: SimTime| t < horizon && t.0.is_multiple_of(step.0);
     // What the barriers use is allocated once: with glibc, a request of a kilobyte or more
     // makes malloc first merge every small block freed since (the tubes a window delivered),
     // and at a barrier that work is serial (0.4-0.5 s of the 25.7 M city's ~0.85 s of barriers
     // when these buffers were allocated anew at every window).
-    let mut before = vec![0u64; parts.len()];
-    let mut times = vec![0.0f64; parts.len()];
-    let mut mail: Vec<Vec<Message>> = (0..parts.len()).map(|_| Vec::new()).collect();
-    while t < horizon {
-        let end = match &stage_of {
-            // Stages: every partition runs to the next reporting step at once, in the order of
-            // its stage (see `stages`).
-            Some(_) => next_step,
-            // YAWNS: nothing can arrive in another partition before the earliest pending event
-            // plus the lookahead, so the window reaches that far (stretches where every
-            // partition is idle, such as nights, cost one window).
-            None => plan.lookahead.map_or(next_step, |l| {
-                let first = parts.iter().filter_map(|p| p.next_time()).min();
-                first.unwrap_or(next_step).max(t).after(l).min(next_step)
-            }),
-        };
-        let started = Instant::now();
-        let mut working = 0.0;
-        for k in 0..=last_stage {
-            let runs = |p: usize| stage_of.as_ref().is_none_or(|s| s[p] == k);
-            for (b, p) in before.iter_mut().zip(&parts) {
-                *b = p.events();
+    let mut sync = Barriers {
+        before: vec![0u64; parts.len()],
+        times: vec![0.0f64; parts.len()],
+        mail: (0..parts.len()).map(|_| Vec::new()).collect(),
+        target: vec![None; parts.len()],
+        clock: vec![SimTime::ZERO; parts.len()],
+    };
+    match &stage_of {
+        // Stages, pipelined: in phase `k` a partition of stage `s` runs reporting step `k - s`,
+        // so every stage works at once, each a step behind the one before it. A receiver runs a
+        // step one phase or more after its senders ran it, so it has every parcel due before
+        // the step's end; what it receives early waits in its queue under its key.
+        Some(stage) => {
+            let mut ends = Vec::new();
+            let mut t = SimTime::ZERO;
+            while t < horizon {
+                t = t.after(step).min(horizon);
+                ends.push(t);
             }
-            times.iter_mut().for_each(|x| *x = 0.0);
-            let run = Instant::now();
-            for_each_timed(&mut parts, &mut times, |i, p| {
-                if runs(i) {
-                    p.run_until(end);
+            for k in 0..ends.len() + last_stage as usize {
+                for (target, &s) in sync.target.iter_mut().zip(stage) {
+                    *target = k.checked_sub(s as usize).and_then(|n| ends.get(n).copied());
                 }
-            });
-            working += run.elapsed().as_secs_f64();
-            let most = parts.iter().zip(&before).map(|(p, b)| p.events() - b).max();
-            info.windows += 1;
-            info.critical_events += most.unwrap_or(0);
-            info.work_s += times.iter().sum::<f64>();
-            info.critical_s += times.iter().copied().fold(0.0, f64::max);
-            // A parcel arrives after the step began (stages; its receiver has not run yet) or
-            // after the window (windows).
-            exchange(
-                &mut parts,
-                &mut mail,
-                if stage_of.is_some() { t } else { end },
-            );
-        }
-        if end == next_step {
-            if end < horizon {
-                for_each(&mut parts, |p| p.step(end));
+                sync.phase(&mut parts, &mut info, &mut barrier, is_step);
             }
-            next_step = end.after(step).min(horizon);
         }
-        barrier(&mut Observers(&mut parts), end);
-        info.barrier_s += started.elapsed().as_secs_f64() - working;
-        t = end;
+        // YAWNS: nothing can arrive in another partition before the earliest pending event
+        // plus the lookahead, so the window reaches that far (stretches where every partition
+        // is idle, such as nights, cost one window).
+        None => {
+            let mut next_step = SimTime(step.0).min(horizon);
+            let mut t = SimTime::ZERO;
+            while t < horizon {
+                let end = plan.lookahead.map_or(next_step, |l| {
+                    let first = parts.iter().filter_map(|p| p.next_time()).min();
+                    first.unwrap_or(next_step).max(t).after(l).min(next_step)
+                });
+                sync.target.iter_mut().for_each(|x| *x = Some(end));
+                sync.phase(&mut parts, &mut info, &mut barrier, is_step);
+                if end == next_step {
+                    next_step = end.after(step).min(horizon);
+                }
+                t = end;
+            }
+        }
     }
     info.windows_s = windows.elapsed().as_secs_f64();
     let finish = Instant::now();
@@ -220,18 +215,87 @@ where
     (out, info)
 }
 
-/// Delivers every message sent since the last call (none is due before `floor`): sorted to
-/// their partitions in the senders' order, then taken in by the partitions in parallel. `mail`
-/// holds one inbox per partition, empty between calls.
+/// The state of the synchronisation between partitions, kept from one phase to the next.
+struct Barriers {
+    /// Each partition's events before the phase.
+    before: Vec<u64>,
+    /// Each partition's seconds of work in the phase.
+    times: Vec<f64>,
+    /// One inbox per partition, empty between phases.
+    mail: Vec<Vec<Message>>,
+    /// The time each partition runs to in the phase; `None`: it waits.
+    target: Vec<Option<SimTime>>,
+    /// The time each partition has run to.
+    clock: Vec<SimTime>,
+}
+
+impl Barriers {
+    /// One phase: every partition with a target runs to it (in parallel); those that reach a
+    /// reporting step take it; the messages sent are delivered; and `barrier` sees every
+    /// observer at the time all partitions have reached.
+    fn phase<O, B>(
+        &mut self,
+        parts: &mut [Part<'_, O>],
+        info: &mut RunInfo,
+        barrier: &mut B,
+        is_step: impl Fn(SimTime) -> bool + Sync,
+    ) where
+        O: Observer + Send,
+        B: FnMut(&mut Observers<'_, '_, O>, SimTime),
+    {
+        let started = Instant::now();
+        for (b, p) in self.before.iter_mut().zip(parts.iter()) {
+            *b = p.events();
+        }
+        self.times.iter_mut().for_each(|x| *x = 0.0);
+        let target = &self.target;
+        for_each_timed(parts, &mut self.times, |i, p| {
+            if let Some(end) = target[i] {
+                p.run_until(end);
+            }
+        });
+        let working = started.elapsed().as_secs_f64();
+        let most = parts
+            .iter()
+            .zip(&self.before)
+            .map(|(p, b)| p.events() - b)
+            .max();
+        info.windows += 1;
+        info.critical_events += most.unwrap_or(0);
+        info.work_s += self.times.iter().sum::<f64>();
+        info.critical_s += self.times.iter().copied().fold(0.0, f64::max);
+        // The step before the messages: a partition's figures at a step are its own state
+        // then, whatever parcels are on their way to it.
+        for_each(parts, |i, p| {
+            if let Some(end) = target[i].filter(|&t| is_step(t)) {
+                p.step(end);
+            }
+        });
+        for (c, t) in self.clock.iter_mut().zip(&self.target) {
+            *c = t.unwrap_or(*c);
+        }
+        exchange(parts, &mut self.mail, &self.clock);
+        let reached = self.clock.iter().copied().min().unwrap_or(SimTime::ZERO);
+        barrier(&mut Observers(parts), reached);
+        info.barrier_s += started.elapsed().as_secs_f64() - working;
+    }
+}
+
+/// Delivers every message sent since the last call (none is due before its receiver's
+/// `clock`): sorted to their partitions in the senders' order, then taken in by the partitions
+/// in parallel. `mail` holds one inbox per partition, empty between calls.
 fn exchange<O: Observer + Send>(
     parts: &mut [Part<'_, O>],
     mail: &mut [Vec<Message>],
-    floor: SimTime,
+    clock: &[SimTime],
 ) {
     let mut any = false;
     for p in parts.iter_mut() {
         for msg in p.outbox() {
-            debug_assert!(msg.key.time() >= floor, "a message arrives too early");
+            debug_assert!(
+                msg.key.time() >= clock[msg.to as usize],
+                "a message arrives too early"
+            );
             any = true;
             let to = msg.to as usize;
             mail[to].push(msg);
@@ -246,15 +310,15 @@ fn exchange<O: Observer + Send>(
         .for_each(|(p, inbox)| inbox.drain(..).for_each(|m| p.deliver(m)));
 }
 
-/// Runs `f` on every partition: on the current rayon pool when there are several.
+/// Runs `f` on every partition and its index: on the current rayon pool when there are several.
 fn for_each<O: Observer + Send>(
     parts: &mut [Part<'_, O>],
-    f: impl Fn(&mut Part<'_, O>) + Sync + Send,
+    f: impl Fn(usize, &mut Part<'_, O>) + Sync + Send,
 ) {
     if parts.len() == 1 {
-        f(&mut parts[0]);
+        f(0, &mut parts[0]);
     } else {
-        parts.par_iter_mut().for_each(f);
+        parts.par_iter_mut().enumerate().for_each(|(i, p)| f(i, p));
     }
 }
 

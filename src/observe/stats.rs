@@ -522,26 +522,35 @@ impl Stats {
         self.plan.parts.len() == 1
     }
 
-    /// At the end of a window, across partitions: the coverage marks reached in the window, at
-    /// the exact time of the test that reached them (see [`nth_in_time`]).
+    /// At a barrier, across partitions, once every partition has run to `reached`: the
+    /// coverage marks reached before then, at the exact time of the test that reached them (see
+    /// [`nth_in_time`]). A partition may have run further (a staged run's earlier stages run a
+    /// step ahead); its tests from `reached` on wait for a later barrier.
     ///
     /// `parts` are the partitions' observers and `stats` finds the collector in each (a run's
     /// observer may carry more than these figures). Nothing here allocates unless a mark is
     /// crossed (see `engine::run` on allocation at barriers), and then only a list of the
-    /// partitions' windows.
+    /// partitions' windows, or a partition has tests after `reached`.
     pub fn barrier<O: Observer>(
         parts: &mut Observers<'_, '_, O>,
         stats: fn(&mut O) -> &mut Stats,
-        _t: SimTime,
+        reached: SimTime,
     ) {
         if parts.len() < 2 {
             return;
         }
         for r in 0..stats(parts.get(0)).rounds.len() {
-            let added: u64 = parts
-                .iter_mut()
-                .map(|o| std::mem::take(&mut stats(o).rounds[r].window_n))
-                .sum();
+            // Tests before `reached`, in each partition (its window is in time order).
+            let before_reached = |o: &mut O| {
+                let round = &stats(o).rounds[r];
+                match round.window.last() {
+                    Some(&last) if last >= reached => {
+                        round.window.partition_point(|&t| t < reached) as u64
+                    }
+                    _ => round.window_n,
+                }
+            };
+            let added: u64 = parts.iter_mut().map(before_reached).sum();
             if added == 0 {
                 continue;
             }
@@ -554,15 +563,22 @@ impl Stats {
                 }
                 let windows: Vec<&[SimTime]> = parts
                     .iter_mut()
-                    .map(|o| &*stats(o).rounds[r].window)
+                    .map(|o| {
+                        let w = &stats(o).rounds[r].window;
+                        &w[..w.partition_point(|&t| t < reached)]
+                    })
                     .collect();
                 let at = nth_in_time(&windows, mark - before);
                 stats(parts.get(0)).rounds[r].reached[k] = Some(at);
             }
             // Given back, not kept: a step's window of a city is tens of megabytes summed over
-            // partitions, which would otherwise stay taken to the end of the run.
+            // partitions, which would otherwise stay taken to the end of the run. Tests from
+            // `reached` on stay for the next barrier.
             for o in parts.iter_mut() {
-                stats(o).rounds[r].window = Vec::new();
+                let round = &mut stats(o).rounds[r];
+                let merged = round.window.partition_point(|&t| t < reached);
+                round.window = round.window[merged..].to_vec();
+                round.window_n -= merged as u64;
             }
             stats(parts.get(0)).rounds[r].merged += added;
         }

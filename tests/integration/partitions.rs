@@ -218,6 +218,34 @@ fn stages_where_parcels_go_one_way_and_windows_where_they_circle() {
     }
 }
 
+/// Stages run pipelined: the receiving district runs each hour one phase after the sending one.
+/// Here the receiver also tests residents, so at each barrier the sender has tests an hour ahead
+/// of it; the coverage marks count only the tests before the hour both have reached (merging the
+/// sender's later tests at once moves the 90% mark: checked), and the files are those of one
+/// partition.
+#[test]
+fn a_receiver_that_tests_residents_runs_a_step_behind_its_sender() {
+    // South's far point now sends to its own lab: parcels only go north to south.
+    let text = CROSSING.replace(
+        "sites = [\"p-4\"]\nlab = \"north-lab\"",
+        "sites = [\"p-4\"]\nlab = \"south-lab\"",
+    );
+    assert_ne!(text, CROSSING);
+    let one_way = crate::support::model(&text);
+    let fine =
+        run_all_with(&one_way, 1, false, &|| {}, Granularity::Finest).expect("conservation holds");
+    assert_eq!((fine[0].info.partitions, fine[0].info.stages), (2, 2));
+    // 16 reporting steps and one more phase for the second stage.
+    assert_eq!(fine[0].info.windows, 17);
+    let figure = |name| crate::support::figure(&fine, name)[0];
+    assert!(!figure("hours_to_90pct").is_nan(), "no 90% mark");
+    let one = tables(&one_way, 2, Granularity::One, 1, true);
+    for threads in [1, 2] {
+        let fine = tables(&one_way, 2, Granularity::Finest, threads, true);
+        assert_same(&format!("one way on {threads} threads"), &one, &fine);
+    }
+}
+
 prop_compose! {
     /// A random city: districts of points on routes to labs, with random travel floors (some of
     /// them zero, which joins a route to its lab), pools, crews and walk-ins.
