@@ -571,13 +571,18 @@ impl Stats {
                 let at = nth_in_time(&windows, mark - before);
                 stats(parts.get(0)).rounds[r].reached[k] = Some(at);
             }
-            // Given back, not kept: a step's window of a city is tens of megabytes summed over
-            // partitions, which would otherwise stay taken to the end of the run. Tests from
-            // `reached` on stay for the next barrier.
+            // Tests from `reached` on stay for the next barrier, in place (a new list here
+            // would be an allocation at the barrier, where glibc's merging of freed blocks is
+            // serial). A list with none left is given back, not kept: a step's window of a city
+            // is tens of megabytes summed over partitions.
             for o in parts.iter_mut() {
                 let round = &mut stats(o).rounds[r];
                 let merged = round.window.partition_point(|&t| t < reached);
-                round.window = round.window[merged..].to_vec();
+                if merged == round.window.len() {
+                    round.window = Vec::new();
+                } else {
+                    round.window.drain(..merged);
+                }
                 round.window_n -= merged as u64;
             }
             stats(parts.get(0)).rounds[r].merged += added;
