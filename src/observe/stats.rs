@@ -284,11 +284,16 @@ struct RoundStats {
     /// Tested over all partitions up to the last barrier (partition 0).
     merged: u64,
     by_deadline: u64,
-    /// Tests of this window in this partition, in time order: the time of each person's test
+    /// Tests of this partition not yet merged, in time order: the time of each person's test
     /// (8 bytes a person: a window may be a reporting step, an hour of a city's tests).
     window: Vec<SimTime>,
-    /// People in `window`, summed as they are added (the barrier reads this, not the list).
-    window_n: u64,
+}
+
+impl RoundStats {
+    /// The tests of `window` before `reached` (a bisection: the list is in time order).
+    fn due(&self, reached: SimTime) -> &[SimTime] {
+        &self.window[..self.window.partition_point(|&t| t < reached)]
+    }
 }
 
 /// One row of the time series: a site at the end of a reporting step.
@@ -451,7 +456,6 @@ impl Stats {
                 merged: 0,
                 by_deadline: 0,
                 window: Vec::new(),
-                window_n: 0,
             })
             .collect();
         let site = SiteStats {
@@ -540,17 +544,10 @@ impl Stats {
             return;
         }
         for r in 0..stats(parts.get(0)).rounds.len() {
-            // Tests before `reached`, in each partition (its window is in time order).
-            let before_reached = |o: &mut O| {
-                let round = &stats(o).rounds[r];
-                match round.window.last() {
-                    Some(&last) if last >= reached => {
-                        round.window.partition_point(|&t| t < reached) as u64
-                    }
-                    _ => round.window_n,
-                }
-            };
-            let added: u64 = parts.iter_mut().map(before_reached).sum();
+            let added: u64 = parts
+                .iter_mut()
+                .map(|o| stats(o).rounds[r].due(reached).len() as u64)
+                .sum();
             if added == 0 {
                 continue;
             }
@@ -563,10 +560,7 @@ impl Stats {
                 }
                 let windows: Vec<&[SimTime]> = parts
                     .iter_mut()
-                    .map(|o| {
-                        let w = &stats(o).rounds[r].window;
-                        &w[..w.partition_point(|&t| t < reached)]
-                    })
+                    .map(|o| stats(o).rounds[r].due(reached))
                     .collect();
                 let at = nth_in_time(&windows, mark - before);
                 stats(parts.get(0)).rounds[r].reached[k] = Some(at);
@@ -577,13 +571,12 @@ impl Stats {
             // is tens of megabytes summed over partitions.
             for o in parts.iter_mut() {
                 let round = &mut stats(o).rounds[r];
-                let merged = round.window.partition_point(|&t| t < reached);
+                let merged = round.due(reached).len();
                 if merged == round.window.len() {
                     round.window = Vec::new();
                 } else {
                     round.window.drain(..merged);
                 }
-                round.window_n -= merged as u64;
             }
             stats(parts.get(0)).rounds[r].merged += added;
         }
@@ -976,7 +969,6 @@ impl Stats {
             }
         } else {
             r.window.extend(std::iter::repeat_n(t, n as usize));
-            r.window_n += n;
         }
         if deadline.is_some_and(|d| t <= r.start.after(d)) {
             r.by_deadline += n;
