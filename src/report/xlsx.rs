@@ -170,35 +170,70 @@ fn io(e: rust_xlsxwriter::XlsxError) -> std::io::Error {
     std::io::Error::other(e)
 }
 
-/// A number as a number in `format`; anything else, and every label (`format` is `None`: a
-/// site named `-5` stays a name), as text. A workbook's text cell is never a formula, so the
-/// `'` the CSV puts before a name starting with `=`, `+`, `-` or `@` is dropped here. Returns
-/// the width in pixels the cell asks of its column (0 for an empty cell).
+/// How a cell's number is formatted.
+#[derive(Clone, Copy)]
+enum Numbers<'a> {
+    /// Not at all: the column holds names and labels, written as text (a site named `-5` stays
+    /// a name).
+    Label,
+    /// In this format.
+    Format(&'a Format),
+    /// In the format the column was given (`set_column_format`): looked up once per column,
+    /// where a format given with each cell is hashed for each cell (in a city's sites and staff
+    /// sheets that was most of the time the workbook took).
+    Column,
+}
+
+/// What a cell of the CSV shows in the workbook.
+enum Shown<'a> {
+    Empty,
+    Number(f64),
+    Text(&'a str),
+}
+
+impl Shown<'_> {
+    /// A number as a number (unless the column holds labels); anything else, and every label,
+    /// as text. A workbook's text cell is never a formula, so the `'` the CSV puts before a name
+    /// starting with `=`, `+`, `-` or `@` is dropped here.
+    fn of<'a>(text: &'a str, numbers: Numbers) -> Shown<'a> {
+        if text.is_empty() {
+            return Shown::Empty;
+        }
+        match text.parse::<f64>() {
+            Ok(x) if x.is_finite() && !matches!(numbers, Numbers::Label) => Shown::Number(x),
+            _ => Shown::Text(match text.strip_prefix('\'') {
+                Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+                _ => text,
+            }),
+        }
+    }
+
+    /// The width in pixels the cell asks of its column (0 for an empty cell).
+    fn width(&self) -> u32 {
+        match self {
+            Shown::Empty => 0,
+            Shown::Number(x) => text_width(&x.to_string()),
+            Shown::Text(t) => text_width(t),
+        }
+    }
+}
+
+/// Writes a cell as [`Shown::of`] reads it.
 fn cell(
     sheet: &mut Worksheet,
     row: u32,
     col: u16,
     text: &str,
-    format: Option<&Format>,
-) -> std::io::Result<u32> {
-    if text.is_empty() {
-        return Ok(0);
-    }
-    let plain = match text.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
-        _ => text,
-    };
-    match (text.parse::<f64>(), format) {
-        (Ok(x), Some(format)) if x.is_finite() => {
-            sheet
-                .write_number_with_format(row, col, x, format)
-                .map_err(io)?;
-            Ok(text_width(&x.to_string()))
-        }
-        _ => {
-            sheet.write_string(row, col, plain).map_err(io)?;
-            Ok(text_width(plain))
-        }
+    numbers: Numbers,
+) -> std::io::Result<()> {
+    match (Shown::of(text, numbers), numbers) {
+        (Shown::Empty, _) => Ok(()),
+        (Shown::Number(x), Numbers::Format(format)) => sheet
+            .write_number_with_format(row, col, x, format)
+            .map(drop)
+            .map_err(io),
+        (Shown::Number(x), _) => sheet.write_number(row, col, x).map(drop).map_err(io),
+        (Shown::Text(t), _) => sheet.write_string(row, col, t).map(drop).map_err(io),
     }
 }
 
@@ -231,12 +266,39 @@ fn table_sheet(
             )
         })
         .collect();
-    // Row by row, in order (the sheet keeps only the current row); widths fitted on the way.
+    let numbers: Vec<Numbers> = header
+        .iter()
+        .map(|h| {
+            if TEXT_COLUMNS.contains(&h.as_str()) {
+                Numbers::Label
+            } else {
+                Numbers::Column
+            }
+        })
+        .collect();
+    // Widths fitted to the contents, set before the formats: a column's format given first
+    // fixes its width at the default, which a fitted width then only widens.
+    let room = EXCEL_ROWS - 3;
     let mut widths: Vec<u32> = header
         .iter()
         .zip(&units)
         .map(|(h, u)| text_width(h).max(text_width(u)))
         .collect();
+    for row in body.iter().take(room) {
+        for ((w, text), &numbers) in widths.iter_mut().zip(row).zip(&numbers) {
+            *w = (*w).max(Shown::of(text, numbers).width());
+        }
+    }
+    for (c, w) in widths.into_iter().enumerate() {
+        sheet
+            .set_column_autofit_width(c as u16, w.min(MAX_WIDTH))
+            .map_err(io)?;
+    }
+    for (c, (format, numbers)) in formats.iter().zip(&numbers).enumerate() {
+        if matches!(numbers, Numbers::Column) {
+            sheet.set_column_format(c as u16, format).map_err(io)?;
+        }
+    }
     for (c, h) in header.iter().enumerate() {
         sheet
             .write_string_with_format(0, c as u16, h, &f.header)
@@ -247,16 +309,11 @@ fn table_sheet(
             .write_string_with_format(1, c as u16, *u, &f.unit)
             .map_err(io)?;
     }
-    let room = EXCEL_ROWS - 3;
+    // Row by row, in order (the sheet keeps only the current row).
     for (r, row) in body.iter().take(room).enumerate() {
         for (c, text) in row.iter().enumerate() {
-            let format = formats
-                .get(c)
-                .filter(|_| !TEXT_COLUMNS.contains(&header[c].as_str()));
-            let width = cell(sheet, r as u32 + 2, c as u16, text, format)?;
-            if let Some(w) = widths.get_mut(c) {
-                *w = (*w).max(width);
-            }
+            let numbers = numbers.get(c).copied().unwrap_or(Numbers::Label);
+            cell(sheet, r as u32 + 2, c as u16, text, numbers)?;
         }
     }
     if body.len() > room {
@@ -274,11 +331,6 @@ fn table_sheet(
     sheet
         .set_freeze_panes(2, labels.min(header.len() as u16))
         .map_err(io)?;
-    for (c, w) in widths.into_iter().enumerate() {
-        sheet
-            .set_column_autofit_width(c as u16, w.min(MAX_WIDTH))
-            .map_err(io)?;
-    }
     Ok(())
 }
 
@@ -324,14 +376,14 @@ fn summary_sheet(sheet: &mut Worksheet, rows: &[Vec<String>], f: &Formats) -> st
         let format = f.column(u, values);
         let mut c = 2;
         if let Some(m) = mean {
-            cell(sheet, row, c, &m[*col], Some(&format))?;
+            cell(sheet, row, c, &m[*col], Numbers::Format(&format))?;
             if let Some(ci) = ci {
-                cell(sheet, row, c + 1, &m[ci], Some(&format))?;
+                cell(sheet, row, c + 1, &m[ci], Numbers::Format(&format))?;
             }
             c += 2;
         }
         for rep in &reps {
-            cell(sheet, row, c, &rep[*col], Some(&format))?;
+            cell(sheet, row, c, &rep[*col], Numbers::Format(&format))?;
             c += 1;
         }
     }
