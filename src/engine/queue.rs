@@ -111,13 +111,25 @@ const D: usize = 4;
 /// the bottom, so this saves a comparison per level). Keys are unique (the sender and its
 /// sequence number are part of the key), so the order of pops is the order of keys whatever the
 /// layout of the heap.
+///
+/// The event a run handles is *taken* ([`EventQueue::take_before`]): it stays at the root until
+/// its handler schedules the next event, which replaces it there and sinks only as far as it
+/// belongs, usually a level or two, since what a handler schedules is soon (the next resident
+/// of a wave, the end of a service) while most of the heap is later (the call-ups of later
+/// waves, shift changes). A pop and a push cost the whole depth of the heap and back. A handler
+/// that schedules nothing leaves the root to be removed before the next look at the queue.
 pub struct EventQueue<E> {
     heap: Vec<Entry<E>>,
+    /// The root is the event being handled, no longer pending.
+    taken: bool,
 }
 
 impl<E> Default for EventQueue<E> {
     fn default() -> Self {
-        EventQueue { heap: Vec::new() }
+        EventQueue {
+            heap: Vec::new(),
+            taken: false,
+        }
     }
 }
 
@@ -126,9 +138,71 @@ impl<E: Copy> EventQueue<E> {
     #[inline]
     pub fn push(&mut self, key: Key, event: E) {
         let entry = Entry { key, event };
+        if self.taken {
+            self.taken = false;
+            self.sink(entry);
+            return;
+        }
         let hole = self.heap.len();
         self.heap.push(entry);
         self.lift(hole, entry);
+    }
+
+    /// Puts `entry` at the root (the taken event's place) or below it: smaller children move up.
+    #[inline]
+    fn sink(&mut self, entry: Entry<E>) {
+        let heap = &mut self.heap;
+        let n = heap.len();
+        let wide = entry.key.wide();
+        let mut pos = 0;
+        loop {
+            let c = D * pos + 1;
+            let best = if let Some(kids) = heap.get(c..c + D) {
+                let kids: &[Entry<E>; D] = kids.try_into().expect("D entries");
+                let k = |i: usize| kids[i].key.wide();
+                let a = usize::from(k(1) < k(0));
+                let b = 2 + usize::from(k(3) < k(2));
+                c + if k(b) < k(a) { b } else { a }
+            } else if c < n {
+                (c + 1..n).fold(c, |m, i| {
+                    if heap[i].key.wide() < heap[m].key.wide() {
+                        i
+                    } else {
+                        m
+                    }
+                })
+            } else {
+                break;
+            };
+            if heap[best].key.wide() > wide {
+                break;
+            }
+            heap[pos] = heap[best];
+            pos = best;
+        }
+        heap[pos] = entry;
+    }
+
+    /// Removes the taken event if its handler scheduled nothing in its place.
+    #[inline]
+    fn settle(&mut self) {
+        if self.taken {
+            self.taken = false;
+            self.pop_first();
+        }
+    }
+
+    /// Takes the earliest event if it is before `limit`, to handle it: it leaves the queue at
+    /// the next push (which takes its place) or the next look at the queue.
+    #[inline]
+    pub fn take_before(&mut self, limit: SimTime) -> Option<(Key, E)> {
+        self.settle();
+        let first = self.heap.first()?;
+        if first.key.time() >= limit {
+            return None;
+        }
+        self.taken = true;
+        Some((first.key, first.event))
     }
 
     /// Puts `entry` into the hole at `pos`, or above it: parents later than `entry` move down.
@@ -187,6 +261,7 @@ impl<E: Copy> EventQueue<E> {
     /// Removes and returns the earliest event if it is before `limit`.
     #[inline]
     pub fn pop_before(&mut self, limit: SimTime) -> Option<(Key, E)> {
+        self.settle();
         let first = self.heap.first()?;
         if first.key.time() >= limit {
             return None;
@@ -197,6 +272,7 @@ impl<E: Copy> EventQueue<E> {
     /// Removes and returns the earliest event if it is at exactly `time` in `class`.
     #[inline]
     pub fn pop_if(&mut self, time: SimTime, class: u8) -> Option<(Key, E)> {
+        self.settle();
         let first = self.heap.first()?;
         if first.key.time() != time || first.key.class() != class {
             return None;
@@ -204,25 +280,27 @@ impl<E: Copy> EventQueue<E> {
         Some(self.pop_first())
     }
 
-    /// The time of the earliest pending event.
+    /// The time of the earliest pending event (between handlers: none is taken).
     pub fn next_time(&self) -> Option<SimTime> {
+        debug_assert!(!self.taken, "looked at the queue while handling an event");
         self.heap.first().map(|e| e.key.time())
     }
 
     /// Number of pending events.
     pub fn len(&self) -> usize {
-        self.heap.len()
+        self.heap.len() - usize::from(self.taken)
     }
 
     /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
-        self.heap.is_empty()
+        self.len() == 0
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::time::SimDuration;
     use proptest::prelude::*;
 
     fn sender(kind: Kind, index: u32) -> Sender {
@@ -327,6 +405,53 @@ mod tests {
                 }
                 prop_assert_eq!(q.len(), model.len());
             }
+            drains_in_key_order(q, model)?;
+        }
+    }
+
+    proptest! {
+        /// As a run drives the queue: take the earliest event, then schedule none, one or
+        /// several (the first takes the taken event's place), sometimes after taking the staff
+        /// changes of the same instant. Every take agrees with a sorted set of the same keys.
+        #[test]
+        fn taken_events_leave_as_their_handlers_schedule(
+            ops in prop::collection::vec(
+                (prop::collection::vec((0u64..1 << 16, 0u8..3, 0u32..4), 0..4), any::<bool>()),
+                0..500,
+            ),
+            start in prop::collection::vec((0u64..1 << 16, 0u8..3), 1..40),
+        ) {
+            let mut q = EventQueue::default();
+            let mut model = std::collections::BTreeMap::<Key, u32>::new();
+            let mut seq = 0u32;
+            for (t, class) in start {
+                let k = Key::new(SimTime(t), class, sender(Kind::Run, 0), seq);
+                seq += 1;
+                q.push(k, seq);
+                model.insert(k, seq);
+            }
+            for (pushes, staff) in ops {
+                let expected = model.pop_first();
+                let got = q.take_before(SimTime(u64::MAX));
+                prop_assert_eq!(got, expected);
+                let Some((now, _)) = got else { break };
+                prop_assert_eq!(q.len(), model.len());
+                if staff {
+                    let first = model.first_key_value().map(|(k, _)| *k);
+                    let expected = first
+                        .filter(|k| k.time() == now.time() && k.class() == 0)
+                        .and_then(|_| model.pop_first());
+                    prop_assert_eq!(q.pop_if(now.time(), 0), expected);
+                }
+                for (dt, class, s) in pushes {
+                    let k = Key::new(now.time().after(SimDuration(dt)), class, sender(Kind::Site, s), seq);
+                    seq += 1;
+                    q.push(k, seq);
+                    model.insert(k, seq);
+                    prop_assert_eq!(q.len(), model.len());
+                }
+            }
+            prop_assert_eq!(q.take_before(SimTime(0)), None);
             drains_in_key_order(q, model)?;
         }
     }

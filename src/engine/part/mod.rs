@@ -494,7 +494,7 @@ impl<'m, O: Observer> Part<'m, O> {
     /// Handles every event before `limit`.
     pub(crate) fn run_until(&mut self, limit: SimTime) {
         self.peak_queue = self.peak_queue.max(self.queue.len());
-        while let Some((key, ev)) = self.queue.pop_before(limit) {
+        while let Some((key, ev)) = self.queue.take_before(limit) {
             self.now = key.time();
             self.events += 1;
             self.sender = self.sender_of(&ev);
