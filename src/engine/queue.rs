@@ -151,36 +151,9 @@ impl<E: Copy> EventQueue<E> {
     /// Puts `entry` at the root (the taken event's place) or below it: smaller children move up.
     #[inline]
     fn sink(&mut self, entry: Entry<E>) {
-        let heap = &mut self.heap;
-        let n = heap.len();
         let wide = entry.key.wide();
-        let mut pos = 0;
-        loop {
-            let c = D * pos + 1;
-            let best = if let Some(kids) = heap.get(c..c + D) {
-                let kids: &[Entry<E>; D] = kids.try_into().expect("D entries");
-                let k = |i: usize| kids[i].key.wide();
-                let a = usize::from(k(1) < k(0));
-                let b = 2 + usize::from(k(3) < k(2));
-                c + if k(b) < k(a) { b } else { a }
-            } else if c < n {
-                (c + 1..n).fold(c, |m, i| {
-                    if heap[i].key.wide() < heap[m].key.wide() {
-                        i
-                    } else {
-                        m
-                    }
-                })
-            } else {
-                break;
-            };
-            if heap[best].key.wide() > wide {
-                break;
-            }
-            heap[pos] = heap[best];
-            pos = best;
-        }
-        heap[pos] = entry;
+        let pos = descend(&mut self.heap, |child| child > wide);
+        self.heap[pos] = entry;
     }
 
     /// Removes the taken event if its handler scheduled nothing in its place.
@@ -229,44 +202,16 @@ impl<E: Copy> EventQueue<E> {
         let Some(&first) = heap.first() else {
             return (last.key, last.event);
         };
-        let n = heap.len();
-        let mut pos = 0;
-        loop {
-            let c = D * pos + 1;
-            let best = if let Some(kids) = heap.get(c..c + D) {
-                // Four children, as an array: the indices below need no bounds checks.
-                let kids: &[Entry<E>; D] = kids.try_into().expect("D entries");
-                let k = |i: usize| kids[i].key.wide();
-                let a = usize::from(k(1) < k(0));
-                let b = 2 + usize::from(k(3) < k(2));
-                c + if k(b) < k(a) { b } else { a }
-            } else if c < n {
-                (c + 1..n).fold(c, |m, i| {
-                    if heap[i].key.wide() < heap[m].key.wide() {
-                        i
-                    } else {
-                        m
-                    }
-                })
-            } else {
-                break;
-            };
-            heap[pos] = heap[best];
-            pos = best;
-        }
+        let pos = descend(heap, |_| false);
         self.lift(pos, last);
         (first.key, first.event)
     }
 
     /// Removes and returns the earliest event if it is before `limit`.
-    #[inline]
     pub fn pop_before(&mut self, limit: SimTime) -> Option<(Key, E)> {
+        let first = self.take_before(limit)?;
         self.settle();
-        let first = self.heap.first()?;
-        if first.key.time() >= limit {
-            return None;
-        }
-        Some(self.pop_first())
+        Some(first)
     }
 
     /// Removes and returns the earliest event if it is at exactly `time` in `class`.
@@ -294,6 +239,40 @@ impl<E: Copy> EventQueue<E> {
     /// Whether no event is pending.
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+}
+
+/// Moves the hole at the root down along the earliest children, to the bottom or until `stop`
+/// says no for the key of the child that would move up; returns where the hole is.
+#[inline(always)]
+fn descend<E: Copy>(heap: &mut [Entry<E>], stop: impl Fn(u128) -> bool) -> usize {
+    let n = heap.len();
+    let mut pos = 0;
+    loop {
+        let c = D * pos + 1;
+        let best = if let Some(kids) = heap.get(c..c + D) {
+            // Four children, as an array: the indices below need no bounds checks.
+            let kids: &[Entry<E>; D] = kids.try_into().expect("D entries");
+            let k = |i: usize| kids[i].key.wide();
+            let a = usize::from(k(1) < k(0));
+            let b = 2 + usize::from(k(3) < k(2));
+            c + if k(b) < k(a) { b } else { a }
+        } else if c < n {
+            (c + 1..n).fold(c, |m, i| {
+                if heap[i].key.wide() < heap[m].key.wide() {
+                    i
+                } else {
+                    m
+                }
+            })
+        } else {
+            return pos;
+        };
+        if stop(heap[best].key.wide()) {
+            return pos;
+        }
+        heap[pos] = heap[best];
+        pos = best;
     }
 }
 
