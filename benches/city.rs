@@ -13,6 +13,10 @@ use std::time::Instant;
 #[path = "../tests/common/city.rs"]
 mod city;
 
+/// The `swabsim` binary's allocator (see `src/main.rs`): the figures measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Peak resident set of this process so far, from /proc (Linux), in MB.
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")

@@ -14,6 +14,10 @@ use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use swabsim::model::Model;
 use swabsim::runner::run_one;
 
+/// The `swabsim` binary's allocator (see `src/main.rs`): the figures measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// The M/M/10 scenario at load 0.9 over `hours` (9 arrivals per minute).
 pub fn mm10(hours: u32) -> Model {
     let text = format!(

@@ -8,6 +8,10 @@ use std::path::Path;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use swabsim::runner::run_all;
 
+/// The `swabsim` binary's allocator (see `src/main.rs`): the figures measure what it runs.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn bench(c: &mut Criterion) {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/dongyuegong.toml");
     let (_, model) = swabsim::load_path(&path, &[]).expect("default scenario");
