@@ -13,7 +13,7 @@ use smallvec::SmallVec;
 
 use super::super::rng::{Stream, stream};
 use super::slots::Slots;
-use super::{CLASS, Event, Message, NONE, Observer, Part};
+use super::{CLASS, Event, Kind, Message, NONE, Observer, Part};
 use crate::engine::plan::Members;
 use crate::engine::{EndState, TubeRecord};
 use crate::model::{Model, SiteId};
@@ -480,27 +480,18 @@ impl<O: Observer> Part<'_, O> {
     pub(super) fn start_chain(&mut self) {
         for s in 0..self.sites.len() {
             if let Some((every, _, _)) = self.m_site(s).resupply {
-                self.sender = crate::engine::queue::Sender {
-                    kind: crate::engine::queue::Kind::Site,
-                    index: self.sg[s],
-                };
+                self.act_as(Kind::Site, s);
                 self.at(SimTime(every.0), Event::Resupply { site: s as u32 });
             }
         }
         for r in 0..self.chain.routes.len() {
             if let Some((first, _)) = self.m_route(r).schedule {
-                self.sender = crate::engine::queue::Sender {
-                    kind: crate::engine::queue::Kind::Route,
-                    index: self.rg[r],
-                };
+                self.act_as(Kind::Route, r);
                 self.at(SimTime(first.0), Event::Trip { route: r as u32 });
             }
         }
         for l in 0..self.chain.labs.len() {
-            self.sender = crate::engine::queue::Sender {
-                kind: crate::engine::queue::Kind::Lab,
-                index: self.lg[l],
-            };
+            self.act_as(Kind::Lab, l);
             let g = self.lg[l];
             for (d, x) in self.m.disruptions.iter().enumerate() {
                 let (start, end) = self.windows[d];
@@ -753,17 +744,6 @@ impl<O: Observer> Part<'_, O> {
 
     // ---- couriers -----------------------------------------------------------------------
 
-    /// Runs `f` as local route `r`'s own handler: the events it schedules are the route's.
-    fn as_route(&mut self, r: usize, f: impl FnOnce(&mut Self)) {
-        let sender = self.sender;
-        self.sender = crate::engine::queue::Sender {
-            kind: crate::engine::queue::Kind::Route,
-            index: self.rg[r],
-        };
-        f(self);
-        self.sender = sender;
-    }
-
     pub(super) fn scheduled_trip(&mut self, r: usize) {
         if let Some((_, every)) = self.m_route(r).schedule {
             self.at(self.now.after(every), Event::Trip { route: r as u32 });
@@ -785,7 +765,7 @@ impl<O: Observer> Part<'_, O> {
     }
 
     fn call_vehicle(&mut self, r: usize, s: usize) {
-        self.as_route(r, |p| {
+        self.acting_as(Kind::Route, r, |p| {
             if p.vehicle_free(r) {
                 p.start_trip(r, vec![s as u32]);
             } else {
@@ -905,7 +885,7 @@ impl<O: Observer> Part<'_, O> {
 
     /// Trips that waited for a vehicle or a driver leave now, calls first.
     pub(super) fn start_waiting_trips(&mut self, r: usize) {
-        self.as_route(r, |p| {
+        self.acting_as(Kind::Route, r, |p| {
             while p.vehicle_free(r) {
                 if let Some(s) = p.chain.routes[r].pending_calls.pop_front() {
                     p.start_trip(r, vec![s]);
@@ -1021,23 +1001,12 @@ impl<O: Observer> Part<'_, O> {
         }
         for l in 0..self.chain.labs.len() {
             if self.m_lab(l).technicians.is_some_and(|(team, _)| team == g) {
-                self.as_lab(l, |p| p.start_runs(l));
+                self.acting_as(Kind::Lab, l, |p| p.start_runs(l));
             }
         }
     }
 
     // ---- labs ---------------------------------------------------------------------------
-
-    /// Runs `f` as local lab `l`'s own handler.
-    fn as_lab(&mut self, l: usize, f: impl FnOnce(&mut Self)) {
-        let sender = self.sender;
-        self.sender = crate::engine::queue::Sender {
-            kind: crate::engine::queue::Kind::Lab,
-            index: self.lg[l],
-        };
-        f(self);
-        self.sender = sender;
-    }
 
     /// A vehicle's tubes reach lab `l`; the whole box is received before plates are loaded.
     pub(super) fn lab_receive(&mut self, l: usize, parcel: u32) {

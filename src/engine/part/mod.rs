@@ -285,7 +285,10 @@ pub(crate) struct Part<'m, O: Observer> {
     lg: &'m [u32],
     obs: O,
     now: SimTime,
+    /// The entity whose handler runs: the events it schedules carry its global id in their key.
     sender: Sender,
+    /// Its local index, where its count of events scheduled is kept (see [`Part::key`]).
+    local: u32,
     seqs: Seqs,
     queue: EventQueue<Event>,
     sites: Vec<SiteState>,
@@ -356,6 +359,7 @@ impl<'m, O: Observer> Part<'m, O> {
                 kind: Kind::Run,
                 index: 0,
             },
+            local: 0,
             seqs,
             queue: EventQueue::default(),
             sites,
@@ -417,19 +421,40 @@ impl<'m, O: Observer> Part<'m, O> {
 
     /// The key of the next event the current sender schedules at `t` in `class`.
     fn key(&mut self, t: SimTime, class: u8) -> Key {
-        let s = self.sender;
-        let local = |g: u32, slots: &[super::plan::Slot]| slots[g as usize].local as usize;
+        let (s, local) = (self.sender, self.local as usize);
         let seq = match s.kind {
             Kind::Run => &mut self.seqs.run,
-            Kind::Area => &mut self.seqs.areas[local(s.index, &self.plan.area)],
-            Kind::Site => &mut self.seqs.sites[local(s.index, &self.plan.site)],
-            Kind::Team => &mut self.seqs.teams[local(s.index, &self.plan.team)],
-            Kind::Route => &mut self.seqs.routes[local(s.index, &self.plan.route)],
-            Kind::Lab => &mut self.seqs.labs[local(s.index, &self.plan.lab)],
+            Kind::Area => &mut self.seqs.areas[local],
+            Kind::Site => &mut self.seqs.sites[local],
+            Kind::Team => &mut self.seqs.teams[local],
+            Kind::Route => &mut self.seqs.routes[local],
+            Kind::Lab => &mut self.seqs.labs[local],
         };
         let k = Key::new(t, class, s, *seq);
         *seq = seq.wrapping_add(1);
         k
+    }
+
+    /// From now on, the events scheduled are those of local entity `local` of `kind`.
+    fn act_as(&mut self, kind: Kind, local: usize) {
+        let index = match kind {
+            Kind::Run => 0,
+            Kind::Area => self.ag[local],
+            Kind::Site => self.sg[local],
+            Kind::Team => self.tg[local],
+            Kind::Route => self.rg[local],
+            Kind::Lab => self.lg[local],
+        };
+        self.sender = Sender { kind, index };
+        self.local = local as u32;
+    }
+
+    /// Runs `f` as local entity `local` of `kind` (see [`Part::act_as`]), then as before.
+    fn acting_as(&mut self, kind: Kind, local: usize, f: impl FnOnce(&mut Self)) {
+        let was = (self.sender, self.local);
+        self.act_as(kind, local);
+        f(self);
+        (self.sender, self.local) = was;
     }
 
     /// Schedules `ev` at `t` under the current sender.
@@ -439,38 +464,31 @@ impl<'m, O: Observer> Part<'m, O> {
         self.queue.push(k, ev);
     }
 
-    /// The entity whose handler runs an event.
-    fn sender_of(&self, ev: &Event) -> Sender {
-        let (kind, index) = match *ev {
-            Event::CallUp { area, .. } | Event::WalkIn { area } => {
-                (Kind::Area, self.ag[area as usize])
+    /// The entity whose handler runs an event: its kind and local index.
+    fn actor_of(&self, ev: &Event) -> (Kind, usize) {
+        let (kind, local) = match *ev {
+            Event::CallUp { area, .. } | Event::WalkIn { area } => (Kind::Area, area),
+            Event::Come { wave } => (Kind::Area, self.waves.area(wave)),
+            Event::Arrive { person } | Event::Renege { person, .. } => {
+                (Kind::Site, self.people[person as usize].site)
             }
-            Event::Come { wave } => (Kind::Area, self.ag[self.waves.area(wave) as usize]),
-            Event::Arrive { person } | Event::Renege { person, .. } => (
-                Kind::Site,
-                self.sg[self.people[person as usize].site as usize],
-            ),
             Event::StageDone { site, .. }
             | Event::Hours { site }
             | Event::Resupply { site }
-            | Event::Disruption { site, .. } => (Kind::Site, self.sg[site as usize]),
+            | Event::Disruption { site, .. } => (Kind::Site, site),
             Event::Rota { team }
             | Event::PoolArrive { team, .. }
-            | Event::HomeVisit { team, .. } => (Kind::Team, self.tg[team as usize]),
-            Event::Trip { route } | Event::TripBack { route } => {
-                (Kind::Route, self.rg[route as usize])
-            }
-            Event::TripStop { trip } => {
-                (Kind::Route, self.rg[self.chain.trip_route(trip) as usize])
-            }
+            | Event::HomeVisit { team, .. } => (Kind::Team, team),
+            Event::Trip { route } | Event::TripBack { route } => (Kind::Route, route),
+            Event::TripStop { trip } => (Kind::Route, self.chain.trip_route(trip)),
             Event::LabReceive { lab, .. }
             | Event::LabHours { lab }
             | Event::BatchTimer { lab }
             | Event::RunDone { lab, .. }
             | Event::LabDown { lab, .. }
-            | Event::MachineWear { lab, .. } => (Kind::Lab, self.lg[lab as usize]),
+            | Event::MachineWear { lab, .. } => (Kind::Lab, lab),
         };
-        Sender { kind, index }
+        (kind, local as usize)
     }
 
     // ---- running ---------------------------------------------------------------------------
@@ -478,10 +496,7 @@ impl<'m, O: Observer> Part<'m, O> {
     /// Schedules the first events of every entity of the partition.
     pub(crate) fn start(&mut self) {
         for s in 0..self.sites.len() {
-            self.sender = Sender {
-                kind: Kind::Site,
-                index: self.sg[s],
-            };
+            self.act_as(Kind::Site, s);
             self.sites[s].staffed = self.staffed(s);
             self.set_hours(s, true);
             self.schedule_disruptions(s);
@@ -497,7 +512,8 @@ impl<'m, O: Observer> Part<'m, O> {
         while let Some((key, ev)) = self.queue.take_before(limit) {
             self.now = key.time();
             self.events += 1;
-            self.sender = self.sender_of(&ev);
+            let (kind, local) = self.actor_of(&ev);
+            self.act_as(kind, local);
             self.handle(ev);
         }
     }

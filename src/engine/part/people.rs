@@ -12,7 +12,7 @@ use rand::Rng;
 use rand_distr::{Distribution, Exp1};
 
 use super::slots::Slots;
-use super::{Event, NONE, Observer, Part, Person, State};
+use super::{Event, Kind, NONE, Observer, Part, Person, State};
 use crate::engine::{WALK_IN, Who};
 use crate::model::{AreaId, Arrivals, SiteId};
 use crate::scenario::Choice;
@@ -116,10 +116,7 @@ impl<O: Observer> Part<'_, O> {
     /// Schedules every area's call-ups (all rounds and waves within the horizon) or first walk-in.
     pub(super) fn start_areas(&mut self) {
         for a in 0..self.areas.len() {
-            self.sender = crate::engine::queue::Sender {
-                kind: crate::engine::queue::Kind::Area,
-                index: self.ag[a],
-            };
+            self.act_as(Kind::Area, a);
             let area = self.m_area(a);
             match &area.arrivals {
                 Arrivals::CallUp(cu) => {
@@ -258,17 +255,11 @@ impl<O: Observer> Part<'_, O> {
             self.people[person as usize].site = site;
             let arrival = self.now.after(walk);
             // The arrival is the site's event: it changes the site's queue.
-            self.sender = crate::engine::queue::Sender {
-                kind: crate::engine::queue::Kind::Site,
-                index: self.sg[site as usize],
-            };
+            self.act_as(Kind::Site, site as usize);
             self.at(arrival, Event::Arrive { person });
         } else {
             self.people[person as usize].site = site;
-            self.sender = crate::engine::queue::Sender {
-                kind: crate::engine::queue::Kind::Site,
-                index: self.sg[site as usize],
-            };
+            self.act_as(Kind::Site, site as usize);
             self.arrive(person);
         }
     }
@@ -350,10 +341,7 @@ impl<O: Observer> Part<'_, O> {
         let person = self.new_person(who, infected, self.now);
         let site = self.pick_site(a);
         self.people[person as usize].site = site;
-        self.sender = crate::engine::queue::Sender {
-            kind: crate::engine::queue::Kind::Site,
-            index: self.sg[site as usize],
-        };
+        self.act_as(Kind::Site, site as usize);
         self.arrive(person);
     }
 

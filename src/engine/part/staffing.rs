@@ -2,7 +2,7 @@
 //! desks that finish their people after a crew's time, slow-down late in a stint, reserves.
 
 use super::super::rng::{Stream, stream};
-use super::{Event, Observer, Part, ROTA_CLASS};
+use super::{Event, Kind, Observer, Part, ROTA_CLASS};
 use crate::engine::plan::Members;
 use crate::model::{Change, CrewChange, Model, Place, SiteId, TeamId};
 use crate::scenario::Role;
@@ -169,10 +169,7 @@ impl<O: Observer> Part<'_, O> {
 
     pub(super) fn start_rotas(&mut self) {
         for t in 0..self.teams.len() {
-            self.sender = crate::engine::queue::Sender {
-                kind: crate::engine::queue::Kind::Team,
-                index: self.tg[t],
-            };
+            self.act_as(Kind::Team, t);
             self.schedule_rota(t);
         }
     }
@@ -193,16 +190,10 @@ impl<O: Observer> Part<'_, O> {
         self.team_changes(first, &mut touched);
         while let Some((_, Event::Rota { team })) = self.queue.pop_if(self.now, ROTA_CLASS) {
             self.events += 1;
-            self.sender = crate::engine::queue::Sender {
-                kind: crate::engine::queue::Kind::Team,
-                index: self.tg[team as usize],
-            };
+            self.act_as(Kind::Team, team as usize);
             self.team_changes(team as usize, &mut touched);
         }
-        self.sender = crate::engine::queue::Sender {
-            kind: crate::engine::queue::Kind::Team,
-            index: self.tg[first],
-        };
+        self.act_as(Kind::Team, first);
         touched.sites.sort_unstable();
         touched.sites.dedup();
         for &(s, role) in &touched.sites {
@@ -465,13 +456,7 @@ impl<O: Observer> Part<'_, O> {
                     site: s as u32,
                     generation,
                 };
-                let sender = self.sender;
-                self.sender = crate::engine::queue::Sender {
-                    kind: crate::engine::queue::Kind::Team,
-                    index: self.tg[t],
-                };
-                self.at(self.now.after(travel), ev);
-                self.sender = sender;
+                self.acting_as(Kind::Team, t, |p| p.at(p.now.after(travel), ev));
             }
         }
     }
