@@ -7,8 +7,8 @@ mod serve;
 use clap::FromArgMatches as _;
 
 /// mimalloc instead of glibc's malloc: a city round opens and frees millions of tube records and
-/// call-up lists across threads, and glibc's consolidation of freed blocks was a tenth of its
-/// time (docs/performance.md). Built without transparent huge pages (`no_thp`), which raised the
+/// call-up lists across threads, and glibc's malloc and free were a tenth of its time
+/// (docs/performance.md). Built without transparent huge pages (`no_thp`), which raised the
 /// peak memory by 80 MB for no speed.
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
