@@ -243,7 +243,7 @@ impl<E: Copy> EventQueue<E> {
 }
 
 /// Moves the hole at the root down along the earliest children, to the bottom or until `stop`
-/// says no for the key of the child that would move up; returns where the hole is.
+/// is true for the key of the child that would move up; returns where the hole is.
 #[inline(always)]
 fn descend<E: Copy>(heap: &mut [Entry<E>], stop: impl Fn(u128) -> bool) -> usize {
     let n = heap.len();
