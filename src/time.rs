@@ -56,16 +56,27 @@ impl SimDuration {
         self.0 as f64 / HOUR as f64
     }
 
-    /// A duration from (possibly fractional) milliseconds, rounded to the nearest millisecond;
-    /// negative and non-finite values become zero.
+    /// A duration from (possibly fractional) milliseconds, rounded to the nearest millisecond
+    /// (halves away from zero); negative and non-finite values become zero.
     pub fn from_millis_f64(ms: f64) -> SimDuration {
-        if ms.is_finite() && ms > 0.0 {
-            SimDuration(round_u64(ms))
+        // NaN fails both comparisons. Below 2^52 the fraction `ms - trunc(ms)` is exact, so
+        // comparing it with one half decides as `round` does, without a call to `round` (a
+        // library function on the baseline x86-64 target, once per sampled duration); the
+        // truncation goes through `i64`, whose conversion is shorter than `u64`'s.
+        if ms > 0.0 && ms < TWO_POW_52 {
+            let whole = ms as i64;
+            SimDuration((whole + i64::from(ms - whole as f64 >= 0.5)) as u64)
+        } else if ms.is_finite() && ms > 0.0 {
+            // Every `f64` from 2^52 on is whole; beyond `u64` the conversion saturates.
+            SimDuration(ms as u64)
         } else {
             SimDuration::ZERO
         }
     }
 }
+
+/// 2^52: from here on every `f64` is a whole number.
+const TWO_POW_52: f64 = 4_503_599_627_370_496.0;
 
 impl fmt::Display for SimDuration {
     /// Formats as the largest units that divide it: `"1h30m"`, `"12s"`, `"250ms"`.
@@ -227,20 +238,6 @@ fn civil_from_days(z: i64) -> (i64, u32, u32) {
     (y, m, d)
 }
 
-/// `x.round() as u64`: halves away from zero, negative and NaN to 0, saturating, but without
-/// a call to `round` (a library function on the baseline x86-64 target, once per sampled
-/// duration). Below 2^52 the fraction `x - trunc(x)` is exact, so comparing it with one half
-/// decides as `round` does; from 2^52 on every `f64` is a whole number or beyond `u64`.
-#[inline]
-fn round_u64(x: f64) -> u64 {
-    if x < 4_503_599_627_370_496.0 {
-        let whole = x as u64;
-        whole + u64::from(x - whole as f64 >= 0.5)
-    } else {
-        x.round() as u64
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,15 +246,20 @@ mod tests {
     proptest! {
         /// Rounding without `round` gives what `round` gives, for any `f64` bit pattern.
         #[test]
-        fn round_u64_is_round(bits in any::<u64>(), small in 0.0f64..1e7) {
+        fn from_millis_rounds_as_round(bits in any::<u64>(), small in 0.0f64..1e7) {
             for x in [f64::from_bits(bits), small, small.trunc() + 0.5, -small] {
-                prop_assert_eq!(round_u64(x), x.round() as u64, "{}", x);
+                prop_assert_eq!(SimDuration::from_millis_f64(x).0, rounded(x), "{}", x);
             }
         }
     }
 
+    /// What `from_millis_f64` promises, with the library's `round`.
+    fn rounded(x: f64) -> u64 {
+        if x.is_finite() { x.round() as u64 } else { 0 }
+    }
+
     #[test]
-    fn round_u64_at_the_edges() {
+    fn from_millis_at_the_edges() {
         for x in [
             0.0,
             -0.0,
@@ -269,6 +271,7 @@ mod tests {
             4_503_599_627_370_496.0,
             9.007_199_254_740_993e15,
             1.8e19,
+            2e19,
             1e300,
             f64::INFINITY,
             f64::NEG_INFINITY,
@@ -278,7 +281,7 @@ mod tests {
             f64::MIN_POSITIVE,
             12_345.499_999_999_998,
         ] {
-            assert_eq!(round_u64(x), x.round() as u64, "{x}");
+            assert_eq!(SimDuration::from_millis_f64(x).0, rounded(x), "{x}");
         }
     }
 
