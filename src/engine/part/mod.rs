@@ -464,31 +464,33 @@ impl<'m, O: Observer> Part<'m, O> {
         self.queue.push(k, ev);
     }
 
-    /// The entity whose handler runs an event: its kind and local index.
-    fn actor_of(&self, ev: &Event) -> (Kind, usize) {
-        let (kind, local) = match *ev {
-            Event::CallUp { area, .. } | Event::WalkIn { area } => (Kind::Area, area),
-            Event::Come { wave } => (Kind::Area, self.waves.area(wave)),
+    /// The entity whose handler runs an event: its kind and global id, and its local index
+    /// (one match per event, where [`Part::act_as`] would take a second).
+    fn actor_of(&self, ev: &Event) -> (Sender, u32) {
+        let (kind, local, ids) = match *ev {
+            Event::CallUp { area, .. } | Event::WalkIn { area } => (Kind::Area, area, self.ag),
+            Event::Come { wave } => (Kind::Area, self.waves.area(wave), self.ag),
             Event::Arrive { person } | Event::Renege { person, .. } => {
-                (Kind::Site, self.people[person as usize].site)
+                (Kind::Site, self.people[person as usize].site, self.sg)
             }
             Event::StageDone { site, .. }
             | Event::Hours { site }
             | Event::Resupply { site }
-            | Event::Disruption { site, .. } => (Kind::Site, site),
+            | Event::Disruption { site, .. } => (Kind::Site, site, self.sg),
             Event::Rota { team }
             | Event::PoolArrive { team, .. }
-            | Event::HomeVisit { team, .. } => (Kind::Team, team),
-            Event::Trip { route } | Event::TripBack { route } => (Kind::Route, route),
-            Event::TripStop { trip } => (Kind::Route, self.chain.trip_route(trip)),
+            | Event::HomeVisit { team, .. } => (Kind::Team, team, self.tg),
+            Event::Trip { route } | Event::TripBack { route } => (Kind::Route, route, self.rg),
+            Event::TripStop { trip } => (Kind::Route, self.chain.trip_route(trip), self.rg),
             Event::LabReceive { lab, .. }
             | Event::LabHours { lab }
             | Event::BatchTimer { lab }
             | Event::RunDone { lab, .. }
             | Event::LabDown { lab, .. }
-            | Event::MachineWear { lab, .. } => (Kind::Lab, lab),
+            | Event::MachineWear { lab, .. } => (Kind::Lab, lab, self.lg),
         };
-        (kind, local as usize)
+        let index = ids[local as usize];
+        (Sender { kind, index }, local)
     }
 
     // ---- running ---------------------------------------------------------------------------
@@ -512,8 +514,7 @@ impl<'m, O: Observer> Part<'m, O> {
         while let Some((key, ev)) = self.queue.take_before(limit) {
             self.now = key.time();
             self.events += 1;
-            let (kind, local) = self.actor_of(&ev);
-            self.act_as(kind, local);
+            (self.sender, self.local) = self.actor_of(&ev);
             self.handle(ev);
         }
     }
