@@ -301,6 +301,8 @@ pub(crate) struct Part<'m, O: Observer> {
     teams: Vec<staffing::TeamState>,
     /// Smallest queue threshold of any reserve, if there are reserves.
     pool_threshold: Option<u32>,
+    /// Whether any rota slows its crews down after a while (else no service is slowed).
+    slowdowns: bool,
     events: u64,
     peak_queue: usize,
     outbox: Vec<Message>,
@@ -371,6 +373,7 @@ impl<'m, O: Observer> Part<'m, O> {
             homes: home::Homes::new(m, members),
             teams: staffing::team_states(m, members, rep),
             pool_threshold: staffing::pool_threshold(m, members),
+            slowdowns: m.rotas.iter().any(|r| r.slowdown.is_some()),
             events: 0,
             peak_queue: 0,
             outbox: Vec::new(),

@@ -413,6 +413,9 @@ impl<O: Observer> Part<'_, O> {
     /// Service time `d` at a post of `role`, slowed if every crew of that role here has been on
     /// duty longer than its rota's slow-down threshold.
     pub(super) fn slowed(&self, s: usize, role: Role, d: SimDuration) -> SimDuration {
+        if !self.slowdowns {
+            return d;
+        }
         let freshest = self.sites[s]
             .present
             .iter()
