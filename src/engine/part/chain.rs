@@ -544,8 +544,12 @@ impl<O: Observer> Part<'_, O> {
     /// Reports a stock-out: the site is open and no desk has the kit and tube to start anyone.
     pub(super) fn note_stock(&mut self, s: usize) {
         let c = &self.chain.sites[s];
-        let desks = self.m_site(s).desks as usize;
         let empty = c.kits == Some(0) || c.tubes == Some(0);
+        if !empty && !c.out {
+            // The common case, once per resident: stocked, and reported so.
+            return;
+        }
+        let desks = self.m_site(s).desks as usize;
         let pool = self.m_site(s).pool;
         let out = self.sites[s].open && empty && (0..desks).all(|d| !self.stock_allows(s, d, pool));
         if out != self.chain.sites[s].out {
