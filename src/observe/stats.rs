@@ -961,14 +961,15 @@ impl Stats {
         let alone = self.alone();
         let r = &mut self.rounds[round as usize];
         r.tested += n;
-        if alone {
+        if !alone {
+            r.window.extend(std::iter::repeat_n(t, n as usize));
+        } else if r.tested >= r.marks[0] {
+            // The marks ascend: below the first, none is reached (one comparison a test).
             for k in 0..COVERAGE_MARKS.len() {
                 if r.reached[k].is_none() && r.tested >= r.marks[k] && r.marks[k] > 0 {
                     r.reached[k] = Some(t);
                 }
             }
-        } else {
-            r.window.extend(std::iter::repeat_n(t, n as usize));
         }
         if deadline.is_some_and(|d| t <= r.start.after(d)) {
             r.by_deadline += n;
