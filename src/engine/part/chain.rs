@@ -525,8 +525,10 @@ impl<O: Observer> Part<'_, O> {
         }
         let c = &self.chain.sites[s];
         let kit = c.kits.is_none_or(|k| k > 0);
-        let tube_open = c.desk_tubes[desk].iter().any(|t| t.pool == pool);
-        let tube = tube_open || c.tubes.is_none_or(|t| t > 0);
+        // The stock first: with tubes to open, the desk's open tubes (a read that misses the
+        // cache in a city) need not be looked at.
+        let tube =
+            c.tubes.is_none_or(|t| t > 0) || c.desk_tubes[desk].iter().any(|t| t.pool == pool);
         kit && tube
     }
 
