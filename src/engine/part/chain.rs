@@ -17,7 +17,6 @@ use super::{CLASS, Event, Kind, Message, NONE, Observer, Part};
 use crate::engine::plan::Members;
 use crate::engine::{EndState, TubeRecord};
 use crate::model::{Model, SiteId};
-use crate::scenario::SiteKind;
 use crate::time::{SimDuration, SimTime};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -514,8 +513,7 @@ impl<O: Observer> Part<'_, O> {
     /// no chain, and nothing is kept per tube (memory must not grow with the people swabbed).
     #[inline]
     pub(super) fn tube_sampling(&self, s: usize) -> bool {
-        let site = self.m_site(s);
-        site.kind == SiteKind::Sampling && site.route.is_some()
+        self.sites[s].tube_sampling
     }
 
     /// Whether desk `desk` has the kit and tube its next person needs.
@@ -538,7 +536,7 @@ impl<O: Observer> Part<'_, O> {
             return 0;
         }
         match self.people[person as usize].pool {
-            0 => self.m_site(s).pool,
+            0 => self.sites[s].pool,
             k => u32::from(k),
         }
     }

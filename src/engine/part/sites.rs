@@ -50,6 +50,8 @@ pub(super) fn site_state(s: &Site, seed: u64, rep: u32, hand_over: bool) -> Site
         routing: s
             .passes_on()
             .then(|| stream(seed, rep, "site", &s.name, "routing")),
+        tube_sampling: s.kind == crate::scenario::SiteKind::Sampling && s.route.is_some(),
+        pool: s.pool,
     }
 }
 
