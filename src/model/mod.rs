@@ -347,6 +347,12 @@ impl Site {
     pub fn passes_on(&self) -> bool {
         !self.then.is_empty()
     }
+
+    /// Whether swabs taken here go into tubes: a sampling point on a courier route. Without
+    /// labs there is no chain, and nothing is kept per tube.
+    pub fn fills_tubes(&self) -> bool {
+        self.kind == SiteKind::Sampling && self.route.is_some()
+    }
 }
 
 impl Site {

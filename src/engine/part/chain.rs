@@ -509,8 +509,9 @@ impl<O: Observer> Part<'_, O> {
         }
     }
 
-    /// Whether site `s` fills tubes: a sampling point on a courier route. Without labs there is
-    /// no chain, and nothing is kept per tube (memory must not grow with the people swabbed).
+    /// Whether site `s` fills tubes ([`Site::fills_tubes`](crate::model::Site::fills_tubes)):
+    /// without labs there is no chain, and nothing is kept per tube (memory must not grow with
+    /// the people swabbed).
     #[inline]
     pub(super) fn tube_sampling(&self, s: usize) -> bool {
         self.sites[s].tube_sampling

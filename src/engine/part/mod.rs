@@ -242,8 +242,8 @@ struct SiteState {
     behaviour: Stream,
     /// Which next site, and the walk there (`then`); made for sites that pass people on.
     routing: Option<Stream>,
-    /// Whether the site fills tubes (see [`Part::tube_sampling`]), kept here: asked about five
-    /// times per resident, it took two lookups into the model each time.
+    /// [`Site::fills_tubes`], kept here: asked about five times per resident, it took two
+    /// lookups into the model each time.
     tube_sampling: bool,
     /// The site's pool size (the model's), beside it.
     pool: u32,

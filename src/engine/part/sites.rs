@@ -50,7 +50,7 @@ pub(super) fn site_state(s: &Site, seed: u64, rep: u32, hand_over: bool) -> Site
         routing: s
             .passes_on()
             .then(|| stream(seed, rep, "site", &s.name, "routing")),
-        tube_sampling: s.kind == crate::scenario::SiteKind::Sampling && s.route.is_some(),
+        tube_sampling: s.fills_tubes(),
         pool: s.pool,
     }
 }
