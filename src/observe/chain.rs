@@ -1,7 +1,7 @@
 //! Sample-chain figures: tubes, lab tests per person, swab-to-result turnaround, positives,
 //! lab backlog over time, stock-outs, and the chain's conservation.
 
-use hdrhistogram::Histogram;
+use super::tally::Tally;
 
 use super::Row;
 use super::timeweighted::TimeWeighted;
@@ -84,7 +84,7 @@ pub(super) struct ChainStats {
     /// Swab-to-result times. Counts are 32-bit: every partition has one, and at the horizon
     /// each grows to cover the age of its pending swabs (a thousand partitions of a city held
     /// 150 MB in 64-bit counts); a bucket overflows only past 4 billion swabs of equal time.
-    turnaround: Option<Histogram<u32>>,
+    turnaround: Option<Tally<u32>>,
     turnaround_sum_ms: u128,
     stockout: Vec<TimeWeighted>,
     /// Per site: tubes closed.
@@ -127,7 +127,7 @@ impl ChainStats {
             site_ids: members.sites.clone(),
             lab_ids: members.labs.clone(),
             // Turnarounds kept to 3 significant digits (0.1%).
-            turnaround: Some(Histogram::new(3).expect("valid histogram precision")),
+            turnaround: Some(Tally::new(1, 3)),
             stockout: vec![TimeWeighted::default(); n],
             site_tubes: vec![0; n],
             on_route: members
@@ -156,12 +156,12 @@ impl ChainStats {
         let mut out = ChainStats {
             site_ids: (0..m.sites.len() as u32).collect(),
             lab_ids: (0..m.labs.len() as u32).collect(),
-            turnaround: Some(Histogram::new(3).expect("valid histogram precision")),
+            turnaround: Some(Tally::new(1, 3)),
             ..ChainStats::default()
         };
         for p in &mut all {
             if let (Some(h), Some(o)) = (out.turnaround.as_mut(), p.turnaround.as_ref()) {
-                let _ = h.add(o);
+                h.add(o);
             }
             out.opened += p.opened;
             out.closed += p.closed;
@@ -242,7 +242,7 @@ impl ChainStats {
     /// Distribution of swab-to-result times in hours, bins of whole quarter hours.
     pub(super) fn turnaround_bins(&self) -> Vec<(f64, u64, f64)> {
         match &self.turnaround {
-            Some(h) => super::stats::bins(h, 15 * crate::time::MINUTE, HOUR as f64),
+            Some(h) => super::stats::bins(&h.hdr(), 15 * crate::time::MINUTE, HOUR as f64),
             None => Vec::new(),
         }
     }
@@ -342,7 +342,7 @@ impl ChainStats {
         let (mut sum, mut n) = (0u128, 0u64);
         for ms in ms {
             if let Some(h) = self.turnaround.as_mut() {
-                let _ = h.record(ms);
+                h.record(ms);
             }
             sum += u128::from(ms);
             n += 1;
@@ -460,9 +460,7 @@ impl ChainStats {
     /// Summary columns.
     pub(super) fn fill(&mut self, row: &mut Row, horizon: SimTime) {
         let hours = |ms: f64| ms / HOUR as f64;
-        let turnaround = self
-            .turnaround
-            .get_or_insert_with(|| Histogram::new(3).expect("valid histogram precision"));
+        let turnaround = self.turnaround.get_or_insert_with(|| Tally::new(1, 3));
         let n = turnaround.len();
         let p95 = turnaround.value_at_quantile(0.95) as f64;
         let stockout_ms: f64 = self.stockout.iter_mut().map(|s| s.integral(horizon)).sum();

@@ -8,6 +8,7 @@
 mod chain;
 mod staffing;
 mod stats;
+mod tally;
 mod timeweighted;
 mod trace;
 

@@ -3,6 +3,8 @@
 
 use hdrhistogram::{Counter, Histogram};
 
+use super::tally::Tally;
+
 use std::sync::Arc;
 
 use super::Row;
@@ -107,14 +109,14 @@ pub const COVERAGE_MARKS: [f64; 3] = [0.90, 0.95, 0.99];
 /// that the figures of partitions merge exactly, in any order.
 #[derive(Debug, Clone)]
 struct Waits<T: Counter> {
-    wait: Histogram<T>,
+    wait: Tally<T>,
     wait_sum: u128,
     wait_max: u64,
     green_sum: u128,
     green_n: u64,
     /// People who waited at all (a wait above zero).
     waited: u64,
-    system: Histogram<T>,
+    system: Tally<T>,
     system_sum: u128,
 }
 
@@ -123,16 +125,7 @@ impl<T: Counter> Waits<T> {
     /// apart to `floor_ms` (a floor of a second keeps a site's histograms small: they are
     /// sized by the largest value over the floor).
     fn new(digits: u8, floor_ms: u64) -> Self {
-        // 2 and 3 significant digits are valid HdrHistogram precisions (1 to 5 are); the bounds
-        // are valid for any floor of at least 1 ms.
-        let h = || {
-            Histogram::new_with_bounds(floor_ms.max(1), (floor_ms.max(1) * 2).max(2), digits)
-                .map(|mut h| {
-                    h.auto(true);
-                    h
-                })
-                .expect("valid histogram bounds")
-        };
+        let h = || Tally::new(floor_ms.max(1), digits);
         Waits {
             wait: h(),
             wait_sum: 0,
@@ -147,9 +140,8 @@ impl<T: Counter> Waits<T> {
 
     #[inline]
     fn record_wait(&mut self, wait_ms: u64, priority: bool) {
-        // Auto-resizing histograms accept every value; saturating a u32 bucket would take four
-        // billion equal waits at one site.
-        let _ = self.wait.record(wait_ms);
+        // Saturating a u32 bucket would take four billion equal waits at one site.
+        self.wait.record(wait_ms);
         self.wait_sum += u128::from(wait_ms);
         self.wait_max = self.wait_max.max(wait_ms);
         self.waited += u64::from(wait_ms > 0);
@@ -161,14 +153,14 @@ impl<T: Counter> Waits<T> {
 
     #[inline]
     fn record_system(&mut self, ms: u64) {
-        let _ = self.system.record(ms);
+        self.system.record(ms);
         self.system_sum += u128::from(ms);
     }
 
     /// Adds another group's figures (histogram counts and integer sums: exact).
     fn merge(&mut self, other: &Waits<T>) {
-        let _ = self.wait.add(&other.wait);
-        let _ = self.system.add(&other.system);
+        self.wait.add(&other.wait);
+        self.system.add(&other.system);
         self.wait_sum += other.wait_sum;
         self.wait_max = self.wait_max.max(other.wait_max);
         self.green_sum += other.green_sum;
@@ -180,7 +172,7 @@ impl<T: Counter> Waits<T> {
     fn fill(&self, row: &mut Row) {
         let n = self.wait.len();
         let mins = |ms: f64| if n == 0 { f64::NAN } else { ms / MINUTE as f64 };
-        let q = |h: &Histogram<T>, p: f64| mins(h.value_at_quantile(p) as f64);
+        let q = |h: &Tally<T>, p: f64| mins(h.value_at_quantile(p) as f64);
         row.real(
             "wait_mean_min",
             mins(self.wait_sum as f64 / n.max(1) as f64),
@@ -616,7 +608,7 @@ impl Stats {
             series: all.series,
             staff: all.staff.rows(),
             progress: std::mem::take(&mut all.progress),
-            wait_bins: bins(&all.all.wait, MINUTE, MINUTE as f64),
+            wait_bins: bins(&all.all.wait.hdr(), MINUTE, MINUTE as f64),
             turnaround_bins: all.chain.turnaround_bins(),
             tubes: std::mem::take(&mut all.chain.tubes),
             labs: std::mem::take(&mut all.chain.lab_rows),
