@@ -204,11 +204,16 @@ struct SiteState {
     green: VecDeque<u32>,
     normal: VecDeque<u32>,
     waiting: u32,
-    /// Person at each post: `desk * stages + stage`.
+    /// Person at each post: at [`SiteState::slot`]`(desk, stage)`; a desk's slots past its
+    /// last stage stay empty.
     slots: Vec<u32>,
     /// Whether the person at a post is done and waits for the next post.
     blocked: Vec<bool>,
     stages: u32,
+    /// log2 of the slots per desk: the stages rounded up to a power of two, so that a slot's
+    /// desk and stage are a shift and a mask (a division by the stages was 1% of a city's
+    /// time in perf).
+    post_shift: u32,
     occupied: u32,
     busy: u32,
     desks_open: u32,
@@ -247,6 +252,26 @@ struct SiteState {
     tube_sampling: bool,
     /// The site's pool size (the model's), beside it.
     pool: u32,
+}
+
+impl SiteState {
+    /// The slot of `desk`'s post for `stage`.
+    #[inline]
+    fn slot(&self, desk: usize, stage: usize) -> usize {
+        (desk << self.post_shift) | stage
+    }
+
+    /// The desk of a slot.
+    #[inline]
+    fn desk_of(&self, slot: usize) -> usize {
+        slot >> self.post_shift
+    }
+
+    /// The stage of a slot.
+    #[inline]
+    fn stage_of(&self, slot: usize) -> usize {
+        slot & ((1 << self.post_shift) - 1)
+    }
 }
 
 struct AreaState {

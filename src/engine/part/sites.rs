@@ -13,7 +13,8 @@ use crate::time::{SimDuration, SimTime};
 /// A site's state at the start of a run.
 pub(super) fn site_state(s: &Site, seed: u64, rep: u32, hand_over: bool) -> SiteState {
     let stages = s.stages.len() as u32;
-    let posts = (s.desks * stages) as usize;
+    let post_shift = stages.next_power_of_two().trailing_zeros();
+    let posts = (s.desks << post_shift) as usize;
     let kept = if hand_over { posts } else { 0 };
     SiteState {
         open: false,
@@ -25,6 +26,7 @@ pub(super) fn site_state(s: &Site, seed: u64, rep: u32, hand_over: bool) -> Site
         slots: vec![NONE; posts],
         blocked: vec![false; posts],
         stages,
+        post_shift,
         occupied: 0,
         busy: 0,
         desks_open: 0,
@@ -230,18 +232,16 @@ impl<O: Observer> Part<'_, O> {
     fn desk_free(&self, s: usize, person: u32) -> bool {
         let pool = self.pool_of(s, person);
         let st = &self.sites[s];
-        let stages = st.stages as usize;
         let desks = st.desks_open as usize;
         st.open
             && st.waiting == 0
-            && (0..desks).any(|d| st.slots[d * stages] == NONE && self.stock_allows(s, d, pool))
+            && (0..desks).any(|d| st.slots[st.slot(d, 0)] == NONE && self.stock_allows(s, d, pool))
     }
 
     /// The first open desk whose first post is free, from `from` on.
     fn free_desk(&self, s: usize, from: usize) -> Option<usize> {
         let st = &self.sites[s];
-        let stages = st.stages as usize;
-        (from..st.desks_open as usize).find(|&d| st.slots[d * stages] == NONE)
+        (from..st.desks_open as usize).find(|&d| st.slots[st.slot(d, 0)] == NONE)
     }
 
     pub(super) fn try_start(&mut self, s: usize) {
@@ -296,7 +296,7 @@ impl<O: Observer> Part<'_, O> {
         st.desk_people[desk] += 1;
         self.obs
             .busy_changed(self.now, self.site_id(s), self.sites[s].busy);
-        let slot = desk * self.sites[s].stages as usize;
+        let slot = self.sites[s].slot(desk, 0);
         self.start_post(s, slot, person);
     }
 
@@ -304,7 +304,7 @@ impl<O: Observer> Part<'_, O> {
         let site = self.m_site(s);
         let st = &mut self.sites[s];
         debug_assert_eq!(st.slots[slot], NONE, "post {slot} of site {s} is taken");
-        let stage = slot % st.stages as usize;
+        let stage = st.stage_of(slot);
         let post = &site.stages[stage];
         let mut d = post.service.sample(&mut st.service[stage]);
         if let Some(role) = post.role {
@@ -335,8 +335,7 @@ impl<O: Observer> Part<'_, O> {
     /// pause (the people stay at their posts) with the time they have left.
     fn pause_services(&mut self, s: usize, from: usize, to: usize) {
         let st = &mut self.sites[s];
-        let stages = st.stages as usize;
-        for slot in from * stages..to * stages {
+        for slot in st.slot(from, 0)..st.slot(to, 0) {
             if st.slots[slot] != NONE && !st.blocked[slot] && st.due[slot] > self.now {
                 st.generation[slot] = st.generation[slot].wrapping_add(1);
                 let left = st.due[slot].since(self.now);
@@ -348,10 +347,9 @@ impl<O: Observer> Part<'_, O> {
     /// Paused services at desks below `open` (or all, when the site closes for the day) go on
     /// for the time they had left.
     fn resume_services(&mut self, s: usize, open: usize) {
-        let stages = self.sites[s].stages as usize;
         let paused = std::mem::take(&mut self.sites[s].paused);
         for (slot, left) in paused {
-            if (slot as usize) / stages >= open {
+            if self.sites[s].desk_of(slot as usize) >= open {
                 self.sites[s].paused.push((slot, left));
                 continue;
             }
@@ -374,30 +372,20 @@ impl<O: Observer> Part<'_, O> {
         {
             return;
         }
-        let stages = self.sites[s].stages as usize;
-        let person = self.sites[s].slots[slot];
-        if slot % stages + 1 == stages {
+        let st = &self.sites[s];
+        let (person, desk) = (st.slots[slot], st.desk_of(slot));
+        if st.stage_of(slot) + 1 == st.stages as usize {
             self.sites[s].slots[slot] = NONE;
             self.sites[s].occupied -= 1;
-            self.sites[s].desk_people[slot / stages] -= 1;
+            self.sites[s].desk_people[desk] -= 1;
             let p = self.people[person as usize];
             if self.m_site(s).passes_on() {
-                self.obs.passed_on(
-                    self.now,
-                    self.site_id(s),
-                    (slot / stages) as u32,
-                    p.who,
-                    p.visit(),
-                );
+                self.obs
+                    .passed_on(self.now, self.site_id(s), desk as u32, p.who, p.visit());
                 self.pass_on(s, person);
             } else {
-                self.obs.tested(
-                    self.now,
-                    self.site_id(s),
-                    (slot / stages) as u32,
-                    p.who,
-                    p.visit(),
-                );
+                self.obs
+                    .tested(self.now, self.site_id(s), desk as u32, p.who, p.visit());
                 self.swabbed(p.tube);
                 self.release(person);
             }
@@ -446,9 +434,8 @@ impl<O: Observer> Part<'_, O> {
     /// A post became free: the person blocked at the post before moves up, and so on back to
     /// the first post, which takes the next person from the queue.
     fn post_freed(&mut self, s: usize, slot: usize) {
-        let stages = self.sites[s].stages as usize;
         let mut free = slot;
-        while !free.is_multiple_of(stages) {
+        while self.sites[s].stage_of(free) != 0 {
             let prev = free - 1;
             if !self.sites[s].blocked[prev] {
                 return;

@@ -383,12 +383,11 @@ impl<O: Observer> Part<'_, O> {
             return;
         }
         // People paused for a hand-over wait for the next crew: nobody is working on them.
-        let stages = st.stages as usize;
         let closing_busy = (st.desks_open as usize..st.desk_people.len()).any(|d| {
             let paused = st
                 .paused
                 .iter()
-                .filter(|&&(slot, _)| slot as usize / stages == d)
+                .filter(|&&(slot, _)| st.desk_of(slot as usize) == d)
                 .count() as u32;
             st.desk_people[d] > paused
         });
