@@ -6,7 +6,7 @@
 //! busy for `b/d` of the time (capped at 1 while closing desks finish their people).
 
 use super::Row;
-use super::timeweighted::TimeWeighted;
+use super::timeweighted::Integral;
 use crate::engine::Plan;
 use crate::model::{CrewChange, Model, Place, SiteId, TeamId};
 use crate::time::{HOUR, SimDuration, SimTime};
@@ -55,6 +55,15 @@ struct TeamInfo {
     places: usize,
 }
 
+/// A site's desks busy and open, and the integral of the busy share (side by side: one cache
+/// line, written at every start and end of a service).
+#[derive(Debug, Clone, Copy, Default)]
+struct SiteShare {
+    busy: u32,
+    open: u32,
+    share: Integral,
+}
+
 /// Collects the staff figures of one partition (its teams and sites); fed by
 /// [`super::Stats`]. Teams and sites are by local index until [`StaffStats::absorb`] puts the
 /// partitions' figures in global order.
@@ -64,9 +73,7 @@ pub(super) struct StaffStats {
     site_ids: Vec<u32>,
     teams: Vec<TeamInfo>,
     crews: Vec<Vec<CrewStats>>,
-    busy: Vec<u32>,
-    open: Vec<u32>,
-    share: Vec<TimeWeighted>,
+    sites: Vec<SiteShare>,
 }
 
 impl StaffStats {
@@ -105,9 +112,7 @@ impl StaffStats {
             site_ids: members.sites.clone(),
             teams,
             crews,
-            busy: vec![0; n],
-            open: vec![0; n],
-            share: vec![TimeWeighted::default(); n],
+            sites: vec![SiteShare::default(); n],
         }
     }
 
@@ -132,25 +137,25 @@ impl StaffStats {
     }
 
     fn set_share(&mut self, t: SimTime, s: usize) {
-        let open = self.open[s];
-        let v = if open == 0 {
+        let site = &mut self.sites[s];
+        let v = if site.open == 0 {
             0.0
         } else {
-            (f64::from(self.busy[s]) / f64::from(open)).min(1.0)
+            (f64::from(site.busy) / f64::from(site.open)).min(1.0)
         };
-        self.share[s].set(t, v);
+        site.share.set(t, v);
     }
 
     pub(super) fn busy_changed(&mut self, t: SimTime, s: usize, busy: u32) {
         if !self.teams.is_empty() {
-            self.busy[s] = busy;
+            self.sites[s].busy = busy;
             self.set_share(t, s);
         }
     }
 
     pub(super) fn desks_changed(&mut self, t: SimTime, s: usize, open: u32) {
         if !self.teams.is_empty() {
-            self.open[s] = open;
+            self.sites[s].open = open;
             self.set_share(t, s);
         }
     }
@@ -161,7 +166,7 @@ impl StaffStats {
             let snaps: Vec<(usize, f64)> = self.teams[ti]
                 .sites
                 .iter()
-                .map(|&s| (s, self.share[s].integral(t)))
+                .map(|&s| (s, self.sites[s].share.integral(t)))
                 .collect();
             let c = &mut self.crews[ti][crew as usize];
             c.on_since = Some(t);
@@ -216,7 +221,7 @@ impl StaffStats {
         let snaps = std::mem::take(&mut self.crews[ti][crew].snaps);
         let busy: f64 = snaps
             .iter()
-            .map(|&(s, j0)| self.share[s].integral(t) - j0)
+            .map(|&(s, j0)| self.sites[s].share.integral(t) - j0)
             .sum();
         let c = &mut self.crews[ti][crew];
         // A person's stint: for a staggered crew, the longest of the turns on duty at the end.
@@ -275,7 +280,7 @@ impl StaffStats {
 
     pub(super) fn pool_arrived(&mut self, t: SimTime, team: TeamId, crew: u32, site: SiteId) {
         let s = self.site_ids.partition_point(|&x| x < site.0);
-        let j = self.share[s].integral(t);
+        let j = self.sites[s].share.integral(t);
         let ti = self.team(team);
         self.crews[ti][crew as usize].snaps = vec![(s, j)];
     }

@@ -3,12 +3,44 @@
 
 use crate::time::SimTime;
 
-/// Integral and maxima of a value that changes at discrete times.
-#[derive(Debug, Clone, Default)]
-pub struct TimeWeighted {
+/// The integral over time of a value that changes at discrete times (value × milliseconds).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Integral {
     value: f64,
     last: SimTime,
     total: f64,
+}
+
+impl Integral {
+    /// Takes the value up to `t` into the integral; returns the area added.
+    #[inline]
+    fn advance(&mut self, t: SimTime) -> f64 {
+        let dt = t.0.saturating_sub(self.last.0) as f64;
+        let area = self.value * dt;
+        self.total += area;
+        self.last = self.last.max(t);
+        area
+    }
+
+    /// The value becomes `v` at time `t`.
+    #[inline]
+    pub fn set(&mut self, t: SimTime, v: f64) {
+        self.advance(t);
+        self.value = v;
+    }
+
+    /// Integral from 0 to `t`.
+    pub fn integral(&mut self, t: SimTime) -> f64 {
+        self.advance(t);
+        self.total
+    }
+}
+
+/// Integral and maxima of a value that changes at discrete times, over the run and over the
+/// current reporting step.
+#[derive(Debug, Clone, Default)]
+pub struct TimeWeighted {
+    run: Integral,
     step_area: f64,
     step_start: SimTime,
     step_max: f64,
@@ -28,17 +60,14 @@ pub struct StepFigures {
 
 impl TimeWeighted {
     fn advance(&mut self, t: SimTime) {
-        let dt = t.0.saturating_sub(self.last.0) as f64;
-        self.total += self.value * dt;
-        self.step_area += self.value * dt;
-        self.last = self.last.max(t);
+        self.step_area += self.run.advance(t);
     }
 
     /// The value becomes `v` at time `t`.
     #[inline]
     pub fn set(&mut self, t: SimTime, v: f64) {
         self.advance(t);
-        self.value = v;
+        self.run.value = v;
         self.max = self.max.max(v);
         self.step_max = self.step_max.max(v);
     }
@@ -50,23 +79,23 @@ impl TimeWeighted {
         let mean = if len > 0.0 {
             self.step_area / len
         } else {
-            self.value
+            self.run.value
         };
         let out = StepFigures {
             mean,
             max: self.step_max,
-            end: self.value,
+            end: self.run.value,
         };
         self.step_area = 0.0;
         self.step_start = t;
-        self.step_max = self.value;
+        self.step_max = self.run.value;
         out
     }
 
     /// Integral from 0 to `t` (value × milliseconds).
     pub fn integral(&mut self, t: SimTime) -> f64 {
         self.advance(t);
-        self.total
+        self.run.total
     }
 
     /// Largest value so far.
@@ -76,7 +105,7 @@ impl TimeWeighted {
 
     /// Current value.
     pub fn value(&self) -> f64 {
-        self.value
+        self.run.value
     }
 }
 
