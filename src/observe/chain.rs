@@ -84,7 +84,7 @@ pub(super) struct ChainStats {
     /// Swab-to-result times. Counts are 32-bit: every partition has one, and at the horizon
     /// each grows to cover the age of its pending swabs (a thousand partitions of a city held
     /// 150 MB in 64-bit counts); a bucket overflows only past 4 billion swabs of equal time.
-    turnaround: Option<Tally<u32>>,
+    turnaround: Option<Tally<1, 3>>,
     turnaround_sum_ms: u128,
     stockout: Vec<TimeWeighted>,
     /// Per site: tubes closed.
@@ -127,7 +127,7 @@ impl ChainStats {
             site_ids: members.sites.clone(),
             lab_ids: members.labs.clone(),
             // Turnarounds kept to 3 significant digits (0.1%).
-            turnaround: Some(Tally::new(1, 3)),
+            turnaround: Some(Tally::new()),
             stockout: vec![TimeWeighted::default(); n],
             site_tubes: vec![0; n],
             on_route: members
@@ -156,7 +156,7 @@ impl ChainStats {
         let mut out = ChainStats {
             site_ids: (0..m.sites.len() as u32).collect(),
             lab_ids: (0..m.labs.len() as u32).collect(),
-            turnaround: Some(Tally::new(1, 3)),
+            turnaround: Some(Tally::new()),
             ..ChainStats::default()
         };
         for p in &mut all {
@@ -460,7 +460,7 @@ impl ChainStats {
     /// Summary columns.
     pub(super) fn fill(&mut self, row: &mut Row, horizon: SimTime) {
         let hours = |ms: f64| ms / HOUR as f64;
-        let turnaround = self.turnaround.get_or_insert_with(|| Tally::new(1, 3));
+        let turnaround = self.turnaround.get_or_insert_with(Tally::new);
         let n = turnaround.len();
         let p95 = turnaround.value_at_quantile(0.95) as f64;
         let stockout_ms: f64 = self.stockout.iter_mut().map(|s| s.integral(horizon)).sum();

@@ -105,35 +105,39 @@ pub const SUMMARY_COLUMNS: [&str; 63] = [
 /// Coverage marks reported, as shares of residents.
 pub const COVERAGE_MARKS: [f64; 3] = [0.90, 0.95, 0.99];
 
-/// Wait and time-in-system figures of one group of people. Sums are whole milliseconds, so
-/// that the figures of partitions merge exactly, in any order.
+/// A site's waits: quantiles within 1%, a second apart below 100 s.
+type SiteWaits = Waits<SITE_FLOOR_MS, SITE_DIGITS>;
+
+/// The run's waits (and the vehicles'): quantiles within 0.1%, 100 ms apart below 100 s.
+type RunWaits = Waits<RUN_FLOOR_MS, RUN_DIGITS>;
+
+/// Wait and time-in-system figures of one group of people, with quantiles to `DIGITS`
+/// significant digits, values below `LOW` ms not told apart (a floor of a second keeps a site's
+/// histograms small: they are sized by the largest value over the floor). Sums are whole
+/// milliseconds, so that the figures of partitions merge exactly, in any order.
 #[derive(Debug, Clone)]
-struct Waits<T: Counter> {
-    wait: Tally<T>,
+struct Waits<const LOW: u64, const DIGITS: u8> {
+    wait: Tally<LOW, DIGITS>,
     wait_sum: u128,
     wait_max: u64,
     green_sum: u128,
     green_n: u64,
     /// People who waited at all (a wait above zero).
     waited: u64,
-    system: Tally<T>,
+    system: Tally<LOW, DIGITS>,
     system_sum: u128,
 }
 
-impl<T: Counter> Waits<T> {
-    /// Figures with quantiles to `digits` significant digits; values below `floor_ms` are told
-    /// apart to `floor_ms` (a floor of a second keeps a site's histograms small: they are
-    /// sized by the largest value over the floor).
-    fn new(digits: u8, floor_ms: u64) -> Self {
-        let h = || Tally::new(floor_ms.max(1), digits);
+impl<const LOW: u64, const DIGITS: u8> Waits<LOW, DIGITS> {
+    fn new() -> Self {
         Waits {
-            wait: h(),
+            wait: Tally::new(),
             wait_sum: 0,
             wait_max: 0,
             green_sum: 0,
             green_n: 0,
             waited: 0,
-            system: h(),
+            system: Tally::new(),
             system_sum: 0,
         }
     }
@@ -158,7 +162,7 @@ impl<T: Counter> Waits<T> {
     }
 
     /// Adds another group's figures (histogram counts and integer sums: exact).
-    fn merge(&mut self, other: &Waits<T>) {
+    fn merge(&mut self, other: &Self) {
         self.wait.add(&other.wait);
         self.system.add(&other.system);
         self.wait_sum += other.wait_sum;
@@ -172,7 +176,7 @@ impl<T: Counter> Waits<T> {
     fn fill(&self, row: &mut Row) {
         let n = self.wait.len();
         let mins = |ms: f64| if n == 0 { f64::NAN } else { ms / MINUTE as f64 };
-        let q = |h: &Tally<T>, p: f64| mins(h.value_at_quantile(p) as f64);
+        let q = |h: &Tally<LOW, DIGITS>, p: f64| mins(h.value_at_quantile(p) as f64);
         row.real(
             "wait_mean_min",
             mins(self.wait_sum as f64 / n.max(1) as f64),
@@ -229,7 +233,7 @@ struct SiteStats {
     queue: TimeWeighted,
     desks: TimeWeighted,
     busy: TimeWeighted,
-    waits: Waits<u32>,
+    waits: SiteWaits,
     /// Disruptions active here now; desks open while one is; people waiting when one began
     /// or arriving during one.
     disrupted: u32,
@@ -369,9 +373,9 @@ pub struct Stats {
     part: u32,
     /// The partition's sites, by local index.
     sites: Vec<SiteStats>,
-    all: Waits<u32>,
+    all: RunWaits,
     /// Checkpoints' vehicles (made on first use: most partitions have no checkpoint).
-    vehicles: Option<Waits<u32>>,
+    vehicles: Option<RunWaits>,
     staff: StaffStats,
     chain: ChainStats,
     rounds: Vec<RoundStats>,
@@ -460,7 +464,7 @@ impl Stats {
             queue: TimeWeighted::default(),
             desks: TimeWeighted::default(),
             busy: TimeWeighted::default(),
-            waits: Waits::new(SITE_DIGITS, SITE_FLOOR_MS),
+            waits: Waits::new(),
             disrupted: 0,
             disrupted_desks: TimeWeighted::default(),
             people_disrupted: 0,
@@ -482,7 +486,7 @@ impl Stats {
             plan,
             part: part as u32,
             sites,
-            all: Waits::new(RUN_DIGITS, RUN_FLOOR_MS),
+            all: Waits::new(),
             vehicles: None,
             rounds,
             deadline: model.deadline,
@@ -659,9 +663,8 @@ impl Stats {
     }
 
     /// The checkpoints' figures, made on first use.
-    fn vehicles(&mut self) -> &mut Waits<u32> {
-        self.vehicles
-            .get_or_insert_with(|| Waits::new(RUN_DIGITS, RUN_FLOOR_MS))
+    fn vehicles(&mut self) -> &mut RunWaits {
+        self.vehicles.get_or_insert_with(Waits::new)
     }
 
     /// People swabbed at sampling points and at home.
@@ -1277,8 +1280,7 @@ impl Observer for Stats {
         let st = &mut self.sites[s];
         st.waits.record_wait(wait.0, who.priority);
         let all = if st.checkpoint {
-            self.vehicles
-                .get_or_insert_with(|| Waits::new(RUN_DIGITS, RUN_FLOOR_MS))
+            self.vehicles.get_or_insert_with(Waits::new)
         } else {
             &mut self.all
         };

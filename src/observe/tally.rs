@@ -12,78 +12,70 @@
 //!
 //! It owns nothing but the counts: no quantiles or iteration are written here.
 
-use hdrhistogram::{Counter, Histogram};
+use hdrhistogram::Histogram;
 
-/// Bucket counts of values at HdrHistogram's precision (`digits` significant digits, values
-/// below `low` not told apart).
-#[derive(Debug, Clone)]
-pub struct Tally<T: Counter> {
-    low: u64,
-    digits: u8,
-    /// log2 of the width of the first bucket's sub-buckets (HdrHistogram's unit magnitude).
-    unit: u32,
-    /// Leading zeros of the largest value of the first bucket, plus one.
-    zeros_base: u32,
-    /// The bits of the first bucket's values: or-ed in, they keep small values in bucket 0.
-    mask: u64,
-    /// log2 of half the sub-buckets of a bucket.
-    half_magnitude: u32,
+/// Bucket counts of values at HdrHistogram's precision: `DIGITS` significant digits (0 to 5),
+/// values below `LOW` (at least 1) not told apart. The layout follows from the two constants
+/// at compile time, so a tally holds only its counts. A bucket's count is 32 bits: it stops
+/// at four billion equal values, as HdrHistogram's `u32` counts do.
+#[derive(Debug, Clone, Default)]
+pub struct Tally<const LOW: u64, const DIGITS: u8> {
     /// Counts by HdrHistogram's index; grown a whole bucket at a time when a value lands past
     /// the end (empty until the first value, so that a site that tests no one holds nothing).
-    counts: Vec<T>,
+    counts: Vec<u32>,
 }
 
-impl<T: Counter> Tally<T> {
-    /// An empty tally at `digits` significant digits (0 to 5) above `low` (at least 1), the
-    /// precision of `Histogram::new_with_bounds(low, 2 * low, digits)`.
-    pub fn new(low: u64, digits: u8) -> Tally<T> {
-        assert!(low >= 1 && digits <= 5, "HdrHistogram's own bounds");
-        // The same layout as `Histogram::new_with_bounds`, in integers: the unit is the power of
-        // two at or below `low`; a bucket has the power of two at or above 2 × 10^digits
-        // sub-buckets, so that values up to there are told apart to one unit.
-        let unit = 63 - low.leading_zeros();
-        let count_magnitude = (2 * 10u32.pow(u32::from(digits)))
-            .next_power_of_two()
-            .trailing_zeros();
-        Tally {
-            low,
-            digits,
-            unit,
-            zeros_base: 64 - unit - count_magnitude,
-            mask: ((1u64 << count_magnitude) - 1) << unit,
-            half_magnitude: count_magnitude - 1,
-            counts: Vec::new(),
-        }
+impl<const LOW: u64, const DIGITS: u8> Tally<LOW, DIGITS> {
+    // The same layout as `Histogram::new_with_bounds(LOW, 2 * LOW, DIGITS)`, in integers.
+    const VALID: () = assert!(LOW >= 1 && DIGITS <= 5, "HdrHistogram's own bounds");
+    /// log2 of the width of the first bucket's sub-buckets: the power of two at or below `LOW`
+    /// (HdrHistogram's unit magnitude).
+    const UNIT: u32 = 63 - LOW.leading_zeros();
+    /// log2 of the sub-buckets of a bucket: the power of two at or above 2 × 10^DIGITS, so that
+    /// values up to there are told apart to one unit.
+    const COUNT_MAGNITUDE: u32 = (2 * 10u32.pow(DIGITS as u32))
+        .next_power_of_two()
+        .trailing_zeros();
+    /// log2 of half the sub-buckets of a bucket.
+    const HALF_MAGNITUDE: u32 = Self::COUNT_MAGNITUDE - 1;
+    /// Leading zeros of the largest value of the first bucket.
+    const ZEROS_BASE: u32 = 64 - Self::UNIT - Self::COUNT_MAGNITUDE;
+    /// The bits of the first bucket's values: or-ed in, they keep small values in bucket 0.
+    const MASK: u64 = ((1u64 << Self::COUNT_MAGNITUDE) - 1) << Self::UNIT;
+
+    /// An empty tally.
+    pub fn new() -> Self {
+        let () = Self::VALID;
+        Tally { counts: Vec::new() }
     }
 
     /// HdrHistogram's index of `value`'s bucket.
     #[inline(always)]
-    fn index(&self, value: u64) -> usize {
-        let bucket = self.zeros_base - (value | self.mask).leading_zeros();
-        let sub = (value >> (bucket + self.unit)) as usize;
+    fn index(value: u64) -> usize {
+        let bucket = Self::ZEROS_BASE - (value | Self::MASK).leading_zeros();
+        let sub = (value >> (bucket + Self::UNIT)) as usize;
         // The top half of the sub-buckets of bucket `bucket` (all of bucket 0).
-        ((bucket as usize + 1) << self.half_magnitude) + sub - (1 << self.half_magnitude)
+        ((bucket as usize + 1) << Self::HALF_MAGNITUDE) + sub - (1 << Self::HALF_MAGNITUDE)
     }
 
     /// The lowest value in the bucket at `index` (HdrHistogram's `value_for`).
-    fn value_at(&self, index: usize) -> u64 {
-        let half = 1usize << self.half_magnitude;
-        let bucket = index >> self.half_magnitude;
+    fn value_at(index: usize) -> u64 {
+        let half = 1usize << Self::HALF_MAGNITUDE;
+        let bucket = index >> Self::HALF_MAGNITUDE;
         let (bucket, sub) = if bucket == 0 {
             (0, index)
         } else {
             (bucket - 1, (index & (half - 1)) + half)
         };
-        (sub as u64) << (bucket as u32 + self.unit)
+        (sub as u64) << (bucket as u32 + Self::UNIT)
     }
 
-    /// Counts `value` once. A bucket's count stops at `T`'s largest value, as HdrHistogram's
-    /// does (four billion equal values in a 32-bit count).
+    /// Counts `value` once.
     #[inline]
     pub fn record(&mut self, value: u64) {
-        let i = self.index(value);
+        let i = Self::index(value);
         match self.counts.get_mut(i) {
-            Some(c) => *c = c.saturating_add(T::one()),
+            Some(c) => *c = c.saturating_add(1),
             None => self.grow_and_record(i),
         }
     }
@@ -91,16 +83,15 @@ impl<T: Counter> Tally<T> {
     #[cold]
     #[inline(never)]
     fn grow_and_record(&mut self, i: usize) {
-        let bucket_end = ((i >> self.half_magnitude) + 1) << self.half_magnitude;
-        self.counts.resize(bucket_end, T::zero());
-        self.counts[i] = T::one();
+        let bucket_end = ((i >> Self::HALF_MAGNITUDE) + 1) << Self::HALF_MAGNITUDE;
+        self.counts.resize(bucket_end, 0);
+        self.counts[i] = 1;
     }
 
-    /// Adds the counts of `other`, a tally of the same precision.
-    pub fn add(&mut self, other: &Tally<T>) {
-        debug_assert!(self.low == other.low && self.digits == other.digits);
+    /// Adds the counts of `other`.
+    pub fn add(&mut self, other: &Self) {
         if self.counts.len() < other.counts.len() {
-            self.counts.resize(other.counts.len(), T::zero());
+            self.counts.resize(other.counts.len(), 0);
         }
         for (c, &o) in self.counts.iter_mut().zip(&other.counts) {
             *c = c.saturating_add(o);
@@ -109,12 +100,12 @@ impl<T: Counter> Tally<T> {
 
     /// Whether nothing was counted.
     pub fn is_empty(&self) -> bool {
-        self.counts.iter().all(|c| *c == T::zero())
+        self.counts.iter().all(|&c| c == 0)
     }
 
     /// Values counted.
     pub fn len(&self) -> u64 {
-        self.counts.iter().map(|c| c.as_u64()).sum()
+        self.counts.iter().map(|&c| u64::from(c)).sum()
     }
 
     /// The value at quantile `q` (0 to 1) as `Histogram::value_at_quantile` gives it: the
@@ -125,14 +116,14 @@ impl<T: Counter> Tally<T> {
         let target = ((q * self.len() as f64).ceil() as u64).max(1);
         let mut seen = 0u64;
         for (i, c) in self.counts.iter().enumerate() {
-            seen += c.as_u64();
+            seen += u64::from(*c);
             if seen >= target {
-                let lowest = self.value_at(i);
+                let lowest = Self::value_at(i);
                 if q == 0.0 {
                     return lowest;
                 }
-                let bucket = (i >> self.half_magnitude).saturating_sub(1) as u32;
-                return lowest + (1u64 << (bucket + self.unit)) - 1;
+                let bucket = (i >> Self::HALF_MAGNITUDE).saturating_sub(1) as u32;
+                return lowest + (1u64 << (bucket + Self::UNIT)) - 1;
             }
         }
         0
@@ -140,14 +131,14 @@ impl<T: Counter> Tally<T> {
 
     /// An auto-resizing HdrHistogram holding these counts: each bucket's count recorded at the
     /// bucket's lowest value, which HdrHistogram puts in the same bucket.
-    pub fn hdr(&self) -> Histogram<T> {
-        let mut h = Histogram::new_with_bounds(self.low, 2 * self.low, self.digits)
-            .expect("bounds checked in Tally::new");
+    pub fn hdr(&self) -> Histogram<u32> {
+        let mut h = Histogram::new_with_bounds(LOW, 2 * LOW, DIGITS)
+            .expect("bounds checked in Tally::VALID");
         h.auto(true);
         for (i, &c) in self.counts.iter().enumerate() {
-            if c != T::zero() {
+            if c != 0 {
                 // Auto-resizing: every value is in range.
-                let _ = h.record_n(self.value_at(i), c);
+                let _ = h.record_n(Self::value_at(i), c);
             }
         }
         h
@@ -159,9 +150,6 @@ mod tests {
     use super::*;
     use proptest::prelude::*;
 
-    /// The precisions the observers use: sites, the run, the turnaround (`Histogram::new(3)`).
-    const PRECISIONS: [(u64, u8); 3] = [(1000, 2), (100, 3), (1, 3)];
-
     fn direct(low: u64, digits: u8, values: &[u64]) -> Histogram<u32> {
         let mut h = Histogram::new_with_bounds(low, 2 * low, digits).unwrap();
         h.auto(true);
@@ -171,12 +159,44 @@ mod tests {
         h
     }
 
-    fn tallied(low: u64, digits: u8, values: &[u64]) -> Tally<u32> {
-        let mut t = Tally::new(low, digits);
+    fn tallied<const LOW: u64, const DIGITS: u8>(values: &[u64]) -> Tally<LOW, DIGITS> {
+        let mut t = Tally::new();
         for &v in values {
             t.record(v);
         }
         t
+    }
+
+    /// Counted in a tally and handed over, the values make the histogram that recording them
+    /// one by one makes (HdrHistogram's equality: counts, total, min and max buckets), and the
+    /// tally's own quantiles are the crate's.
+    fn hands_over<const LOW: u64, const DIGITS: u8>(values: &[u64]) -> Result<(), TestCaseError> {
+        let t = tallied::<LOW, DIGITS>(values);
+        let d = direct(LOW, DIGITS, values);
+        let h = t.hdr();
+        prop_assert!(h == d, "low {}, digits {}", LOW, DIGITS);
+        prop_assert_eq!(t.len(), d.len());
+        prop_assert_eq!(t.is_empty(), values.is_empty());
+        for q in [0.0, 1e-9, 0.5, 0.95, 0.999, 1.0, 1.5] {
+            prop_assert_eq!(h.value_at_quantile(q), d.value_at_quantile(q));
+            prop_assert_eq!(t.value_at_quantile(q), d.value_at_quantile(q), "q {}", q);
+        }
+        Ok(())
+    }
+
+    /// Adding tallies is adding the histograms.
+    fn adds<const LOW: u64, const DIGITS: u8>(
+        a: &[u64],
+        b: &[u64],
+        q: f64,
+    ) -> Result<(), TestCaseError> {
+        let mut t = tallied::<LOW, DIGITS>(a);
+        t.add(&tallied(b));
+        let mut d = direct(LOW, DIGITS, a);
+        d.add(direct(LOW, DIGITS, b)).unwrap();
+        prop_assert!(t.hdr() == d, "low {}, digits {}", LOW, DIGITS);
+        prop_assert_eq!(t.value_at_quantile(q), d.value_at_quantile(q));
+        Ok(())
     }
 
     /// Values as waits come: many small, some up to the longest horizon (2^35 ms).
@@ -192,52 +212,44 @@ mod tests {
         )
     }
 
+    // The precisions the observers use (sites, the run, the turnaround), and the coarsest (the
+    // finest, 5 digits, has 2^18 counts a bucket: checked at the edges below, where one
+    // histogram is enough).
     proptest! {
-        /// Counted in a tally and handed over, the values make the histogram that recording
-        /// them one by one makes (HdrHistogram's equality: counts, total, min and max buckets).
         #[test]
         fn a_tally_hands_over_the_histogram_of_its_values(values in values()) {
-            for (low, digits) in PRECISIONS {
-                let h = tallied(low, digits, &values).hdr();
-                let d = direct(low, digits, &values);
-                prop_assert!(h == d, "low {low}, digits {digits}");
-                prop_assert_eq!(h.len(), values.len() as u64);
-                let t = tallied(low, digits, &values);
-                prop_assert_eq!(t.len(), d.len());
-                for q in [0.0, 1e-9, 0.5, 0.95, 0.999, 1.0, 1.5] {
-                    prop_assert_eq!(h.value_at_quantile(q), d.value_at_quantile(q));
-                    prop_assert_eq!(t.value_at_quantile(q), d.value_at_quantile(q), "q {}", q);
-                }
-            }
+            hands_over::<1000, 2>(&values)?;
+            hands_over::<100, 3>(&values)?;
+            hands_over::<1, 3>(&values)?;
+            hands_over::<1, 0>(&values)?;
         }
 
-        /// Adding tallies is adding the histograms.
         #[test]
         fn added_tallies_are_added_histograms(a in values(), b in values(), q in 0.0..=1.0f64) {
-            for (low, digits) in PRECISIONS {
-                let mut t = tallied(low, digits, &a);
-                t.add(&tallied(low, digits, &b));
-                let mut d = direct(low, digits, &a);
-                d.add(direct(low, digits, &b)).unwrap();
-                prop_assert!(t.hdr() == d, "low {low}, digits {digits}");
-                prop_assert_eq!(t.value_at_quantile(q), d.value_at_quantile(q));
-                prop_assert_eq!(t.is_empty(), a.is_empty() && b.is_empty());
+            adds::<1000, 2>(&a, &b, q)?;
+            adds::<100, 3>(&a, &b, q)?;
+            adds::<1, 3>(&a, &b, q)?;
+        }
+    }
+
+    fn edges<const LOW: u64, const DIGITS: u8>() {
+        let h = direct(LOW, DIGITS, &[1 << 35]);
+        for shift in 0..36 {
+            for v in [(1u64 << shift) - 1, 1 << shift, (1 << shift) + 1] {
+                // The lowest value of the tally's bucket is HdrHistogram's lowest equivalent
+                // of the value: the same bucket.
+                let t = Tally::<LOW, DIGITS>::value_at(Tally::<LOW, DIGITS>::index(v));
+                assert_eq!(t, h.lowest_equivalent(v), "{v}");
             }
         }
     }
 
     #[test]
     fn the_edges_of_buckets_land_where_hdrhistogram_puts_them() {
-        for (low, digits) in PRECISIONS {
-            let t = Tally::<u32>::new(low, digits);
-            let h = direct(low, digits, &[1 << 35]);
-            for shift in 0..36 {
-                for v in [(1u64 << shift) - 1, 1 << shift, (1 << shift) + 1] {
-                    // The lowest value of the tally's bucket is HdrHistogram's lowest
-                    // equivalent of the value: the same bucket.
-                    assert_eq!(t.value_at(t.index(v)), h.lowest_equivalent(v), "{v}");
-                }
-            }
-        }
+        edges::<1000, 2>();
+        edges::<100, 3>();
+        edges::<1, 3>();
+        edges::<1, 0>();
+        edges::<7, 5>();
     }
 }
