@@ -215,7 +215,11 @@ struct SiteState {
     /// time in perf).
     post_shift: u32,
     occupied: u32,
+    /// Desks whose first post is taken.
     busy: u32,
+    /// `busy` as the observers last heard it: a first post freed and taken again by the next
+    /// person in the same handler is no change to them (see [`Part::report_busy`]).
+    busy_told: u32,
     desks_open: u32,
     /// People at each desk (all posts).
     desk_people: Vec<u32>,

@@ -29,6 +29,7 @@ pub(super) fn site_state(s: &Site, seed: u64, rep: u32, hand_over: bool) -> Site
         post_shift,
         occupied: 0,
         busy: 0,
+        busy_told: 0,
         desks_open: 0,
         desk_people: vec![0; s.desks as usize],
         staffed: 0,
@@ -294,8 +295,7 @@ impl<O: Observer> Part<'_, O> {
         st.busy += 1;
         st.occupied += 1;
         st.desk_people[desk] += 1;
-        self.obs
-            .busy_changed(self.now, self.site_id(s), self.sites[s].busy);
+        self.report_busy(s);
         let slot = self.sites[s].slot(desk, 0);
         self.start_post(s, slot, person);
     }
@@ -446,10 +446,21 @@ impl<O: Observer> Part<'_, O> {
             self.start_post(s, free, person);
             free = prev;
         }
+        // The next person in the queue usually takes the post at once: the observers hear of
+        // the desks busy after that, not of a change and its undoing at the same instant.
         self.sites[s].busy -= 1;
-        self.obs
-            .busy_changed(self.now, self.site_id(s), self.sites[s].busy);
         self.try_start(s);
+        self.report_busy(s);
+    }
+
+    /// Tells the observers how many desks are busy, if that changed since they last heard.
+    fn report_busy(&mut self, s: usize) {
+        let st = &mut self.sites[s];
+        if st.busy != st.busy_told {
+            st.busy_told = st.busy;
+            let busy = st.busy;
+            self.obs.busy_changed(self.now, self.site_id(s), busy);
+        }
     }
 
     /// Schedules the start and end of every disruption that hits site `s`.
