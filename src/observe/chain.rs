@@ -1,9 +1,8 @@
 //! Sample-chain figures: tubes, lab tests per person, swab-to-result turnaround, positives,
 //! lab backlog over time, stock-outs, and the chain's conservation.
 
-use super::tally::Tally;
-
 use super::Row;
+use super::tally::Tally;
 use super::timeweighted::TimeWeighted;
 use crate::engine::{EndState, Plan, TubeRecord};
 use crate::model::{Model, SiteId};

@@ -3,13 +3,12 @@
 
 use hdrhistogram::{Counter, Histogram};
 
-use super::tally::Tally;
-
 use std::sync::Arc;
 
 use super::Row;
 use super::chain::ChainStats;
 use super::staffing::StaffStats;
+use super::tally::Tally;
 use super::timeweighted::TimeWeighted;
 use crate::engine::{
     EndState, GiveUp, Granularity, Observer, Observers, Plan, TubeRecord, Visit, WALK_IN, Who,

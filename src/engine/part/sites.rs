@@ -446,7 +446,7 @@ impl<O: Observer> Part<'_, O> {
             self.start_post(s, free, person);
             free = prev;
         }
-        // The next person in the queue usually takes the post at once: the observers hear of
+        // The next person in the queue often takes the post at once: the observers hear of
         // the desks busy after that, not of a change and its undoing at the same instant.
         self.sites[s].busy -= 1;
         self.try_start(s);
