@@ -23,6 +23,10 @@ pub struct Tally<const LOW: u64, const DIGITS: u8> {
     /// Counts by HdrHistogram's index; grown a whole bucket at a time when a value lands past
     /// the end (empty until the first value, so that a site that tests no one holds nothing).
     counts: Vec<u32>,
+    /// The largest value counted: the bucket keeps no more, and HdrHistogram's maximum of
+    /// values below its unit (a wait of 300 ms at a site, where a second is the unit) is not 0
+    /// only if one of them was.
+    max: u64,
 }
 
 impl<const LOW: u64, const DIGITS: u8> Tally<LOW, DIGITS> {
@@ -46,7 +50,10 @@ impl<const LOW: u64, const DIGITS: u8> Tally<LOW, DIGITS> {
     /// An empty tally.
     pub fn new() -> Self {
         let () = Self::VALID;
-        Tally { counts: Vec::new() }
+        Tally {
+            counts: Vec::new(),
+            max: 0,
+        }
     }
 
     /// HdrHistogram's index of `value`'s bucket.
@@ -74,6 +81,7 @@ impl<const LOW: u64, const DIGITS: u8> Tally<LOW, DIGITS> {
     #[inline]
     pub fn record(&mut self, value: u64) {
         let i = Self::index(value);
+        self.max = self.max.max(value);
         match self.counts.get_mut(i) {
             Some(c) => *c = c.saturating_add(1),
             None => self.grow_and_record(i),
@@ -90,6 +98,7 @@ impl<const LOW: u64, const DIGITS: u8> Tally<LOW, DIGITS> {
 
     /// Adds the counts of `other`.
     pub fn add(&mut self, other: &Self) {
+        self.max = self.max.max(other.max);
         if self.counts.len() < other.counts.len() {
             self.counts.resize(other.counts.len(), 0);
         }
@@ -130,15 +139,23 @@ impl<const LOW: u64, const DIGITS: u8> Tally<LOW, DIGITS> {
     }
 
     /// An auto-resizing HdrHistogram holding these counts: each bucket's count recorded at the
-    /// bucket's lowest value, which HdrHistogram puts in the same bucket.
+    /// bucket's lowest value, which HdrHistogram puts in the same bucket, and the top bucket's
+    /// at the largest value counted, so that the histogram's maximum is the one that recording
+    /// each value gives (its minimum of values above the unit is the lowest bucket's either way).
     pub fn hdr(&self) -> Histogram<u32> {
         let mut h = Histogram::new_with_bounds(LOW, 2 * LOW, DIGITS)
             .expect("bounds checked in Tally::VALID");
         h.auto(true);
+        let top = Self::index(self.max);
         for (i, &c) in self.counts.iter().enumerate() {
             if c != 0 {
+                let value = if i == top {
+                    self.max
+                } else {
+                    Self::value_at(i)
+                };
                 // Auto-resizing: every value is in range.
-                let _ = h.record_n(Self::value_at(i), c);
+                let _ = h.record_n(value, c);
             }
         }
         h
@@ -230,6 +247,35 @@ mod tests {
             adds::<100, 3>(&a, &b, q)?;
             adds::<1, 3>(&a, &b, q)?;
         }
+    }
+
+    /// Values that all fall in the first bucket, below a unit (HdrHistogram tells apart
+    /// none of them, but its maximum is 0 only if all were 0): the cases a few random values
+    /// rarely hit.
+    fn below_the_unit<const LOW: u64, const DIGITS: u8>() {
+        for values in [
+            &[][..],
+            &[0],
+            &[1],
+            &[0, 0],
+            &[0, 63],
+            &[511, 1, 0],
+            &[1023],
+        ] {
+            let t = tallied::<LOW, DIGITS>(values);
+            assert!(
+                t.hdr() == direct(LOW, DIGITS, values),
+                "{LOW} {DIGITS} {values:?}"
+            );
+            assert_eq!(t.hdr().max(), direct(LOW, DIGITS, values).max());
+        }
+    }
+
+    #[test]
+    fn values_below_the_unit_keep_their_maximum() {
+        below_the_unit::<1000, 2>();
+        below_the_unit::<100, 3>();
+        below_the_unit::<1, 3>();
     }
 
     fn edges<const LOW: u64, const DIGITS: u8>() {
