@@ -24,7 +24,7 @@ pub struct Tally<const LOW: u64, const DIGITS: u8> {
     /// the end (empty until the first value, so that a site that tests no one holds nothing).
     counts: Vec<u32>,
     /// The largest value counted: the bucket keeps no more, and HdrHistogram's maximum of
-    /// values below its unit (a wait of 300 ms at a site, where a second is the unit) is not 0
+    /// values below its unit (a wait of 300 ms at a site, where the unit is 512 ms) is not 0
     /// only if one of them was.
     max: u64,
 }
