@@ -459,7 +459,7 @@ impl ChainStats {
     /// Summary columns.
     pub(super) fn fill(&mut self, row: &mut Row, horizon: SimTime) {
         let hours = |ms: f64| ms / HOUR as f64;
-        let turnaround = self.turnaround.get_or_insert_with(Tally::new);
+        let turnaround = self.turnaround.get_or_insert_with(Tally::new).hdr();
         let n = turnaround.len();
         let p95 = turnaround.value_at_quantile(0.95) as f64;
         let stockout_ms: f64 = self.stockout.iter_mut().map(|s| s.integral(horizon)).sum();

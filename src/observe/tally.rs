@@ -6,11 +6,11 @@
 //! value, 8% of a city round. A [`Tally`] computes the same bucket index inline and only adds one
 //! to that bucket; its [`Tally::hdr`] hands the counts to an HdrHistogram of the same precision
 //! when the figures are written, so that every quantile and bin is HdrHistogram's own and the
-//! same, byte for byte, as recording each value there. Its own [`Tally::value_at_quantile`]
-//! follows the crate's, for the per-site figures, where handing over each site's counts would
-//! cost more than the scan. The tests below check both against the crate for random values.
+//! same, byte for byte, as recording each value there (the tests below check this against the
+//! crate for random values). Handing over the 41,000 tallies of a 20,560-site city at its end
+//! takes about 0.1 s.
 //!
-//! It owns nothing but the counts: no quantiles or iteration are written here.
+//! It owns nothing but the counts: quantiles and bins are the crate's.
 
 use hdrhistogram::Histogram;
 
@@ -18,7 +18,7 @@ use hdrhistogram::Histogram;
 /// values below `LOW` (at least 1) not told apart. The layout follows from the two constants
 /// at compile time, so a tally holds only its counts. A bucket's count is 32 bits: it stops
 /// at four billion equal values, as HdrHistogram's `u32` counts do.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 pub struct Tally<const LOW: u64, const DIGITS: u8> {
     /// Counts by HdrHistogram's index; grown a whole bucket at a time when a value lands past
     /// the end (empty until the first value, so that a site that tests no one holds nothing).
@@ -112,32 +112,6 @@ impl<const LOW: u64, const DIGITS: u8> Tally<LOW, DIGITS> {
         self.counts.iter().all(|&c| c == 0)
     }
 
-    /// Values counted.
-    pub fn len(&self) -> u64 {
-        self.counts.iter().map(|&c| u64::from(c)).sum()
-    }
-
-    /// The value at quantile `q` (0 to 1) as `Histogram::value_at_quantile` gives it: the
-    /// highest value of the bucket where the count reaches `q` of the values (the lowest at 0),
-    /// and 0 when nothing was counted.
-    pub fn value_at_quantile(&self, q: f64) -> u64 {
-        let q = if q > 1.0 { 1.0 } else { q };
-        let target = ((q * self.len() as f64).ceil() as u64).max(1);
-        let mut seen = 0u64;
-        for (i, c) in self.counts.iter().enumerate() {
-            seen += u64::from(*c);
-            if seen >= target {
-                let lowest = Self::value_at(i);
-                if q == 0.0 {
-                    return lowest;
-                }
-                let bucket = (i >> Self::HALF_MAGNITUDE).saturating_sub(1) as u32;
-                return lowest + (1u64 << (bucket + Self::UNIT)) - 1;
-            }
-        }
-        0
-    }
-
     /// An auto-resizing HdrHistogram holding these counts: each bucket's count recorded at the
     /// bucket's lowest value, which HdrHistogram puts in the same bucket, and the top bucket's
     /// at the largest value counted, so that the histogram's maximum is the one that recording
@@ -185,18 +159,17 @@ mod tests {
     }
 
     /// Counted in a tally and handed over, the values make the histogram that recording them
-    /// one by one makes (HdrHistogram's equality: counts, total, min and max buckets), and the
-    /// tally's own quantiles are the crate's.
+    /// one by one makes (HdrHistogram's equality: counts, total, min and max buckets), with the
+    /// same quantiles.
     fn hands_over<const LOW: u64, const DIGITS: u8>(values: &[u64]) -> Result<(), TestCaseError> {
         let t = tallied::<LOW, DIGITS>(values);
         let d = direct(LOW, DIGITS, values);
         let h = t.hdr();
         prop_assert!(h == d, "low {}, digits {}", LOW, DIGITS);
-        prop_assert_eq!(t.len(), d.len());
+        prop_assert_eq!(h.len(), d.len());
         prop_assert_eq!(t.is_empty(), values.is_empty());
         for q in [0.0, 1e-9, 0.5, 0.95, 0.999, 1.0, 1.5] {
-            prop_assert_eq!(h.value_at_quantile(q), d.value_at_quantile(q));
-            prop_assert_eq!(t.value_at_quantile(q), d.value_at_quantile(q), "q {}", q);
+            prop_assert_eq!(h.value_at_quantile(q), d.value_at_quantile(q), "q {}", q);
         }
         Ok(())
     }
@@ -212,7 +185,7 @@ mod tests {
         let mut d = direct(LOW, DIGITS, a);
         d.add(direct(LOW, DIGITS, b)).unwrap();
         prop_assert!(t.hdr() == d, "low {}, digits {}", LOW, DIGITS);
-        prop_assert_eq!(t.value_at_quantile(q), d.value_at_quantile(q));
+        prop_assert_eq!(t.hdr().value_at_quantile(q), d.value_at_quantile(q));
         Ok(())
     }
 
