@@ -283,15 +283,45 @@ struct AreaState {
     people: Stream,
 }
 
-/// Events scheduled so far by each entity of the partition: the last part of their keys.
-#[derive(Default)]
+/// Events scheduled so far by each entity of the partition: the last part of their keys. One
+/// vector for every kind (the run, then the areas, sites, teams, routes and labs), so that the
+/// count of the entity that runs is one index, not a match on its kind per event scheduled.
 struct Seqs {
-    run: u32,
-    areas: Vec<u32>,
-    sites: Vec<u32>,
-    teams: Vec<u32>,
-    routes: Vec<u32>,
-    labs: Vec<u32>,
+    counts: Vec<u32>,
+    /// Where each kind's counts start in `counts`, by [`Kind`].
+    base: [u32; KINDS],
+}
+
+/// Number of kinds of entities that schedule events.
+const KINDS: usize = 6;
+
+impl Seqs {
+    fn new(members: &crate::engine::plan::Members) -> Seqs {
+        let lens = [
+            1,
+            members.areas.len(),
+            members.sites.len(),
+            members.teams.len(),
+            members.routes.len(),
+            members.labs.len(),
+        ];
+        let mut base = [0; KINDS];
+        let mut next = 0;
+        for (b, len) in base.iter_mut().zip(lens) {
+            *b = next;
+            next += len as u32;
+        }
+        Seqs {
+            counts: vec![0; next as usize],
+            base,
+        }
+    }
+
+    /// Where the count of local entity `local` of `kind` is.
+    #[inline(always)]
+    fn at(&self, kind: Kind, local: u32) -> u32 {
+        self.base[kind as usize] + local
+    }
 }
 
 /// What a partition did, besides what its observer saw.
@@ -321,8 +351,8 @@ pub(crate) struct Part<'m, O: Observer> {
     now: SimTime,
     /// The entity whose handler runs: the events it schedules carry its global id in their key.
     sender: Sender,
-    /// Its local index, where its count of events scheduled is kept (see [`Part::key`]).
-    local: u32,
+    /// Where its count of events scheduled is kept in `seqs` (see [`Part::key`]).
+    seq: u32,
     seqs: Seqs,
     queue: EventQueue<Event>,
     sites: Vec<SiteState>,
@@ -372,14 +402,7 @@ impl<'m, O: Observer> Part<'m, O> {
                 }
             })
             .collect();
-        let seqs = Seqs {
-            run: 0,
-            areas: vec![0; members.areas.len()],
-            sites: vec![0; members.sites.len()],
-            teams: vec![0; members.teams.len()],
-            routes: vec![0; members.routes.len()],
-            labs: vec![0; members.labs.len()],
-        };
+        let seqs = Seqs::new(members);
         Part {
             m,
             plan,
@@ -395,7 +418,7 @@ impl<'m, O: Observer> Part<'m, O> {
                 kind: Kind::Run,
                 index: 0,
             },
-            local: 0,
+            seq: 0,
             seqs,
             queue: EventQueue::default(),
             sites,
@@ -458,21 +481,14 @@ impl<'m, O: Observer> Part<'m, O> {
 
     /// The key of the next event the current sender schedules at `t` in `class`.
     fn key(&mut self, t: SimTime, class: u8) -> Key {
-        let (s, local) = (self.sender, self.local as usize);
-        let seq = match s.kind {
-            Kind::Run => &mut self.seqs.run,
-            Kind::Area => &mut self.seqs.areas[local],
-            Kind::Site => &mut self.seqs.sites[local],
-            Kind::Team => &mut self.seqs.teams[local],
-            Kind::Route => &mut self.seqs.routes[local],
-            Kind::Lab => &mut self.seqs.labs[local],
-        };
-        let k = Key::new(t, class, s, *seq);
+        let seq = &mut self.seqs.counts[self.seq as usize];
+        let k = Key::new(t, class, self.sender, *seq);
         *seq = seq.wrapping_add(1);
         k
     }
 
     /// From now on, the events scheduled are those of local entity `local` of `kind`.
+    #[inline(always)]
     fn act_as(&mut self, kind: Kind, local: usize) {
         let index = match kind {
             Kind::Run => 0,
@@ -483,15 +499,15 @@ impl<'m, O: Observer> Part<'m, O> {
             Kind::Lab => self.lg[local],
         };
         self.sender = Sender { kind, index };
-        self.local = local as u32;
+        self.seq = self.seqs.at(kind, local as u32);
     }
 
     /// Runs `f` as local entity `local` of `kind` (see [`Part::act_as`]), then as before.
     fn acting_as(&mut self, kind: Kind, local: usize, f: impl FnOnce(&mut Self)) {
-        let was = (self.sender, self.local);
+        let was = (self.sender, self.seq);
         self.act_as(kind, local);
         f(self);
-        (self.sender, self.local) = was;
+        (self.sender, self.seq) = was;
     }
 
     /// Schedules `ev` at `t` under the current sender.
@@ -499,35 +515,6 @@ impl<'m, O: Observer> Part<'m, O> {
     fn at(&mut self, t: SimTime, ev: Event) {
         let k = self.key(t, CLASS);
         self.queue.push(k, ev);
-    }
-
-    /// The entity whose handler runs an event: its kind and global id, and its local index
-    /// (one match per event, where [`Part::act_as`] would take a second).
-    fn actor_of(&self, ev: &Event) -> (Sender, u32) {
-        let (kind, local, ids) = match *ev {
-            Event::CallUp { area, .. } | Event::WalkIn { area } => (Kind::Area, area, self.ag),
-            Event::Come { wave } => (Kind::Area, self.waves.area(wave), self.ag),
-            Event::Arrive { person } | Event::Renege { person, .. } => {
-                (Kind::Site, self.people[person as usize].site, self.sg)
-            }
-            Event::StageDone { site, .. }
-            | Event::Hours { site }
-            | Event::Resupply { site }
-            | Event::Disruption { site, .. } => (Kind::Site, site, self.sg),
-            Event::Rota { team }
-            | Event::PoolArrive { team, .. }
-            | Event::HomeVisit { team, .. } => (Kind::Team, team, self.tg),
-            Event::Trip { route } | Event::TripBack { route } => (Kind::Route, route, self.rg),
-            Event::TripStop { trip } => (Kind::Route, self.chain.trip_route(trip), self.rg),
-            Event::LabReceive { lab, .. }
-            | Event::LabHours { lab }
-            | Event::BatchTimer { lab }
-            | Event::RunDone { lab, .. }
-            | Event::LabDown { lab, .. }
-            | Event::MachineWear { lab, .. } => (Kind::Lab, lab, self.lg),
-        };
-        let index = ids[local as usize];
-        (Sender { kind, index }, local)
     }
 
     // ---- running ---------------------------------------------------------------------------
@@ -551,50 +538,113 @@ impl<'m, O: Observer> Part<'m, O> {
         while let Some((key, ev)) = self.queue.take_before(limit) {
             self.now = key.time();
             self.events += 1;
-            (self.sender, self.local) = self.actor_of(&ev);
             self.handle(ev);
         }
     }
 
+    /// Runs the handler of `ev` as the entity it belongs to (its kind is known in each arm, so
+    /// acting as it takes no second match on the event).
     fn handle(&mut self, ev: Event) {
+        use Kind::{Area, Lab, Route, Site, Team};
         match ev {
             Event::CallUp { area, round, wave } => {
+                self.act_as(Area, area as usize);
                 self.call_up(area as usize, round, wave as usize)
             }
-            Event::Come { wave } => self.come(wave),
-            Event::Arrive { person } => self.arrive(person),
-            Event::WalkIn { area } => self.walk_in(area as usize),
+            Event::Come { wave } => {
+                self.act_as(Area, self.waves.area(wave) as usize);
+                self.come(wave)
+            }
+            Event::Arrive { person } => {
+                self.act_as(Site, self.people[person as usize].site as usize);
+                self.arrive(person)
+            }
+            Event::WalkIn { area } => {
+                self.act_as(Area, area as usize);
+                self.walk_in(area as usize)
+            }
             Event::StageDone {
                 site,
                 slot,
                 generation,
-            } => self.stage_done(site as usize, slot as usize, generation),
-            Event::Renege { person, generation } => self.renege(person, generation),
-            Event::Hours { site } => self.set_hours(site as usize, false),
-            Event::Disruption { site, d, on } => self.disrupt(site as usize, d as usize, on),
-            Event::LabDown { lab, d, on } => self.lab_down(lab as usize, d as usize, on),
+            } => {
+                self.act_as(Site, site as usize);
+                self.stage_done(site as usize, slot as usize, generation)
+            }
+            Event::Renege { person, generation } => {
+                self.act_as(Site, self.people[person as usize].site as usize);
+                self.renege(person, generation)
+            }
+            Event::Hours { site } => {
+                self.act_as(Site, site as usize);
+                self.set_hours(site as usize, false)
+            }
+            Event::Disruption { site, d, on } => {
+                self.act_as(Site, site as usize);
+                self.disrupt(site as usize, d as usize, on)
+            }
+            Event::LabDown { lab, d, on } => {
+                self.act_as(Lab, lab as usize);
+                self.lab_down(lab as usize, d as usize, on)
+            }
             Event::MachineWear {
                 lab,
                 d,
                 machine,
                 on,
-            } => self.machine_wear(lab as usize, d, machine, on),
-            Event::Rota { team } => self.rota_change(team as usize),
+            } => {
+                self.act_as(Lab, lab as usize);
+                self.machine_wear(lab as usize, d, machine, on)
+            }
+            Event::Rota { team } => {
+                self.act_as(Team, team as usize);
+                self.rota_change(team as usize)
+            }
             Event::PoolArrive {
                 team,
                 crew,
                 site,
                 generation,
-            } => self.pool_arrive(team as usize, u32::from(crew), site as usize, generation),
-            Event::Resupply { site } => self.resupply(site as usize),
-            Event::Trip { route } => self.scheduled_trip(route as usize),
-            Event::TripStop { trip } => self.trip_stop(trip as usize),
-            Event::TripBack { route } => self.trip_back(route as usize),
-            Event::LabReceive { lab, parcel } => self.lab_receive(lab as usize, parcel),
-            Event::LabHours { lab } => self.lab_hours(lab as usize, false),
-            Event::BatchTimer { lab } => self.batch_timer(lab as usize),
-            Event::RunDone { lab, run } => self.run_done(lab as usize, run as usize),
-            Event::HomeVisit { team, unit } => self.home_visit(team as usize, unit as usize),
+            } => {
+                self.act_as(Team, team as usize);
+                self.pool_arrive(team as usize, u32::from(crew), site as usize, generation)
+            }
+            Event::Resupply { site } => {
+                self.act_as(Site, site as usize);
+                self.resupply(site as usize)
+            }
+            Event::Trip { route } => {
+                self.act_as(Route, route as usize);
+                self.scheduled_trip(route as usize)
+            }
+            Event::TripStop { trip } => {
+                self.act_as(Route, self.chain.trip_route(trip) as usize);
+                self.trip_stop(trip as usize)
+            }
+            Event::TripBack { route } => {
+                self.act_as(Route, route as usize);
+                self.trip_back(route as usize)
+            }
+            Event::LabReceive { lab, parcel } => {
+                self.act_as(Lab, lab as usize);
+                self.lab_receive(lab as usize, parcel)
+            }
+            Event::LabHours { lab } => {
+                self.act_as(Lab, lab as usize);
+                self.lab_hours(lab as usize, false)
+            }
+            Event::BatchTimer { lab } => {
+                self.act_as(Lab, lab as usize);
+                self.batch_timer(lab as usize)
+            }
+            Event::RunDone { lab, run } => {
+                self.act_as(Lab, lab as usize);
+                self.run_done(lab as usize, run as usize)
+            }
+            Event::HomeVisit { team, unit } => {
+                self.act_as(Team, team as usize);
+                self.home_visit(team as usize, unit as usize)
+            }
         }
     }
 
