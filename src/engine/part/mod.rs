@@ -196,41 +196,58 @@ impl Person {
 /// Number of roles.
 const ROLES: usize = 6;
 
+/// A site's state. The fields a resident's events read (queue, posts, desks, counts) come first,
+/// in the first four cache lines of a record aligned to them (`repr(C)` keeps this order; the
+/// posts' arrays never grow, so they are boxed slices, a word smaller than vectors); what staff
+/// changes and disruptions read comes after.
+#[repr(C, align(64))]
 struct SiteState {
-    open: bool,
-    /// Closed, but finishing the people who came before closing.
-    draining: bool,
-    closed_at: SimTime,
-    green: VecDeque<u32>,
-    normal: VecDeque<u32>,
     waiting: u32,
-    /// Person at each post: at [`SiteState::slot`]`(desk, stage)`; a desk's slots past its
-    /// last stage stay empty.
-    slots: Vec<u32>,
-    /// Whether the person at a post is done and waits for the next post.
-    blocked: Vec<bool>,
-    stages: u32,
-    /// log2 of the slots per desk: the stages rounded up to a power of two, so that a slot's
-    /// desk and stage are a shift and a mask (a division by the stages was 1% of a city's
-    /// time in perf).
-    post_shift: u32,
-    occupied: u32,
+    /// Disruptions stopping registration now.
+    stopped: u32,
+    desks_open: u32,
     /// Desks whose first post is taken.
     busy: u32,
     /// `busy` as the observers last heard it: a first post freed and taken again by the next
     /// person in the same handler is no change to them (see [`Part::report_busy`]).
     busy_told: u32,
-    desks_open: u32,
+    occupied: u32,
+    /// log2 of the slots per desk: the stages rounded up to a power of two, so that a slot's
+    /// desk and stage are a shift and a mask (a division by the stages was 1% of a city's
+    /// time in perf).
+    post_shift: u32,
+    stages: u32,
+    /// Person at each post: at [`SiteState::slot`]`(desk, stage)`; a desk's slots past its
+    /// last stage stay empty.
+    slots: Box<[u32]>,
+    /// Whether the person at a post is done and waits for the next post.
+    blocked: Box<[bool]>,
+    normal: VecDeque<u32>,
+    green: VecDeque<u32>,
     /// People at each desk (all posts).
-    desk_people: Vec<u32>,
+    desk_people: Box<[u32]>,
+    service: Box<[Stream]>,
+    /// Where a crew that hands over can work (`shift_end = "hand-over"`): per post, when its
+    /// service ends and a count that makes a paused service's old end stale; empty elsewhere.
+    due: Box<[SimTime]>,
+    generation: Box<[u32]>,
+    /// Product of the slowdowns of the disruptions now.
+    slow: f64,
+    /// The site's pool size (the model's), beside it.
+    pool: u32,
+    open: bool,
+    /// Closed, but finishing the people who came before closing.
+    draining: bool,
+    /// [`Site::fills_tubes`], kept here: asked about five times per resident, it took two
+    /// lookups into the model each time.
+    tube_sampling: bool,
+    /// A crew that hands over left this instant: desks that close now pause their people.
+    hand_over_now: bool,
+    closed_at: SimTime,
     /// Desks the staff on duty can open (the site's desks when it needs no staff).
     staffed: u32,
     /// Desks the plan opens now (`desks_by_time`; the site's desks without one).
     planned: u32,
-    /// Disruptions stopping registration now.
-    stopped: u32,
-    /// Product of the slowdowns of the disruptions now.
-    slow: f64,
     /// Desks short of staff while open, as last reported.
     unstaffed: u32,
     /// People on duty by role.
@@ -239,23 +256,11 @@ struct SiteState {
     present: Vec<(u32, u32, SimTime)>,
     /// Crews that left while their desks were still busy: (local team, crew, left at).
     overtime: Vec<(u32, u32, SimTime)>,
-    /// Where a crew that hands over can work (`shift_end = "hand-over"`): per post, when its
-    /// service ends and a count that makes a paused service's old end stale; empty elsewhere.
-    due: Vec<SimTime>,
-    generation: Vec<u32>,
     /// Paused services: (post, time left), waiting for their desk to open again.
     paused: Vec<(u32, crate::time::SimDuration)>,
-    /// A crew that hands over left this instant: desks that close now pause their people.
-    hand_over_now: bool,
-    service: Vec<Stream>,
     behaviour: Stream,
     /// Which next site, and the walk there (`then`); made for sites that pass people on.
     routing: Option<Stream>,
-    /// [`Site::fills_tubes`], kept here: asked about five times per resident, it took two
-    /// lookups into the model each time.
-    tube_sampling: bool,
-    /// The site's pool size (the model's), beside it.
-    pool: u32,
 }
 
 impl SiteState {
