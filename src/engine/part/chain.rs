@@ -639,9 +639,9 @@ impl<O: Observer> Part<'_, O> {
         let p = &self.people[person as usize];
         let desk_tube = &mut c.desk_tubes[desk][k];
         let id = desk_tube.id;
-        desk_tube.areas.push(p.who.area.0);
+        desk_tube.areas.push(p.area.0);
         let tube = &mut self.chain.tubes[id as usize];
-        tube.add_member(p.who.area.0, p.infected);
+        tube.add_member(p.area.0, p.infected);
         self.people[person as usize].tube = id;
         if tube.assigned == tube.pool() {
             tube.sealed = true;

@@ -26,7 +26,7 @@ use super::plan::Plan;
 use super::queue::{EventQueue, Key, Kind, Sender};
 use super::rng::{Stream, stream};
 use super::{EndState, Observer, Visit, Who};
-use crate::model::{Area, Lab, Model, Route, Site, Team};
+use crate::model::{Area, AreaId, Lab, Model, Route, Site, Team};
 use crate::time::SimTime;
 
 /// No person (or tube) in this slot.
@@ -160,8 +160,16 @@ enum State {
 }
 
 #[derive(Debug, Clone, Copy)]
+/// A person in the arena: 64 bytes, one cache line (with a [`Who`] inside, whose padding no
+/// other field can use, it was 72 and most records straddled two lines).
+#[repr(align(64))]
 struct Person {
-    who: Who,
+    /// Home area (or walk-in stream), as in [`Who`].
+    area: AreaId,
+    /// Call-up round, or [`WALK_IN`](crate::engine::WALK_IN).
+    round: u32,
+    /// In the priority group.
+    priority: bool,
     /// Local index of the site.
     site: u32,
     state: State,
@@ -182,6 +190,14 @@ struct Person {
 }
 
 impl Person {
+    fn who(&self) -> Who {
+        Who {
+            area: self.area,
+            round: self.round,
+            priority: self.priority,
+        }
+    }
+
     fn visit(&self) -> Visit {
         Visit {
             set_off: self.set_off,
@@ -739,6 +755,7 @@ mod tests {
     #[test]
     fn events_are_small() {
         assert_eq!(std::mem::size_of::<super::Event>(), 16);
+        assert_eq!(std::mem::size_of::<super::Person>(), 64);
         assert_eq!(std::mem::size_of::<super::super::queue::Key>(), 16);
         assert!(
             std::mem::size_of::<super::TubeData>() <= 120,

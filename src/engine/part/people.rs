@@ -267,7 +267,9 @@ impl<O: Observer> Part<'_, O> {
     pub(super) fn new_person(&mut self, who: Who, infected: bool, set_off: SimTime) -> u32 {
         let pool = self.m.areas[who.area.0 as usize].pool.unwrap_or(0) as u8;
         let p = Person {
-            who,
+            area: who.area,
+            round: who.round,
+            priority: who.priority,
             site: NONE,
             state: State::EnRoute,
             generation: 0,

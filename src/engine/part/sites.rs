@@ -66,11 +66,11 @@ impl<O: Observer> Part<'_, O> {
         if !p.arrived_once {
             p.arrived_once = true;
             p.first_arrival = self.now;
-            let who = p.who;
+            let who = p.who();
             self.obs.arrived(self.now, self.site_id(s), who);
         } else if p.routed {
             p.routed = false;
-            let who = p.who;
+            let who = p.who();
             self.obs.routed_in(self.now, self.site_id(s), who);
         }
         let site = self.m_site(s);
@@ -114,7 +114,7 @@ impl<O: Observer> Part<'_, O> {
 
     fn join_queue(&mut self, person: u32) {
         let s = self.people[person as usize].site as usize;
-        let green = self.m_site(s).green_lane && self.people[person as usize].who.priority;
+        let green = self.m_site(s).green_lane && self.people[person as usize].priority;
         let st = &mut self.sites[s];
         if green {
             st.green.push_back(person);
@@ -146,7 +146,7 @@ impl<O: Observer> Part<'_, O> {
         }
         p.state = State::Gone;
         let s = p.site as usize;
-        let (who, visit) = (p.who, p.visit());
+        let (who, visit) = (p.who(), p.visit());
         self.sites[s].waiting -= 1;
         self.obs
             .queue_changed(self.now, self.site_id(s), self.sites[s].waiting);
@@ -160,7 +160,7 @@ impl<O: Observer> Part<'_, O> {
         self.obs.gave_up(
             self.now,
             self.site_id(p.site as usize),
-            p.who,
+            p.who(),
             why,
             p.visit(),
         );
@@ -205,7 +205,7 @@ impl<O: Observer> Part<'_, O> {
 
     /// Puts a person taken from the queue back at the head of their lane.
     fn unpop(&mut self, s: usize, person: u32) {
-        let green = self.m_site(s).green_lane && self.people[person as usize].who.priority;
+        let green = self.m_site(s).green_lane && self.people[person as usize].priority;
         let st = &mut self.sites[s];
         if green {
             st.green.push_front(person);
@@ -288,7 +288,7 @@ impl<O: Observer> Part<'_, O> {
         let p = &mut self.people[person as usize];
         p.state = State::AtDesk;
         p.service_start = self.now;
-        let (who, wait) = (p.who, self.now.since(p.arrival));
+        let (who, wait) = (p.who(), self.now.since(p.arrival));
         self.obs
             .service_started(self.now, self.site_id(s), desk as u32, who, wait);
         let st = &mut self.sites[s];
@@ -381,11 +381,11 @@ impl<O: Observer> Part<'_, O> {
             let p = self.people[person as usize];
             if self.m_site(s).passes_on() {
                 self.obs
-                    .passed_on(self.now, self.site_id(s), desk as u32, p.who, p.visit());
+                    .passed_on(self.now, self.site_id(s), desk as u32, p.who(), p.visit());
                 self.pass_on(s, person);
             } else {
                 self.obs
-                    .tested(self.now, self.site_id(s), desk as u32, p.who, p.visit());
+                    .tested(self.now, self.site_id(s), desk as u32, p.who(), p.visit());
                 self.swabbed(p.tube);
                 self.release(person);
             }
