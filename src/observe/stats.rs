@@ -221,22 +221,26 @@ impl<const LOW: u64, const DIGITS: u8> Waits<LOW, DIGITS> {
     }
 }
 
+/// One site's figures. What a tested resident's events update (counts, waits, the queue and
+/// busy desks) comes first, in the first five cache lines of a record aligned to them
+/// (`repr(C)` keeps this order); what staff changes and disruptions update comes after.
 #[derive(Debug, Clone)]
+#[repr(C, align(64))]
 struct SiteStats {
     checkpoint: bool,
-    unstaffed: TimeWeighted,
-    /// Sampler, registrar and marshal on duty.
-    on_duty: [u32; 3],
-    arrived: u64,
-    tested: u64,
-    gave_up: [u64; 3],
-    queue: TimeWeighted,
-    desks: TimeWeighted,
-    busy: TimeWeighted,
-    waits: SiteWaits,
     /// Disruptions active here now; desks open while one is; people waiting when one began
     /// or arriving during one.
     disrupted: u32,
+    arrived: u64,
+    tested: u64,
+    waits: SiteWaits,
+    queue: TimeWeighted,
+    busy: TimeWeighted,
+    desks: TimeWeighted,
+    unstaffed: TimeWeighted,
+    /// Sampler, registrar and marshal on duty.
+    on_duty: [u32; 3],
+    gave_up: [u64; 3],
     disrupted_desks: TimeWeighted,
     people_disrupted: u64,
     /// The same per disruption that hit the site.
