@@ -249,8 +249,9 @@ struct DeskTube {
 }
 
 struct SiteChain {
-    /// The tubes each desk is filling, one per pool size in use.
-    desk_tubes: Vec<Vec<DeskTube>>,
+    /// The tubes each desk is filling, one per pool size in use (the first held in the
+    /// desk's entry, not behind a pointer of its own).
+    desk_tubes: Vec<SmallVec<[DeskTube; 1]>>,
     tubes: Option<u32>,
     kits: Option<u32>,
     out: bool,
@@ -338,7 +339,9 @@ impl Chain {
                 .sites
                 .iter()
                 .map(|&g| SiteChain {
-                    desk_tubes: vec![Vec::new(); m.sites[g as usize].desks as usize],
+                    desk_tubes: (0..m.sites[g as usize].desks)
+                        .map(|_| SmallVec::new())
+                        .collect(),
                     tubes: m.sites[g as usize].tubes,
                     kits: m.sites[g as usize].kits,
                     out: false,
