@@ -318,14 +318,13 @@ const KINDS: usize = 6;
 
 impl Seqs {
     fn new(members: &crate::engine::plan::Members) -> Seqs {
-        let lens = [
-            1,
-            members.areas.len(),
-            members.sites.len(),
-            members.teams.len(),
-            members.routes.len(),
-            members.labs.len(),
-        ];
+        let mut lens = [0; KINDS];
+        lens[Kind::Run as usize] = 1;
+        lens[Kind::Area as usize] = members.areas.len();
+        lens[Kind::Site as usize] = members.sites.len();
+        lens[Kind::Team as usize] = members.teams.len();
+        lens[Kind::Route as usize] = members.routes.len();
+        lens[Kind::Lab as usize] = members.labs.len();
         let mut base = [0; KINDS];
         let mut next = 0;
         for (b, len) in base.iter_mut().zip(lens) {
@@ -566,22 +565,21 @@ impl<'m, O: Observer> Part<'m, O> {
     /// Runs the handler of `ev` as the entity it belongs to (its kind is known in each arm, so
     /// acting as it takes no second match on the event).
     fn handle(&mut self, ev: Event) {
-        use Kind::{Area, Lab, Route, Site, Team};
         match ev {
             Event::CallUp { area, round, wave } => {
-                self.act_as(Area, area as usize);
+                self.act_as(Kind::Area, area as usize);
                 self.call_up(area as usize, round, wave as usize)
             }
             Event::Come { wave } => {
-                self.act_as(Area, self.waves.area(wave) as usize);
+                self.act_as(Kind::Area, self.waves.area(wave) as usize);
                 self.come(wave)
             }
             Event::Arrive { person } => {
-                self.act_as(Site, self.people[person as usize].site as usize);
+                self.act_as(Kind::Site, self.people[person as usize].site as usize);
                 self.arrive(person)
             }
             Event::WalkIn { area } => {
-                self.act_as(Area, area as usize);
+                self.act_as(Kind::Area, area as usize);
                 self.walk_in(area as usize)
             }
             Event::StageDone {
@@ -589,23 +587,23 @@ impl<'m, O: Observer> Part<'m, O> {
                 slot,
                 generation,
             } => {
-                self.act_as(Site, site as usize);
+                self.act_as(Kind::Site, site as usize);
                 self.stage_done(site as usize, slot as usize, generation)
             }
             Event::Renege { person, generation } => {
-                self.act_as(Site, self.people[person as usize].site as usize);
+                self.act_as(Kind::Site, self.people[person as usize].site as usize);
                 self.renege(person, generation)
             }
             Event::Hours { site } => {
-                self.act_as(Site, site as usize);
+                self.act_as(Kind::Site, site as usize);
                 self.set_hours(site as usize, false)
             }
             Event::Disruption { site, d, on } => {
-                self.act_as(Site, site as usize);
+                self.act_as(Kind::Site, site as usize);
                 self.disrupt(site as usize, d as usize, on)
             }
             Event::LabDown { lab, d, on } => {
-                self.act_as(Lab, lab as usize);
+                self.act_as(Kind::Lab, lab as usize);
                 self.lab_down(lab as usize, d as usize, on)
             }
             Event::MachineWear {
@@ -614,11 +612,11 @@ impl<'m, O: Observer> Part<'m, O> {
                 machine,
                 on,
             } => {
-                self.act_as(Lab, lab as usize);
+                self.act_as(Kind::Lab, lab as usize);
                 self.machine_wear(lab as usize, d, machine, on)
             }
             Event::Rota { team } => {
-                self.act_as(Team, team as usize);
+                self.act_as(Kind::Team, team as usize);
                 self.rota_change(team as usize)
             }
             Event::PoolArrive {
@@ -627,43 +625,43 @@ impl<'m, O: Observer> Part<'m, O> {
                 site,
                 generation,
             } => {
-                self.act_as(Team, team as usize);
+                self.act_as(Kind::Team, team as usize);
                 self.pool_arrive(team as usize, u32::from(crew), site as usize, generation)
             }
             Event::Resupply { site } => {
-                self.act_as(Site, site as usize);
+                self.act_as(Kind::Site, site as usize);
                 self.resupply(site as usize)
             }
             Event::Trip { route } => {
-                self.act_as(Route, route as usize);
+                self.act_as(Kind::Route, route as usize);
                 self.scheduled_trip(route as usize)
             }
             Event::TripStop { trip } => {
-                self.act_as(Route, self.chain.trip_route(trip) as usize);
+                self.act_as(Kind::Route, self.chain.trip_route(trip) as usize);
                 self.trip_stop(trip as usize)
             }
             Event::TripBack { route } => {
-                self.act_as(Route, route as usize);
+                self.act_as(Kind::Route, route as usize);
                 self.trip_back(route as usize)
             }
             Event::LabReceive { lab, parcel } => {
-                self.act_as(Lab, lab as usize);
+                self.act_as(Kind::Lab, lab as usize);
                 self.lab_receive(lab as usize, parcel)
             }
             Event::LabHours { lab } => {
-                self.act_as(Lab, lab as usize);
+                self.act_as(Kind::Lab, lab as usize);
                 self.lab_hours(lab as usize, false)
             }
             Event::BatchTimer { lab } => {
-                self.act_as(Lab, lab as usize);
+                self.act_as(Kind::Lab, lab as usize);
                 self.batch_timer(lab as usize)
             }
             Event::RunDone { lab, run } => {
-                self.act_as(Lab, lab as usize);
+                self.act_as(Kind::Lab, lab as usize);
                 self.run_done(lab as usize, run as usize)
             }
             Event::HomeVisit { team, unit } => {
-                self.act_as(Team, team as usize);
+                self.act_as(Kind::Team, team as usize);
                 self.home_visit(team as usize, unit as usize)
             }
         }
