@@ -248,18 +248,22 @@ struct DeskTube {
     areas: Vec<u32>,
 }
 
+/// A site's tubes and stock. What each swab reads (stock, the desks' tubes, the count of tubes
+/// opened) is in the first cache line of a record aligned to it (`repr(C)` keeps the order);
+/// the courier's side after.
+#[repr(C, align(64))]
 struct SiteChain {
+    tubes: Option<u32>,
+    kits: Option<u32>,
     /// The tubes each desk is filling, one per pool size in use (the first held in the
     /// desk's entry, not behind a pointer of its own).
     desk_tubes: Vec<SmallVec<[DeskTube; 1]>>,
-    tubes: Option<u32>,
-    kits: Option<u32>,
-    out: bool,
-    /// Closed tubes waiting for a courier.
-    outbox: VecDeque<u32>,
-    called: bool,
     /// Tubes opened here so far (their numbers).
     opened: u32,
+    out: bool,
+    called: bool,
+    /// Closed tubes waiting for a courier.
+    outbox: VecDeque<u32>,
 }
 
 struct RouteState {
