@@ -159,9 +159,9 @@ enum State {
     AtDesk,
 }
 
-#[derive(Debug, Clone, Copy)]
 /// A person in the arena: 64 bytes, one cache line (with a [`Who`] inside, whose padding no
 /// other field can use, it was 72 and most records straddled two lines).
+#[derive(Debug, Clone, Copy)]
 #[repr(align(64))]
 struct Person {
     /// Home area (or walk-in stream), as in [`Who`].
