@@ -6,7 +6,8 @@
 //!
 //! Run with `cargo bench --bench city` (about 10 minutes); `SWABSIM_CITY_POINTS=800,4000` picks
 //! the sizes; `SWABSIM_CITY_TOML=DIR` instead writes each city as `DIR/city-POINTS.toml`, to
-//! run with `swabsim run`, and measures nothing. Figures are in docs/performance.md.
+//! run with `swabsim run`, and measures nothing; `SWABSIM_CITY_ROUTE_POINTS=1` gives every point
+//! its own courier route (20 by default). Figures are in docs/performance.md.
 
 use std::time::Instant;
 
@@ -34,12 +35,17 @@ fn main() {
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![800, 4_000, 20_560]);
+    let per_route = std::env::var("SWABSIM_CITY_ROUTE_POINTS")
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|&n: &usize| n > 0)
+        .unwrap_or(20);
     println!(
         "| residents | threads | wall s | residents/s | speed-up | partitions | parallelism | peak RSS MB |"
     );
     println!("|---|---|---|---|---|---|---|---|");
     for points in sizes {
-        let text = city::city(points);
+        let text = city::city(points, per_route);
         if let Ok(dir) = std::env::var("SWABSIM_CITY_TOML") {
             let path = std::path::Path::new(&dir).join(format!("city-{points}.toml"));
             std::fs::write(&path, &text).expect("write the city's scenario");

@@ -1,16 +1,18 @@
 //! A synthetic city at any scale, written as a scenario: points of 4 desks with sampler and
 //! registrar crews in two 8-hour shifts, 10 buildings of 125 residents per point called one every
 //! 30 minutes, 10-in-1 pools, a courier route per 20 points (two vans, a trip every 90 minutes,
-//! 10-30 minutes a leg) and a lab per 10 routes of 60 machines. `points = 20,560` is the
+//! 10-30 minutes a leg) and a lab of 60 machines per 200 points. `points = 20,560` is the
 //! Shanghai-scale round of 25.7 million residents (domain.md V8: ~20,000 points, 25.7 million).
 //! Shared by `tests/integration/scale.rs` and `benches/city.rs`.
 
-/// The scenario text of a city of `points` sampling points.
-pub fn city(points: usize) -> String {
-    let per_route = 20;
+/// The scenario text of a city of `points` sampling points with a courier route per `per_route`
+/// points (20 in the tests and the bench; a lab serves 200 points either way). With one, no
+/// route joins two points, and each can run in a partition of its own (docs/performance.md,
+/// issue 10's thirteenth session).
+pub fn city(points: usize, per_route: usize) -> String {
     let buildings_per_point = 10;
     let routes = points.div_ceil(per_route);
-    let labs = routes.div_ceil(10);
+    let labs = points.div_ceil(200);
     let mut t = format!(
         r#"version = 1
 [scenario]
@@ -94,7 +96,7 @@ callup = [{{ at = "0h", share = 1.0 }}]
             "\n[[route]]\nname = \"van-{}\"\nsites = [{}]\nlab = \"lab-{}\"\nevery = \"1h30min\"\nwhen_waiting = 40\nbox = 300\nvehicles = 2\ntravel = {{ dist = \"uniform\", min = \"10min\", max = \"30min\" }}\n",
             r + 1,
             stops.join(", "),
-            r / 10 + 1
+            r * per_route / 200 + 1
         );
     }
     t

@@ -74,7 +74,7 @@ mod city;
 #[test]
 #[ignore = "city scale: about half a minute in release; .ci/run runs it"]
 fn a_shanghai_scale_round_with_crews_couriers_and_labs() {
-    let m = model(&city::city(20_560));
+    let m = model(&city::city(20_560, 20));
     assert_eq!(m.residents(), 25_700_000);
     let rep = run_one(&m, 0, false, &|| {}).expect("conservation holds");
     let s = &rep.figures.summary;
