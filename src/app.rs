@@ -645,6 +645,7 @@ fn manifest(
                 let i = &r.info;
                 serde_json::json!({
                     "partitions": i.partitions,
+                    "lanes": i.lanes,
                     "stages": i.stages,
                     "windows": i.windows,
                     "events": i.events,

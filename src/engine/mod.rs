@@ -258,6 +258,10 @@ pub trait Observer {
     fn pending_swab(&mut self, t: SimTime, site: SiteId, swab: SimTime) {}
     /// A reporting step ends at `t` (called at every step and once at the horizon).
     fn step(&mut self, t: SimTime) {}
+    /// The partition has handled every event before `t` (before the barrier, in its own work).
+    /// What it was told since the last call came lane by lane: each lane in time order, but
+    /// not the lanes together (see [`Plan`](crate::engine::Plan)).
+    fn ran_to(&mut self, t: SimTime) {}
     /// The run ended at the horizon.
     fn finished(&mut self, t: SimTime, end: &EndState) {}
 }
@@ -413,6 +417,10 @@ impl<A: Observer, B: Observer> Observer for (A, B) {
     fn step(&mut self, t: SimTime) {
         self.0.step(t);
         self.1.step(t);
+    }
+    fn ran_to(&mut self, t: SimTime) {
+        self.0.ran_to(t);
+        self.1.ran_to(t);
     }
     fn finished(&mut self, t: SimTime, end: &EndState) {
         self.0.finished(t, end);
@@ -602,6 +610,11 @@ impl<A: Observer> Observer for Option<A> {
     fn step(&mut self, t: SimTime) {
         if let Some(o) = self {
             o.step(t);
+        }
+    }
+    fn ran_to(&mut self, t: SimTime) {
+        if let Some(o) = self {
+            o.ran_to(t);
         }
     }
     fn finished(&mut self, t: SimTime, end: &EndState) {

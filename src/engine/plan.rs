@@ -17,6 +17,17 @@
 //! are the smallest units that can run apart; they are grouped into partitions by a deterministic
 //! balance of their estimated work. Everything here is a pure function of the model (and of a
 //! requested granularity, for tests): never of the number of threads.
+//!
+//! Inside a partition, a finer split: the *lanes*. A route whose every travel time is at least
+//! `d` > 0 reaches its sites only by driving there: a site's call for a vehicle is taken by the
+//! route at the same instant, but nothing the route does reaches a site sooner than `d` later
+//! (a vehicle's stop). So the route and its sites stay in one partition (a call crosses at once),
+//! but in lanes of their own: components of the graph without those links, each with its own
+//! event queue. A partition runs its lanes one after another in windows of the shortest such
+//! `d`, the routes' lanes last (they take the calls of the window), so that a point's events run
+//! together while its state is in the cache. A route whose lane would hold a site or an area
+//! (its drivers also staff sites) stays joined to its sites, so no call goes back and forth
+//! between lanes at one instant.
 
 use crate::model::{Arrivals, Model, Place, Site};
 use crate::scenario::Role;
@@ -42,6 +53,9 @@ pub enum Granularity {
     Finest,
     /// Up to this many partitions, balanced by work.
     Parts(usize),
+    /// Everything in one partition, in one event queue: the reference the lanes are tested
+    /// against (not offered on the command line).
+    OneQueue,
 }
 
 /// Where an entity runs: its partition and its index there.
@@ -51,6 +65,11 @@ pub struct Slot {
     pub part: u32,
     /// Index among the partition's entities of its kind.
     pub local: u32,
+    /// The partition's lane (event queue) that runs its events.
+    pub lane: u32,
+    /// Its lane's smallest node: entities of one group act on each other at an instant, those
+    /// of two groups never do (the same in [`Granularity::OneQueue`], where every lane is 0).
+    pub group: u32,
 }
 
 /// The entities of one partition, by global index, in increasing order.
@@ -68,6 +87,8 @@ pub struct Members {
     pub labs: Vec<u32>,
     /// Estimated work (people, plus one per entity).
     pub work: f64,
+    /// Lanes: the partition's event queues, run in this order in each window.
+    pub lanes: u32,
 }
 
 /// A scenario split into partitions.
@@ -87,6 +108,10 @@ pub struct Plan {
     pub lab: Vec<Slot>,
     /// The smallest delay of a message between partitions; `None` when none can cross.
     pub lookahead: Option<SimDuration>,
+    /// The window in which a partition runs its lanes apart: the smallest delay of an event
+    /// from one lane to another that is not a call to a route; `None` when no such event can
+    /// happen (the lanes run each to the end of the partition's window).
+    pub lane_window: Option<SimDuration>,
     /// Connected components found.
     pub components: usize,
 }
@@ -156,8 +181,9 @@ fn needs(site: &Site, role: Role) -> bool {
             .is_some_and(|n| n.iter().any(|(r, _)| *r == role))
 }
 
-/// The links of the model; returns the lookahead of the cut route-to-lab links.
-fn link(m: &Model, nodes: &Nodes, sets: &mut Sets) -> Option<SimDuration> {
+/// The links of the model, without those of the routes whose `cut` is set to their sites;
+/// returns the lookahead of the cut route-to-lab links.
+fn link(m: &Model, nodes: &Nodes, sets: &mut Sets, cut: &[bool]) -> Option<SimDuration> {
     let site = |s: u32| nodes.site0 + s;
     for (a, area) in m.areas.iter().enumerate() {
         for s in &area.sites {
@@ -186,7 +212,9 @@ fn link(m: &Model, nodes: &Nodes, sets: &mut Sets) -> Option<SimDuration> {
     let mut lookahead: Option<SimDuration> = None;
     for (r, route) in m.routes.iter().enumerate() {
         let node = nodes.route0 + r as u32;
-        route.sites.iter().for_each(|s| sets.join(node, site(s.0)));
+        if !cut[r] {
+            route.sites.iter().for_each(|s| sets.join(node, site(s.0)));
+        }
         if let Some(t) = route.drivers {
             sets.join(node, nodes.team0 + t as u32);
         }
@@ -234,7 +262,9 @@ impl Plan {
     pub fn new(m: &Model, granularity: Granularity) -> Plan {
         let nodes = Nodes::of(m);
         let mut sets = Sets::new(nodes.n);
-        let lookahead = link(m, &nodes, &mut sets);
+        let lookahead = link(m, &nodes, &mut sets, &vec![false; m.routes.len()]);
+        let (lane_root, late) = lanes(m, &nodes);
+        let one_queue = granularity == Granularity::OneQueue;
         let node_work = work(m, &nodes);
         // Components in order of their smallest node (the root).
         let mut comp_of_root = vec![u32::MAX; nodes.n];
@@ -259,6 +289,26 @@ impl Plan {
         for (c, &w) in comps.iter().enumerate() {
             parts[part_of_comp[c] as usize].work += w;
         }
+        // Each partition's lanes: those without a cut route first, in the order of their
+        // smallest node, then the routes' (a lane lies inside one component, so in one
+        // partition).
+        let mut lane_of_root = vec![u32::MAX; nodes.n];
+        for pass in [false, true] {
+            for x in 0..nodes.n {
+                if one_queue {
+                    break;
+                }
+                let root = lane_root[x] as usize;
+                if late[root] == pass && lane_of_root[root] == u32::MAX {
+                    let p = part_of_comp[comp[x] as usize] as usize;
+                    lane_of_root[root] = parts[p].lanes;
+                    parts[p].lanes += 1;
+                }
+            }
+        }
+        if one_queue {
+            parts.iter_mut().for_each(|p| p.lanes = 1);
+        }
         let mut slots = |range: std::ops::Range<u32>, pick: fn(&mut Members) -> &mut Vec<u32>| {
             range
                 .clone()
@@ -269,6 +319,12 @@ impl Plan {
                     Slot {
                         part: p,
                         local: (list.len() - 1) as u32,
+                        lane: if one_queue {
+                            0
+                        } else {
+                            lane_of_root[lane_root[x as usize] as usize]
+                        },
+                        group: lane_root[x as usize],
                     }
                 })
                 .collect::<Vec<_>>()
@@ -282,6 +338,13 @@ impl Plan {
             .iter()
             .zip(&m.routes)
             .any(|(s, r)| s.part != lab[r.lab].part);
+        // Between lanes, a vehicle's stop and its tubes reaching a lab wait a travel time.
+        let lane_window = m
+            .routes
+            .iter()
+            .map(|r| r.travel.min())
+            .filter(|d| d.0 > 0)
+            .min();
         Plan {
             parts,
             area,
@@ -290,7 +353,41 @@ impl Plan {
             route,
             lab,
             lookahead: if crossing { lookahead } else { None },
+            lane_window,
             components: comps.len(),
+        }
+    }
+}
+
+/// The lanes: each node's lane (the smallest node of its component in the graph without the
+/// links of cut routes to their sites), and whether a lane holds a cut route (it runs last).
+fn lanes(m: &Model, nodes: &Nodes) -> (Vec<u32>, Vec<bool>) {
+    let mut cut: Vec<bool> = m.routes.iter().map(|r| r.travel.min().0 > 0).collect();
+    // A cut route whose lane holds a site or an area (through its drivers) is joined to its
+    // sites again, until none is.
+    loop {
+        let mut sets = Sets::new(nodes.n);
+        link(m, nodes, &mut sets, &cut);
+        let root: Vec<u32> = (0..nodes.n as u32).map(|x| sets.find(x)).collect();
+        let mut crowded = vec![false; nodes.n];
+        for x in 0..nodes.team0 as usize {
+            crowded[root[x] as usize] = true;
+        }
+        let mut again = false;
+        for (r, c) in cut.iter_mut().enumerate() {
+            if *c && crowded[root[(nodes.route0 as usize) + r] as usize] {
+                *c = false;
+                again = true;
+            }
+        }
+        if !again {
+            let mut late = vec![false; nodes.n];
+            for (r, &c) in cut.iter().enumerate() {
+                if c {
+                    late[root[(nodes.route0 as usize) + r] as usize] = true;
+                }
+            }
+            return (root, late);
         }
     }
 }
@@ -299,7 +396,7 @@ impl Plan {
 /// (ties to the lowest index); the components of a partition keep their order.
 fn group(comps: &[f64], granularity: Granularity) -> Vec<u32> {
     let k = match granularity {
-        Granularity::One => 1,
+        Granularity::One | Granularity::OneQueue => 1,
         Granularity::Finest => comps.len(),
         Granularity::Auto => {
             let total: f64 = comps.iter().sum();
@@ -374,6 +471,71 @@ mod tests {
         }
         assert_eq!(Plan::new(&m, Granularity::One).parts.len(), 1);
         assert!(Plan::new(&m, Granularity::Finest).parts.len() > 1);
+    }
+
+    #[test]
+    fn a_route_runs_in_a_lane_apart_from_its_points_after_them() {
+        let m = model("tests/fuzz-corpus/districts.toml");
+        for g in [Granularity::Finest, Granularity::One] {
+            let p = Plan::new(&m, g);
+            assert_eq!(p.lane_window.map(|d| d.0), Some(10 * 60_000));
+            for (r, route) in m.routes.iter().enumerate() {
+                let lane = p.route[r];
+                for s in &route.sites {
+                    let site = p.site[s.0 as usize];
+                    assert_eq!(site.part, lane.part, "a call crosses at once");
+                    assert!(site.lane < lane.lane, "{g:?}: the points run first");
+                }
+            }
+            // A point, its blocks and its crew share a lane: fourteen sites in eleven lanes
+            // (the station gate passes people on to p-12 and the fever tent; the workers
+            // choose between p-5 and p-6), then the four routes, and the two labs.
+            let lanes: u32 = p.parts.iter().map(|x| x.lanes).sum();
+            assert_eq!(lanes, 11 + 4 + 2, "{g:?}");
+        }
+        let q = Plan::new(&m, Granularity::OneQueue);
+        assert_eq!((q.parts.len(), q.parts[0].lanes), (1, 1));
+        assert!(q.site.iter().chain(&q.route).all(|s| s.lane == 0));
+        // The groups are the lanes', whatever runs them.
+        let one = Plan::new(&m, Granularity::One);
+        let groups = |p: &Plan| p.site.iter().map(|s| s.group).collect::<Vec<_>>();
+        assert_eq!(groups(&q), groups(&one));
+    }
+
+    #[test]
+    fn a_route_whose_drivers_also_drive_a_route_joined_to_its_points_stays_with_its_own() {
+        // The north and east routes share their vans; east has no least travel time, so it
+        // is joined to its points, and north's lane would hold them: north keeps its points.
+        let text = std::fs::read_to_string("tests/fuzz-corpus/districts.toml").unwrap();
+        let text =
+            text.replace(
+                "name = \"north\"\n",
+                "name = \"north\"\ndrivers = \"vans\"\n",
+            )
+            .replace("name = \"east\"\n", "name = \"east\"\ndrivers = \"vans\"\n")
+            .replace(
+                "min = \"12min\", max = \"20min\"",
+                "min = \"0min\", max = \"20min\"",
+            ) + "\n[[team]]\nname = \"vans\"\nrole = \"courier\"\nheadcount = 2\nrota = \"day\"\n";
+        let m = crate::load_str("vans.toml", &text, &[]).unwrap().1;
+        let p = Plan::new(&m, Granularity::Finest);
+        let lane_of = |name: &str| {
+            let r = m.routes.iter().position(|r| r.name == name).unwrap();
+            (r, p.route[r])
+        };
+        for name in ["north", "east"] {
+            let (r, route) = lane_of(name);
+            for s in &m.routes[r].sites {
+                assert_eq!(p.site[s.0 as usize].lane, route.lane, "{name}");
+            }
+        }
+        // The other two still run apart from their points.
+        for name in ["south", "west"] {
+            let (r, route) = lane_of(name);
+            for s in &m.routes[r].sites {
+                assert_ne!(p.site[s.0 as usize].lane, route.lane, "{name}");
+            }
+        }
     }
 
     #[test]

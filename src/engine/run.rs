@@ -48,6 +48,9 @@ pub struct RunInfo {
     pub peak_queue: usize,
     /// Partitions.
     pub partitions: usize,
+    /// Lanes, summed over partitions: the event queues a partition runs one after another in
+    /// short windows, so that a point's events run together (see `engine::plan`).
+    pub lanes: usize,
     /// Stages the partitions run in, pipelined a reporting step apart (see the module's
     /// documentation); 0 when messages between partitions go round in a circle and the run goes
     /// by windows of one lookahead instead.
@@ -140,6 +143,7 @@ where
         .map_or(0, |s| s.iter().copied().max().unwrap_or(0));
     let mut info = RunInfo {
         partitions: parts.len(),
+        lanes: plan.parts.iter().map(|p| p.lanes.max(1) as usize).sum(),
         stages: stage_of.as_ref().map_or(0, |_| last_stage + 1),
         ..RunInfo::default()
     };
@@ -351,7 +355,8 @@ fn for_each_timed<O: Observer + Send>(
 
 /// Runs replication `rep` of `model` as one partition, reporting to `obs`.
 pub fn simulate<O: Observer + Send>(model: &Model, rep: u32, obs: O) -> (O, RunInfo) {
-    let plan = Plan::new(model, super::plan::Granularity::One);
+    // One queue: an observer alone in a run may count on being told everything in time order.
+    let plan = Plan::new(model, super::plan::Granularity::OneQueue);
     let cell = std::cell::Cell::new(Some(obs));
     let (mut out, info) = simulate_plan(
         model,

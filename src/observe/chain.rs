@@ -374,7 +374,8 @@ impl ChainStats {
     }
 
     pub(super) fn result(&mut self, t: SimTime, r: &TubeRecord<'_>) {
-        self.last_result = Some(t);
+        // The max: labs in lanes of their own report out of time order between them.
+        self.last_result = self.last_result.max(Some(t));
         let l = self.lab(r.lab);
         self.labs[l].results += 1;
         if r.retest {

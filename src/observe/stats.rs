@@ -284,15 +284,25 @@ struct RoundStats {
     /// Tested over all partitions up to the last barrier (partition 0).
     merged: u64,
     by_deadline: u64,
-    /// Tests of this partition not yet merged, in time order: the time of each person's test
-    /// (8 bytes a person: a window may be a reporting step, an hour of a city's tests).
+    /// Tests of this partition not yet merged: the time of each person's test (8 bytes a
+    /// person: a window may be a reporting step, an hour of a city's tests). In the order the
+    /// partition handled them: lane by lane, so not in time order.
     window: Vec<SimTime>,
+    /// Where the partition's runs ended, in order: (time, tests in `window` before it).
+    ran: Vec<(SimTime, usize)>,
 }
 
 impl RoundStats {
-    /// The tests of `window` before `reached` (a bisection: the list is in time order).
-    fn due(&self, reached: SimTime) -> &[SimTime] {
-        &self.window[..self.window.partition_point(|&t| t < reached)]
+    /// How many tests of `window` are before `reached`, a time the partition has run to.
+    fn due(&self, reached: SimTime) -> usize {
+        let n = self
+            .ran
+            .iter()
+            .rev()
+            .find(|&&(t, _)| t <= reached)
+            .map_or(0, |&(_, n)| n);
+        debug_assert!(self.window[n..].iter().all(|&t| t >= reached));
+        n
     }
 }
 
@@ -439,7 +449,7 @@ pub struct ConservationError(pub String);
 impl Stats {
     /// A collector for a run of `model` as one partition.
     pub fn new(model: &Model) -> Stats {
-        Stats::for_part(model, Arc::new(Plan::new(model, Granularity::One)), 0)
+        Stats::for_part(model, Arc::new(Plan::new(model, Granularity::OneQueue)), 0)
     }
 
     /// A collector for partition `part` of `plan`.
@@ -456,6 +466,7 @@ impl Stats {
                 merged: 0,
                 by_deadline: 0,
                 window: Vec::new(),
+                ran: Vec::new(),
             })
             .collect();
         let site = SiteStats {
@@ -521,9 +532,9 @@ impl Stats {
         self.plan.site[g.0 as usize].local as usize
     }
 
-    /// Whether this collector sees the whole run (one partition).
+    /// Whether this collector sees the whole run in time order (one partition of one lane).
     fn alone(&self) -> bool {
-        self.plan.parts.len() == 1
+        self.plan.parts.len() == 1 && self.plan.parts[0].lanes <= 1
     }
 
     /// At a barrier, across partitions, once every partition has run to `reached`: the
@@ -540,13 +551,13 @@ impl Stats {
         stats: fn(&mut O) -> &mut Stats,
         reached: SimTime,
     ) {
-        if parts.len() < 2 {
+        if parts.is_empty() || stats(parts.get(0)).alone() {
             return;
         }
         for r in 0..stats(parts.get(0)).rounds.len() {
             let added: u64 = parts
                 .iter_mut()
-                .map(|o| stats(o).rounds[r].due(reached).len() as u64)
+                .map(|o| stats(o).rounds[r].due(reached) as u64)
                 .sum();
             if added == 0 {
                 continue;
@@ -558,9 +569,18 @@ impl Stats {
                 if first.reached[k].is_some() || mark == 0 || before + added < mark {
                     continue;
                 }
+                // Rare (three marks a round): only now are the tests put in time order.
+                for o in parts.iter_mut() {
+                    let round = &mut stats(o).rounds[r];
+                    let n = round.due(reached);
+                    round.window[..n].sort_unstable();
+                }
                 let windows: Vec<&[SimTime]> = parts
                     .iter_mut()
-                    .map(|o| stats(o).rounds[r].due(reached))
+                    .map(|o| {
+                        let round = &stats(o).rounds[r];
+                        &round.window[..round.due(reached)]
+                    })
                     .collect();
                 let at = nth_in_time(&windows, mark - before);
                 stats(parts.get(0)).rounds[r].reached[k] = Some(at);
@@ -571,12 +591,14 @@ impl Stats {
             // is tens of megabytes summed over partitions.
             for o in parts.iter_mut() {
                 let round = &mut stats(o).rounds[r];
-                let merged = round.due(reached).len();
+                let merged = round.due(reached);
                 if merged == round.window.len() {
                     round.window = Vec::new();
                 } else {
                     round.window.drain(..merged);
                 }
+                round.ran.retain(|&(t, _)| t > reached);
+                round.ran.iter_mut().for_each(|(_, n)| *n -= merged);
             }
             stats(parts.get(0)).rounds[r].merged += added;
         }
@@ -1410,6 +1432,19 @@ impl Observer for Stats {
                 desks_unstaffed: st.unstaffed.close_step(t).end as u32,
                 on_duty: st.on_duty,
             });
+        }
+    }
+
+    fn ran_to(&mut self, t: SimTime) {
+        if self.alone() {
+            return;
+        }
+        // The tests so far are before `t`, and those to come are not: the barrier counts the
+        // tests before a time it reached without putting them in order.
+        for r in &mut self.rounds {
+            if r.ran.last().is_none_or(|&(_, n)| n < r.window.len()) {
+                r.ran.push((t, r.window.len()));
+            }
         }
     }
 

@@ -97,8 +97,10 @@ fn every_partitioning_and_thread_count_gives_the_same_files() {
         "tests/fuzz-corpus/session.toml",
     ] {
         let m = load(path);
-        let base = tables(&m, 2, Granularity::One, 1, true);
+        // One queue for everything, against which the lanes (and the partitions) are checked.
+        let base = tables(&m, 2, Granularity::OneQueue, 1, true);
         for (g, threads) in [
+            (Granularity::One, 1),
             (Granularity::Finest, 1),
             (Granularity::Finest, 2),
             (Granularity::Finest, 3),
@@ -211,7 +213,9 @@ fn stages_where_parcels_go_one_way_and_windows_where_they_circle() {
     let figure = |name| crate::support::figure(&fine, name)[0];
     assert!(figure("coverage") > 0.9, "coverage {}", figure("coverage"));
     assert!(!figure("hours_to_90pct").is_nan(), "no 90% mark");
-    let one = tables(&crossing, 2, Granularity::One, 1, true);
+    let one = tables(&crossing, 2, Granularity::OneQueue, 1, true);
+    let lanes = tables(&crossing, 2, Granularity::One, 1, true);
+    assert_same("crossing in lanes", &one, &lanes);
     for threads in [1, 2] {
         let fine = tables(&crossing, 2, Granularity::Finest, threads, true);
         assert_same(&format!("crossing on {threads} threads"), &one, &fine);
@@ -239,7 +243,9 @@ fn a_receiver_that_tests_residents_runs_a_step_behind_its_sender() {
     assert_eq!(fine[0].info.windows, 17);
     let figure = |name| crate::support::figure(&fine, name)[0];
     assert!(!figure("hours_to_90pct").is_nan(), "no 90% mark");
-    let one = tables(&one_way, 2, Granularity::One, 1, true);
+    let one = tables(&one_way, 2, Granularity::OneQueue, 1, true);
+    let lanes = tables(&one_way, 2, Granularity::One, 1, true);
+    assert_same("one way in lanes", &one, &lanes);
     for threads in [1, 2] {
         let fine = tables(&one_way, 2, Granularity::Finest, threads, true);
         assert_same(&format!("one way on {threads} threads"), &one, &fine);
@@ -318,12 +324,15 @@ walkin = {{ rate = "30/h" }}
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, ..ProptestConfig::default() })]
 
-    /// Random cities give the same figures as one partition and as finely split as they allow.
+    /// Random cities give the same figures in one queue, in one partition of lanes, and as
+    /// finely split as they allow.
     #[test]
     fn random_cities_do_not_depend_on_the_partitioning(text in city()) {
         let m = crate::support::model(&text);
+        let queue = tables(&m, 1, Granularity::OneQueue, 1, false);
         let one = tables(&m, 1, Granularity::One, 1, false);
         let fine = tables(&m, 1, Granularity::Finest, 2, false);
-        assert_same("random city", &one, &fine);
+        assert_same("random city, lanes", &queue, &one);
+        assert_same("random city", &queue, &fine);
     }
 }

@@ -5,6 +5,12 @@
 //! lab), so its number does not depend on the partitioning. A vehicle's last leg ends in two
 //! events scheduled by its route: the vehicle back at the lab (route state), and its tubes
 //! received there (lab state), which is a message when the lab runs in another partition.
+//!
+//! A route and its sites touch each other's state only through events, so that they can run
+//! in lanes of their own (see [`crate::engine::plan`]): a site calls a vehicle with a `Call`
+//! (the route's, at the same instant); a vehicle's stop is the site's `TripStop`, a travel time
+//! after the route sent it, where the site loads what fits and clears its call; and the `Leg`
+//! that follows is the route's again, at the same instant.
 
 use std::collections::VecDeque;
 
@@ -261,6 +267,7 @@ struct SiteChain {
     /// Tubes opened here so far (their numbers).
     opened: u32,
     out: bool,
+    /// A vehicle was called and has not reached the site yet.
     called: bool,
     /// Closed tubes waiting for a courier.
     outbox: VecDeque<u32>,
@@ -403,6 +410,14 @@ impl Chain {
     /// The local route of trip `trip`.
     pub(super) fn trip_route(&self, trip: u32) -> u32 {
         self.trips[trip as usize].as_ref().map_or(0, |t| t.route)
+    }
+
+    /// The local site trip `trip` stops at next.
+    pub(super) fn stop_site(&self, trip: u32) -> u32 {
+        self.trips[trip as usize]
+            .as_ref()
+            .and_then(|t| t.stops.get(t.next).copied())
+            .unwrap_or(0)
     }
 
     fn live(&self) -> impl Iterator<Item = &TubeData> {
@@ -718,10 +733,23 @@ impl<O: Observer> Part<'_, O> {
         if self.m.routes[r].when_waiting.is_some_and(|n| waiting >= n)
             && !self.chain.sites[s].called
         {
-            self.chain.sites[s].called = true;
-            let local = self.plan.route[r].local as usize;
-            self.call_vehicle(local, s);
+            self.send_call(r, s);
         }
+    }
+
+    /// Local site `s` calls a vehicle of (global) route `r`: the route takes the call at this
+    /// instant, in its own lane.
+    fn send_call(&mut self, r: usize, s: usize) {
+        self.chain.sites[s].called = true;
+        let route = self.plan.route[r].local;
+        let key = self.key(self.now, CLASS);
+        self.push_to(
+            key,
+            Event::Call {
+                route,
+                site: s as u32,
+            },
+        );
     }
 
     /// A site closed for the session with closed tubes waiting: the route sends a vehicle for
@@ -731,9 +759,7 @@ impl<O: Observer> Part<'_, O> {
             return;
         };
         if !self.chain.sites[s].outbox.is_empty() && !self.chain.sites[s].called {
-            self.chain.sites[s].called = true;
-            let local = self.plan.route[r].local as usize;
-            self.call_vehicle(local, s);
+            self.send_call(r, s);
         }
     }
 
@@ -776,21 +802,18 @@ impl<O: Observer> Part<'_, O> {
             .collect()
     }
 
-    fn call_vehicle(&mut self, r: usize, s: usize) {
-        self.acting_as(Kind::Route, r, |p| {
-            if p.vehicle_free(r) {
-                p.start_trip(r, vec![s as u32]);
-            } else {
-                p.chain.routes[r].pending_calls.push_back(s as u32);
-            }
-        });
+    /// Local route `r` takes the call of local site `s`: a vehicle leaves for it now, or when
+    /// one is free.
+    pub(super) fn call_vehicle(&mut self, r: usize, s: usize) {
+        if self.vehicle_free(r) {
+            self.start_trip(r, vec![s as u32]);
+        } else {
+            self.chain.routes[r].pending_calls.push_back(s as u32);
+        }
     }
 
     fn start_trip(&mut self, r: usize, stops: Vec<u32>) {
         self.chain.routes[r].out += 1;
-        for &s in &stops {
-            self.chain.sites[s as usize].called = false;
-        }
         let trip = Trip {
             route: r as u32,
             stops,
@@ -810,7 +833,8 @@ impl<O: Observer> Part<'_, O> {
         self.next_leg(id);
     }
 
-    fn next_leg(&mut self, id: usize) {
+    /// The vehicle on trip `id` drives to its next stop, or back to its lab.
+    pub(super) fn next_leg(&mut self, id: usize) {
         let Some(trip) = self.chain.trips[id].as_ref() else {
             return;
         };
@@ -818,7 +842,9 @@ impl<O: Observer> Part<'_, O> {
         let travel = self.m_route(r).travel.sample(&mut self.chain.travel[r]);
         let at = self.now.after(travel);
         if trip.next < trip.stops.len() {
-            self.at(at, Event::TripStop { trip: id as u32 });
+            // The stop is the site's event, in its lane, at least a least travel time ahead.
+            let key = self.key(at, CLASS);
+            self.push_to(key, Event::TripStop { trip: id as u32 });
         } else {
             self.last_leg(id, at);
         }
@@ -836,7 +862,7 @@ impl<O: Observer> Part<'_, O> {
         let slot = self.plan.lab[lab];
         if slot.part == self.id {
             let parcel = self.chain.parcel(trip.load);
-            self.queue.push(
+            self.push_to(
                 key,
                 Event::LabReceive {
                     lab: slot.local,
@@ -858,6 +884,8 @@ impl<O: Observer> Part<'_, O> {
         }
     }
 
+    /// The vehicle on trip `id` reaches its next stop (the site's event): it takes what fits of
+    /// the tubes waiting, the site's call is answered, and the route sends it on.
     pub(super) fn trip_stop(&mut self, id: usize) {
         let Some(trip) = self.chain.trips[id].as_mut() else {
             return;
@@ -865,6 +893,7 @@ impl<O: Observer> Part<'_, O> {
         let r = trip.route as usize;
         let s = trip.stops[trip.next] as usize;
         trip.next += 1;
+        self.chain.sites[s].called = false;
         let route = &self.m.routes[self.rg[r] as usize];
         let room = route.box_capacity as usize - trip.load.len();
         let outbox = &mut self.chain.sites[s].outbox;
@@ -877,7 +906,8 @@ impl<O: Observer> Part<'_, O> {
             self.obs
                 .tube_picked(self.now, SiteId(self.sg[s]), t.closed_at);
         }
-        self.next_leg(id);
+        let key = self.key(self.now, CLASS);
+        self.push_to(key, Event::Leg { trip: id as u32 });
     }
 
     /// A vehicle is back at its lab: trips waiting for one may leave.

@@ -32,6 +32,9 @@ use crate::time::SimTime;
 /// No person (or tube) in this slot.
 const NONE: u32 = u32::MAX;
 
+/// [`Part::lane`] before the run: each event goes to its entity's lane.
+const STARTING: usize = usize::MAX;
+
 /// Event classes: at one instant, staff changes come first, then everything else.
 const ROTA_CLASS: u8 = 0;
 const CLASS: u8 = 1;
@@ -82,7 +85,18 @@ enum Event {
     Trip {
         route: u32,
     },
+    /// A vehicle on trip `trip` reaches its next stop (a site's event: it takes the tubes).
     TripStop {
+        trip: u32,
+    },
+    /// Local site `site` calls a vehicle of local route `route` (a route's event, at the
+    /// instant of the call).
+    Call {
+        route: u32,
+        site: u32,
+    },
+    /// The vehicle on trip `trip` leaves a stop for its next one (a route's event).
+    Leg {
         trip: u32,
     },
     /// A vehicle is back at its lab (the tubes it carried arrive as `LabReceive`).
@@ -374,7 +388,12 @@ pub(crate) struct Part<'m, O: Observer> {
     /// Where its count of events scheduled is kept in `seqs` (see [`Part::key`]).
     seq: u32,
     seqs: Seqs,
-    queue: EventQueue<Event>,
+    /// One event queue per lane (see [`crate::engine::plan`]), run in this order in a window.
+    lanes: Vec<EventQueue<Event>>,
+    /// The lane whose events run now; [`STARTING`] while the first events are scheduled.
+    lane: usize,
+    /// Windows in which the lanes run one after another ([`Plan::lane_window`]).
+    lane_window: Option<crate::time::SimDuration>,
     sites: Vec<SiteState>,
     areas: Vec<AreaState>,
     people: Vec<Person>,
@@ -440,7 +459,11 @@ impl<'m, O: Observer> Part<'m, O> {
             },
             seq: 0,
             seqs,
-            queue: EventQueue::default(),
+            lanes: (0..members.lanes.max(1))
+                .map(|_| EventQueue::default())
+                .collect(),
+            lane: STARTING,
+            lane_window: plan.lane_window,
             sites,
             areas,
             people: Vec::new(),
@@ -534,7 +557,61 @@ impl<'m, O: Observer> Part<'m, O> {
     #[inline]
     fn at(&mut self, t: SimTime, ev: Event) {
         let k = self.key(t, CLASS);
-        self.queue.push(k, ev);
+        self.push(k, ev);
+    }
+
+    /// Schedules `ev` under `key` in the lane that runs now (its entity's lane).
+    #[inline]
+    fn push(&mut self, key: Key, ev: Event) {
+        if self.lane == STARTING {
+            self.push_to(key, ev);
+            return;
+        }
+        debug_assert_eq!(self.lane_of(&ev), self.lane, "{ev:?} leaves its lane");
+        self.lanes[self.lane].push(key, ev);
+    }
+
+    /// Schedules `ev` under `key` in the lane of the entity that handles it, which may be
+    /// another lane than the one running (a call, a stop, tubes reaching a lab).
+    fn push_to(&mut self, key: Key, ev: Event) {
+        let lane = self.lane_of(&ev);
+        self.lanes[lane].push(key, ev);
+    }
+
+    /// The lane of the entity that handles `ev`.
+    fn lane_of(&self, ev: &Event) -> usize {
+        let p = self.plan;
+        let area = |a: u32| p.area[self.ag[a as usize] as usize].lane;
+        let site = |s: u32| p.site[self.sg[s as usize] as usize].lane;
+        let team = |t: u32| p.team[self.tg[t as usize] as usize].lane;
+        let route = |r: u32| p.route[self.rg[r as usize] as usize].lane;
+        let lab = |l: u32| p.lab[self.lg[l as usize] as usize].lane;
+        let lane = match *ev {
+            Event::CallUp { area: a, .. } | Event::WalkIn { area: a } => area(a),
+            Event::Come { wave } => area(self.waves.area(wave)),
+            Event::Arrive { person } | Event::Renege { person, .. } => {
+                site(self.people[person as usize].site)
+            }
+            Event::StageDone { site: s, .. }
+            | Event::Hours { site: s }
+            | Event::Resupply { site: s }
+            | Event::Disruption { site: s, .. } => site(s),
+            Event::Rota { team: t }
+            | Event::PoolArrive { team: t, .. }
+            | Event::HomeVisit { team: t, .. } => team(t),
+            Event::Trip { route: r }
+            | Event::TripBack { route: r }
+            | Event::Call { route: r, .. } => route(r),
+            Event::TripStop { trip } => site(self.chain.stop_site(trip)),
+            Event::Leg { trip } => route(self.chain.trip_route(trip)),
+            Event::LabReceive { lab: l, .. }
+            | Event::LabHours { lab: l }
+            | Event::BatchTimer { lab: l }
+            | Event::RunDone { lab: l, .. }
+            | Event::LabDown { lab: l, .. }
+            | Event::MachineWear { lab: l, .. } => lab(l),
+        };
+        lane as usize
     }
 
     // ---- running ---------------------------------------------------------------------------
@@ -552,10 +629,33 @@ impl<'m, O: Observer> Part<'m, O> {
         self.start_areas();
     }
 
-    /// Handles every event before `limit`.
+    /// Handles every event before `limit`: lane by lane, in windows of
+    /// [`Plan::lane_window`](crate::engine::Plan) from the earliest pending event. Within a
+    /// window nothing a lane does reaches a lane before it (a stop, or tubes reaching a lab,
+    /// wait at least the window; a call goes to a route's lane, which runs after its sites'),
+    /// so each lane handles its events in key order with all of them known.
     pub(crate) fn run_until(&mut self, limit: SimTime) {
-        self.peak_queue = self.peak_queue.max(self.queue.len());
-        while let Some((key, ev)) = self.queue.take_before(limit) {
+        let pending = self.lanes.iter().map(EventQueue::len).sum();
+        self.peak_queue = self.peak_queue.max(pending);
+        if self.lanes.len() == 1 {
+            self.run_lane(0, limit);
+        } else {
+            while let Some(first) = self.next_time().filter(|&t| t < limit) {
+                let end = self
+                    .lane_window
+                    .map_or(limit, |w| first.after(w).min(limit));
+                for lane in 0..self.lanes.len() {
+                    self.run_lane(lane, end);
+                }
+            }
+        }
+        self.obs.ran_to(limit);
+    }
+
+    /// Handles every event of lane `lane` before `limit`.
+    fn run_lane(&mut self, lane: usize, limit: SimTime) {
+        self.lane = lane;
+        while let Some((key, ev)) = self.lanes[lane].take_before(limit) {
             self.now = key.time();
             self.events += 1;
             self.handle(ev);
@@ -637,8 +737,16 @@ impl<'m, O: Observer> Part<'m, O> {
                 self.scheduled_trip(route as usize)
             }
             Event::TripStop { trip } => {
-                self.act_as(Kind::Route, self.chain.trip_route(trip) as usize);
+                self.act_as(Kind::Site, self.chain.stop_site(trip) as usize);
                 self.trip_stop(trip as usize)
+            }
+            Event::Call { route, site } => {
+                self.act_as(Kind::Route, route as usize);
+                self.call_vehicle(route as usize, site as usize)
+            }
+            Event::Leg { trip } => {
+                self.act_as(Kind::Route, self.chain.trip_route(trip) as usize);
+                self.next_leg(trip as usize)
             }
             Event::TripBack { route } => {
                 self.act_as(Kind::Route, route as usize);
@@ -682,7 +790,7 @@ impl<'m, O: Observer> Part<'m, O> {
     pub(crate) fn deliver(&mut self, msg: Message) {
         let lab = self.plan.lab[msg.lab as usize].local;
         let parcel = self.chain.parcel_from(msg.tubes);
-        self.queue.push(msg.key, Event::LabReceive { lab, parcel });
+        self.push_to(msg.key, Event::LabReceive { lab, parcel });
     }
 
     /// Ends the run at the horizon: the last step, the swabs without a result, the end state.
@@ -708,7 +816,7 @@ impl<'m, O: Observer> Part<'m, O> {
 
     /// The time of the partition's next event, if any.
     pub(crate) fn next_time(&self) -> Option<SimTime> {
-        self.queue.next_time()
+        self.lanes.iter().filter_map(EventQueue::next_time).min()
     }
 
     /// Events handled so far.

@@ -129,7 +129,7 @@ impl<O: Observer> Part<'_, O> {
             .pool_threshold
             .is_some_and(|k| self.sites[s].waiting > k)
         {
-            self.dispatch_reserves();
+            self.dispatch_reserves(self.plan.site[self.sg[s] as usize].group);
         }
         if let Some(patience) = &self.m_site(s).patience {
             let limit = patience.sample(&mut self.sites[s].behaviour);

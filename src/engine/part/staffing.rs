@@ -76,8 +76,9 @@ pub(super) fn pool_threshold(m: &Model, members: &Members) -> Option<u32> {
 struct Touched {
     /// (local site, role) whose people on duty changed.
     sites: Vec<(usize, Role)>,
-    /// Some crew came on duty (reserves may be sent).
-    arrivals: bool,
+    /// The groups ([`Slot::group`](crate::engine::plan::Slot)) where some crew came on duty:
+    /// their reserves may be sent.
+    arrivals: Vec<u32>,
     /// Courier and lab teams that changed (local).
     chain_teams: Vec<usize>,
 }
@@ -178,7 +179,7 @@ impl<O: Observer> Part<'_, O> {
         let rota = &self.m.rotas[self.m_team(t).rota];
         if let Some(ch) = rota.changes.get(self.teams[t].cursor) {
             let key = self.key(ch.t, ROTA_CLASS);
-            self.queue.push(key, Event::Rota { team: t as u32 });
+            self.push(key, Event::Rota { team: t as u32 });
         }
     }
 
@@ -188,7 +189,9 @@ impl<O: Observer> Part<'_, O> {
     pub(super) fn rota_change(&mut self, first: usize) {
         let mut touched = Touched::default();
         self.team_changes(first, &mut touched);
-        while let Some((_, Event::Rota { team })) = self.queue.pop_if(self.now, ROTA_CLASS) {
+        while let Some((_, Event::Rota { team })) =
+            self.lanes[self.lane].pop_if(self.now, ROTA_CLASS)
+        {
             self.events += 1;
             self.act_as(Kind::Team, team as usize);
             self.team_changes(team as usize, &mut touched);
@@ -210,8 +213,10 @@ impl<O: Observer> Part<'_, O> {
                 self.sites[s].hand_over_now = false;
             }
         }
-        if touched.arrivals {
-            self.dispatch_reserves();
+        touched.arrivals.sort_unstable();
+        touched.arrivals.dedup();
+        for group in touched.arrivals {
+            self.dispatch_reserves(group);
         }
         touched.chain_teams.sort_unstable();
         touched.chain_teams.dedup();
@@ -281,7 +286,9 @@ impl<O: Observer> Part<'_, O> {
         if !ch.kind.on() {
             self.teams[t].crews[ch.crew as usize].turns_off.clear();
         }
-        touched.arrivals |= matches!(ch.kind, CrewChange::ShiftStart | CrewChange::BreakEnd);
+        if matches!(ch.kind, CrewChange::ShiftStart | CrewChange::BreakEnd) {
+            touched.arrivals.push(self.team_group(t));
+        }
         if matches!(role, Role::Courier | Role::Lab) {
             touched.chain_teams.push(t);
         }
@@ -324,7 +331,9 @@ impl<O: Observer> Part<'_, O> {
         }
         self.obs
             .turn(self.now, TeamId(self.tg[t]), ch.crew, ch.turn, total, on);
-        touched.arrivals |= on;
+        if on {
+            touched.arrivals.push(self.team_group(t));
+        }
         if matches!(role, Role::Courier | Role::Lab) {
             touched.chain_teams.push(t);
         }
@@ -433,11 +442,17 @@ impl<O: Observer> Part<'_, O> {
 
     /// Sends every idle reserve crew on duty to the site with the longest queue above its
     /// threshold, among the sites that need its role.
-    pub(super) fn dispatch_reserves(&mut self) {
+    /// Sends the idle reserves of `group` to the longest queues. Only that group's: those of
+    /// another act there, at their own events (so it does not matter which groups share a
+    /// partition).
+    pub(super) fn dispatch_reserves(&mut self, group: u32) {
         for t in 0..self.teams.len() {
             let Place::Pool { threshold, travel } = self.m_team(t).place else {
                 continue;
             };
+            if self.team_group(t) != group {
+                continue;
+            }
             let role = self.m_team(t).role;
             for crew in 0..self.teams[t].crews.len() {
                 let c = &self.teams[t].crews[crew];
@@ -477,6 +492,11 @@ impl<O: Observer> Part<'_, O> {
         (0..self.sites.len())
             .filter(|&s| self.sites[s].waiting > threshold && needs(s))
             .max_by_key(|&s| (self.sites[s].waiting, std::cmp::Reverse(self.sg[s])))
+    }
+
+    /// The group of local team `t`.
+    fn team_group(&self, t: usize) -> u32 {
+        self.plan.team[self.tg[t] as usize].group
     }
 
     pub(super) fn pool_arrive(&mut self, t: usize, crew: u32, s: usize, generation: u32) {
