@@ -826,13 +826,18 @@ impl<'m, O: Observer> Part<'m, O> {
 
     /// The time of the partition's next event, if any.
     pub(crate) fn next_time(&self) -> Option<SimTime> {
-        let first = self.lane_next.iter().copied().min()?;
+        let first = self
+            .lane_next
+            .iter()
+            .copied()
+            .min()
+            .filter(|t| t.0 != u64::MAX);
         debug_assert_eq!(
-            Some(first),
+            first,
             self.lanes.iter().filter_map(EventQueue::next_time).min(),
             "a lane's next event as kept"
         );
-        (first.0 != u64::MAX).then_some(first)
+        first
     }
 
     /// Events handled so far.
