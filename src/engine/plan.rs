@@ -26,8 +26,8 @@
 //! event queue. A partition runs its lanes one after another in windows of the shortest such
 //! `d`, the routes' lanes last (they take the calls of the window), so that a point's events run
 //! together while its state is in the cache. A route whose lane would hold a site or an area
-//! (its drivers also staff sites) stays joined to its sites, so no call goes back and forth
-//! between lanes at one instant.
+//! (its drivers also drive a route joined to its points) stays joined to its sites, so no call
+//! goes back and forth between lanes at one instant.
 
 use crate::model::{Arrivals, Model, Place, Site};
 use crate::scenario::Role;
@@ -109,8 +109,9 @@ pub struct Plan {
     /// The smallest delay of a message between partitions; `None` when none can cross.
     pub lookahead: Option<SimDuration>,
     /// The window in which a partition runs its lanes apart: the smallest delay of an event
-    /// from one lane to another that is not a call to a route; `None` when no such event can
-    /// happen (the lanes run each to the end of the partition's window).
+    /// from one lane to another, calls and legs aside (they go to a route's lane at once, and
+    /// it runs after its sites'); `None` when no such event can happen (the lanes run each to
+    /// the end of the partition's window).
     pub lane_window: Option<SimDuration>,
     /// Connected components found.
     pub components: usize,
@@ -292,22 +293,22 @@ impl Plan {
         // Each partition's lanes: those without a cut route first, in the order of their
         // smallest node, then the routes' (a lane lies inside one component, so in one
         // partition).
-        let mut lane_of_root = vec![u32::MAX; nodes.n];
-        for pass in [false, true] {
-            for x in 0..nodes.n {
-                if one_queue {
-                    break;
-                }
-                let root = lane_root[x] as usize;
-                if late[root] == pass && lane_of_root[root] == u32::MAX {
-                    let p = part_of_comp[comp[x] as usize] as usize;
-                    lane_of_root[root] = parts[p].lanes;
-                    parts[p].lanes += 1;
-                }
-            }
-        }
+        let mut lane_of_root = vec![0u32; nodes.n];
         if one_queue {
             parts.iter_mut().for_each(|p| p.lanes = 1);
+        } else {
+            let mut numbered = vec![false; nodes.n];
+            for pass in [false, true] {
+                for x in 0..nodes.n {
+                    let root = lane_root[x] as usize;
+                    if late[root] == pass && !numbered[root] {
+                        let p = part_of_comp[comp[x] as usize] as usize;
+                        lane_of_root[root] = parts[p].lanes;
+                        parts[p].lanes += 1;
+                        numbered[root] = true;
+                    }
+                }
+            }
         }
         let mut slots = |range: std::ops::Range<u32>, pick: fn(&mut Members) -> &mut Vec<u32>| {
             range
@@ -319,11 +320,7 @@ impl Plan {
                     Slot {
                         part: p,
                         local: (list.len() - 1) as u32,
-                        lane: if one_queue {
-                            0
-                        } else {
-                            lane_of_root[lane_root[x as usize] as usize]
-                        },
+                        lane: lane_of_root[lane_root[x as usize] as usize],
                         group: lane_root[x as usize],
                     }
                 })
