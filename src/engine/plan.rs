@@ -42,6 +42,11 @@ pub const MAX_PARTS: usize = 4096;
 /// on synchronisation than they save (measured in docs/performance.md).
 pub const PART_WORK: f64 = 25_000.0;
 
+/// The shortest window in which a partition runs its lanes apart (`Plan::lane_window`): a
+/// scenario with a route whose vehicles may reach a site sooner runs each partition in one
+/// queue.
+pub const MIN_LANE_WINDOW: SimDuration = SimDuration(60_000);
+
 /// How finely to split a scenario.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Granularity {
@@ -265,7 +270,16 @@ impl Plan {
         let mut sets = Sets::new(nodes.n);
         let lookahead = link(m, &nodes, &mut sets, &vec![false; m.routes.len()]);
         let (lane_root, late) = lanes(m, &nodes);
-        let one_queue = granularity == Granularity::OneQueue;
+        // Between lanes, a vehicle's stop and its tubes reaching a lab wait a travel time.
+        let lane_window = m
+            .routes
+            .iter()
+            .map(|r| r.travel.min())
+            .filter(|d| d.0 > 0)
+            .min();
+        // Lanes that must meet every few seconds would cost more than they save: one queue.
+        let one_queue = granularity == Granularity::OneQueue
+            || lane_window.is_some_and(|w| w < MIN_LANE_WINDOW);
         let node_work = work(m, &nodes);
         // Components in order of their smallest node (the root).
         let mut comp_of_root = vec![u32::MAX; nodes.n];
@@ -335,13 +349,6 @@ impl Plan {
             .iter()
             .zip(&m.routes)
             .any(|(s, r)| s.part != lab[r.lab].part);
-        // Between lanes, a vehicle's stop and its tubes reaching a lab wait a travel time.
-        let lane_window = m
-            .routes
-            .iter()
-            .map(|r| r.travel.min())
-            .filter(|d| d.0 > 0)
-            .min();
         Plan {
             parts,
             area,
@@ -350,7 +357,7 @@ impl Plan {
             route,
             lab,
             lookahead: if crossing { lookahead } else { None },
-            lane_window,
+            lane_window: lane_window.filter(|_| !one_queue),
             components: comps.len(),
         }
     }
@@ -533,6 +540,21 @@ mod tests {
                 assert_ne!(p.site[s.0 as usize].lane, route.lane, "{name}");
             }
         }
+    }
+
+    #[test]
+    fn a_route_that_may_arrive_within_a_minute_keeps_one_queue_a_partition() {
+        let text = std::fs::read_to_string("tests/fuzz-corpus/districts.toml").unwrap();
+        let fast = text.replace(
+            "min = \"10min\", max = \"25min\"",
+            "min = \"30s\", max = \"25min\"",
+        );
+        assert_ne!(fast, text);
+        let m = crate::load_str("fast.toml", &fast, &[]).unwrap().1;
+        let p = Plan::new(&m, Granularity::Finest);
+        assert_eq!(p.lane_window, None);
+        assert!(p.parts.iter().all(|x| x.lanes == 1));
+        assert_eq!(p.lookahead.map(|d| d.0), Some(30_000));
     }
 
     #[test]
