@@ -32,8 +32,9 @@ use crate::time::SimTime;
 /// No person (or tube) in this slot.
 const NONE: u32 = u32::MAX;
 
-/// [`Part::lane`] before the run: each event goes to its entity's lane.
-const STARTING: usize = usize::MAX;
+/// [`Part::lane`] outside a lane's run (the start, a message delivered): each event goes to its
+/// entity's lane.
+const NO_LANE: usize = usize::MAX;
 
 /// Event classes: at one instant, staff changes come first, then everything else.
 const ROTA_CLASS: u8 = 0;
@@ -388,12 +389,16 @@ pub(crate) struct Part<'m, O: Observer> {
     /// Where its count of events scheduled is kept in `seqs` (see [`Part::key`]).
     seq: u32,
     seqs: Seqs,
-    /// One event queue per lane (see [`crate::engine::plan`]), run in this order in a window.
+    /// The queue of the lane that runs now, taken out of `lanes` for its run: a handler's events
+    /// go straight here.
+    queue: EventQueue<Event>,
+    /// One event queue per lane (see [`crate::engine::plan`]), run in this order in a window;
+    /// the running lane's is in `queue` meanwhile.
     lanes: Vec<EventQueue<Event>>,
     /// The time of each lane's earliest pending event (`SimTime(u64::MAX)` for none) outside
     /// its own run: a window looks here, not into twenty heaps that are far apart in memory.
     lane_next: Vec<SimTime>,
-    /// The lane whose events run now; [`STARTING`] while the first events are scheduled.
+    /// The lane whose events run now, or [`NO_LANE`].
     lane: usize,
     /// Windows in which the lanes run one after another ([`Plan::lane_window`]).
     lane_window: Option<crate::time::SimDuration>,
@@ -462,11 +467,12 @@ impl<'m, O: Observer> Part<'m, O> {
             },
             seq: 0,
             seqs,
+            queue: EventQueue::default(),
             lanes: (0..members.lanes.max(1))
                 .map(|_| EventQueue::default())
                 .collect(),
             lane_next: vec![SimTime(u64::MAX); members.lanes.max(1) as usize],
-            lane: STARTING,
+            lane: NO_LANE,
             lane_window: plan.lane_window,
             sites,
             areas,
@@ -567,19 +573,23 @@ impl<'m, O: Observer> Part<'m, O> {
     /// Schedules `ev` under `key` in the lane that runs now (its entity's lane).
     #[inline]
     fn push(&mut self, key: Key, ev: Event) {
-        if self.lane == STARTING {
+        if self.lane == NO_LANE {
             self.push_to(key, ev);
             return;
         }
         debug_assert_eq!(self.lane_of(&ev), self.lane, "{ev:?} leaves its lane");
-        self.lanes[self.lane].push(key, ev);
+        self.queue.push(key, ev);
     }
 
     /// Schedules `ev` under `key` in the lane of the entity that handles it, which may be
     /// another lane than the one running (a call, a stop, tubes reaching a lab).
     fn push_to(&mut self, key: Key, ev: Event) {
         let lane = self.lane_of(&ev);
-        self.lanes[lane].push(key, ev);
+        if lane == self.lane {
+            self.queue.push(key, ev);
+        } else {
+            self.lanes[lane].push(key, ev);
+        }
         let next = &mut self.lane_next[lane];
         *next = (*next).min(key.time());
     }
@@ -664,12 +674,15 @@ impl<'m, O: Observer> Part<'m, O> {
             return;
         }
         self.lane = lane;
-        while let Some((key, ev)) = self.lanes[lane].take_before(limit) {
+        std::mem::swap(&mut self.queue, &mut self.lanes[lane]);
+        while let Some((key, ev)) = self.queue.take_before(limit) {
             self.now = key.time();
             self.events += 1;
             self.handle(ev);
         }
-        self.lane_next[lane] = self.lanes[lane].next_time().unwrap_or(SimTime(u64::MAX));
+        self.lane_next[lane] = self.queue.next_time().unwrap_or(SimTime(u64::MAX));
+        std::mem::swap(&mut self.queue, &mut self.lanes[lane]);
+        self.lane = NO_LANE;
     }
 
     /// Runs the handler of `ev` as the entity it belongs to (its kind is known in each arm, so

@@ -189,9 +189,7 @@ impl<O: Observer> Part<'_, O> {
     pub(super) fn rota_change(&mut self, first: usize) {
         let mut touched = Touched::default();
         self.team_changes(first, &mut touched);
-        while let Some((_, Event::Rota { team })) =
-            self.lanes[self.lane].pop_if(self.now, ROTA_CLASS)
-        {
+        while let Some((_, Event::Rota { team })) = self.queue.pop_if(self.now, ROTA_CLASS) {
             self.events += 1;
             self.act_as(Kind::Team, team as usize);
             self.team_changes(team as usize, &mut touched);
