@@ -400,8 +400,6 @@ pub(crate) struct Part<'m, O: Observer> {
     lane_next: Vec<SimTime>,
     /// The lane whose events run now, or [`NO_LANE`].
     lane: usize,
-    /// Windows in which the lanes run one after another ([`Plan::lane_window`]).
-    lane_window: Option<crate::time::SimDuration>,
     sites: Vec<SiteState>,
     areas: Vec<AreaState>,
     people: Vec<Person>,
@@ -450,6 +448,7 @@ impl<'m, O: Observer> Part<'m, O> {
             })
             .collect();
         let seqs = Seqs::new(members);
+        let lanes = members.lanes.max(1);
         Part {
             m,
             plan,
@@ -468,12 +467,9 @@ impl<'m, O: Observer> Part<'m, O> {
             seq: 0,
             seqs,
             queue: EventQueue::default(),
-            lanes: (0..members.lanes.max(1))
-                .map(|_| EventQueue::default())
-                .collect(),
-            lane_next: vec![SimTime(u64::MAX); members.lanes.max(1) as usize],
+            lanes: (0..lanes).map(|_| EventQueue::default()).collect(),
+            lane_next: vec![SimTime(u64::MAX); lanes as usize],
             lane: NO_LANE,
-            lane_window: plan.lane_window,
             sites,
             areas,
             people: Vec::new(),
@@ -658,6 +654,7 @@ impl<'m, O: Observer> Part<'m, O> {
         } else {
             while let Some(first) = self.next_time().filter(|&t| t < limit) {
                 let end = self
+                    .plan
                     .lane_window
                     .map_or(limit, |w| first.after(w).min(limit));
                 for lane in 0..self.lanes.len() {
