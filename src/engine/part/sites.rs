@@ -454,6 +454,7 @@ impl<O: Observer> Part<'_, O> {
     }
 
     /// Tells the observers how many desks are busy, if that changed since they last heard.
+    #[inline]
     fn report_busy(&mut self, s: usize) {
         let st = &mut self.sites[s];
         if st.busy != st.busy_told {
