@@ -985,12 +985,7 @@ impl Stats {
         let r = &mut self.rounds[round as usize];
         r.tested += n;
         if !alone {
-            // One test at a desk, many at a door: a push costs a third of an extend.
-            if n == 1 {
-                r.window.push(t);
-            } else {
-                r.window.extend(std::iter::repeat_n(t, n as usize));
-            }
+            r.window.extend(std::iter::repeat_n(t, n as usize));
         } else if r.tested >= r.marks[0] {
             // The marks ascend: below the first, none is reached (one comparison a test).
             for k in 0..COVERAGE_MARKS.len() {
