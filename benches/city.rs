@@ -34,21 +34,21 @@ fn peak_rss_mb() -> f64 {
         .map_or(f64::NAN, |kb| kb / 1024.0)
 }
 
+/// A count above zero from the environment variable `name`, if it holds one.
+fn env_count(name: &str) -> Option<usize> {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.trim().parse().ok())
+        .filter(|&n| n > 0)
+}
+
 fn main() {
     let sizes: Vec<usize> = std::env::var("SWABSIM_CITY_POINTS")
         .ok()
         .map(|v| v.split(',').filter_map(|x| x.trim().parse().ok()).collect())
         .unwrap_or_else(|| vec![800, 4_000, 20_560]);
-    let per_route = std::env::var("SWABSIM_CITY_ROUTE_POINTS")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|&n: &usize| n > 0)
-        .unwrap_or(20);
-    let rounds = std::env::var("SWABSIM_CITY_ROUNDS")
-        .ok()
-        .and_then(|v| v.trim().parse().ok())
-        .filter(|&n: &usize| n > 0)
-        .unwrap_or(2);
+    let per_route = env_count("SWABSIM_CITY_ROUTE_POINTS").unwrap_or(20);
+    let rounds = env_count("SWABSIM_CITY_ROUNDS").unwrap_or(2);
     println!(
         "| residents | threads | wall s | every round, s | residents/s | speed-up | partitions | parallelism | peak RSS MB |"
     );
