@@ -9,10 +9,19 @@ use crate::runner::{Replication, mean_and_ci};
 use crate::scenario::SiteKind;
 use crate::time::{MINUTE, SimTime};
 
+/// Whole numbers below this are written as integers, the same text `{:.4}` gives them once its
+/// zeros are trimmed (every integer below 2^53 is exact in an `f64`).
+const WHOLE: f64 = 1e15;
+
 /// A real number as CSV text: at most 4 decimals, no trailing zeros; NaN is empty.
 pub fn fmt_real(x: f64) -> String {
     if !x.is_finite() {
         return String::new();
+    }
+    // Whole numbers (counts, queue lengths) are most of a city's time series, and `{:.4}`
+    // formats them by the standard library's slow exact algorithm.
+    if x.fract() == 0.0 && x.abs() < WHOLE {
+        return (x as i64).to_string();
     }
     let s = format!("{x:.4}");
     let s = s.trim_end_matches('0').trim_end_matches('.');
@@ -390,5 +399,28 @@ mod tests {
         assert_eq!(fmt_real(-0.00001), "0");
         assert_eq!(fmt_real(f64::NAN), "");
         assert_eq!(fmt_real(12.5), "12.5");
+        assert_eq!(fmt_real(-0.0), "0");
+        assert_eq!(fmt_real(-7.0), "-7");
+        assert_eq!(fmt_real(1e15), "1000000000000000");
+    }
+
+    /// The shortcut for whole numbers writes what the general path writes.
+    #[test]
+    fn whole_numbers_are_written_as_the_general_path_writes_them() {
+        let general = |x: f64| {
+            let s = format!("{x:.4}");
+            let s = s.trim_end_matches('0').trim_end_matches('.').to_string();
+            if s == "-0" { "0".to_string() } else { s }
+        };
+        let mut x = 1.0f64;
+        while x < WHOLE {
+            for y in [x, -x, x + 1.0, x - 1.0, (x * 0.7).floor()] {
+                assert_eq!(fmt_real(y), general(y), "{y}");
+            }
+            x *= 1.9;
+        }
+        for y in [0.0, -0.0, 9.9999, 0.99995, -0.99995, 123456.00004] {
+            assert_eq!(fmt_real(y), general(y), "{y}");
+        }
     }
 }
