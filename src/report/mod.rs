@@ -69,15 +69,17 @@ pub struct Manifest {
 }
 
 /// Writes every table of a run into `dir` (a fresh temporary directory). The files are
-/// independent, so they are written side by side on the current rayon pool; the list of files
-/// comes back in a fixed order.
+/// independent, so they are written side by side on the current rayon pool; the workbook, made
+/// from some of the CSV files, starts as soon as those are written, while the rest (the time
+/// series, the charts and the page) are still being written. The list of files comes back in a
+/// fixed order.
 pub fn write_tables(
     dir: &Path,
     model: &Model,
     reps: &[Replication],
 ) -> std::io::Result<Vec<String>> {
     let file = |name, write| file_job(dir, name, write);
-    let mut jobs: Vec<Job<'_>> = vec![
+    let mut jobs: Vec<(&str, Job<'_>)> = vec![
         file("summary.csv", Box::new(|p| write_summary(p, reps))),
         file("sites.csv", Box::new(|p| write_sites(p, model, reps))),
         file("rounds.csv", Box::new(|p| write_rounds(p, reps))),
@@ -106,19 +108,22 @@ pub fn write_tables(
             Box::new(|p| write_targets(p, model, reps)),
         ));
     }
-    jobs.push(Box::new(|| {
-        let chart_dir = dir.join("charts");
-        std::fs::create_dir_all(&chart_dir)?;
-        let charts =
-            charts::write_charts(&chart_dir, model, reps).map_err(std::io::Error::other)?;
-        page::write_page(&dir.join("index.html"), model, reps, &charts)?;
-        let mut files: Vec<String> = charts
-            .iter()
-            .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")])
-            .collect();
-        files.push("index.html".to_string());
-        Ok(files)
-    }));
+    jobs.push((
+        "index.html",
+        Box::new(|| {
+            let chart_dir = dir.join("charts");
+            std::fs::create_dir_all(&chart_dir)?;
+            let charts =
+                charts::write_charts(&chart_dir, model, reps).map_err(std::io::Error::other)?;
+            page::write_page(&dir.join("index.html"), model, reps, &charts)?;
+            let mut files: Vec<String> = charts
+                .iter()
+                .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")])
+                .collect();
+            files.push("index.html".to_string());
+            Ok(files)
+        }),
+    ));
     if reps.iter().any(|r| r.trace.is_some()) {
         jobs.push(file("trace.csv", Box::new(|p| write_trace(p, model, reps))));
         if !model.labs.is_empty() {
@@ -126,10 +131,24 @@ pub fn write_tables(
         }
     }
     use rayon::prelude::*;
-    let written: Vec<Vec<String>> = jobs.par_iter().map(|job| job()).collect::<Result<_, _>>()?;
-    let mut files: Vec<String> = written.into_iter().flatten().collect();
-    // From the CSV files just written, so the workbook holds the same numbers.
-    files.push(xlsx::write(dir)?);
+    let run = |ids: &[usize]| -> std::io::Result<Vec<(usize, Vec<String>)>> {
+        ids.par_iter().map(|&i| Ok((i, (jobs[i].1)()?))).collect()
+    };
+    let (inputs, rest): (Vec<usize>, Vec<usize>) =
+        (0..jobs.len()).partition(|&i| xlsx::reads(jobs[i].0));
+    let (book, others) = rayon::join(
+        || -> std::io::Result<_> {
+            let written = run(&inputs)?;
+            // From the CSV files just written, so the workbook holds the same numbers.
+            Ok((written, xlsx::write(dir)?))
+        },
+        || run(&rest),
+    );
+    let ((mut written, workbook), others) = (book?, others?);
+    written.extend(others);
+    written.sort_by_key(|&(i, _)| i);
+    let mut files: Vec<String> = written.into_iter().flat_map(|(_, f)| f).collect();
+    files.push(workbook);
     Ok(files)
 }
 
@@ -139,11 +158,13 @@ type Job<'a> = Box<dyn Fn() -> std::io::Result<Vec<String>> + Send + Sync + 'a>;
 /// Writes a table to a path.
 type Writer<'a> = Box<dyn Fn(&Path) -> std::io::Result<()> + Send + Sync + 'a>;
 
-fn file_job<'a>(dir: &'a Path, name: &'static str, write: Writer<'a>) -> Job<'a> {
-    Box::new(move || {
+/// The job that writes the file `name`, with its name.
+fn file_job<'a>(dir: &'a Path, name: &'static str, write: Writer<'a>) -> (&'static str, Job<'a>) {
+    let job: Job<'a> = Box::new(move || {
         write(&dir.join(name))?;
         Ok(vec![name.to_string()])
-    })
+    });
+    (name, job)
 }
 
 /// Writes `manifest.json`.

@@ -124,6 +124,15 @@ impl Formats {
     }
 }
 
+/// Whether the workbook is made from the file `name` of a run directory (it must be written
+/// first).
+pub fn reads(name: &str) -> bool {
+    name == "summary.csv"
+        || name
+            .strip_suffix(".csv")
+            .is_some_and(|stem| SHEETS.iter().any(|&(sheet, _)| sheet == stem))
+}
+
 /// Writes `results.xlsx` in `dir` from the CSV files there; returns its name.
 pub fn write(dir: &Path) -> std::io::Result<String> {
     let mut book = Workbook::new();
@@ -405,7 +414,27 @@ fn summary_sheet(sheet: &mut Worksheet, rows: &[Vec<String>], f: &Formats) -> st
 
 #[cfg(test)]
 mod tests {
-    use super::unit;
+    use super::{SHEETS, reads, unit};
+
+    /// The workbook waits for the files it reads, and only for them: not for the time series,
+    /// the charts' page or the traces, which are written beside it.
+    #[test]
+    fn the_workbook_waits_for_the_tables_it_shows() {
+        assert!(reads("summary.csv"));
+        for (sheet, _) in SHEETS {
+            assert!(reads(&format!("{sheet}.csv")), "{sheet}");
+        }
+        for other in [
+            "timeseries.csv",
+            "distributions.csv",
+            "index.html",
+            "trace.csv",
+            "tubes.csv",
+            "sites",
+        ] {
+            assert!(!reads(other), "{other}");
+        }
+    }
 
     #[test]
     fn units_follow_the_column_names() {
