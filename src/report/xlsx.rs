@@ -14,6 +14,7 @@
 
 use std::path::Path;
 
+use csv::StringRecord;
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, FormatBorder, Workbook, Worksheet};
 
 /// The file name in a run directory.
@@ -165,8 +166,9 @@ pub fn write(dir: &Path) -> std::io::Result<String> {
     Ok(FILE.to_string())
 }
 
-/// The rows of a CSV file, or `None` when the run wrote no such file.
-fn read(path: &Path) -> std::io::Result<Option<Vec<Vec<String>>>> {
+/// The rows of a CSV file, or `None` when the run wrote no such file. A row is one record (one
+/// block of text), not a string per cell: a city's sites and staff tables are millions of cells.
+fn read(path: &Path) -> std::io::Result<Option<Vec<StringRecord>>> {
     if !path.exists() {
         return Ok(None);
     }
@@ -176,8 +178,7 @@ fn read(path: &Path) -> std::io::Result<Option<Vec<Vec<String>>>> {
         .map_err(std::io::Error::other)?;
     let rows = reader
         .records()
-        .map(|r| r.map(|r| r.iter().map(str::to_string).collect()))
-        .collect::<Result<Vec<Vec<String>>, _>>()
+        .collect::<Result<Vec<StringRecord>, _>>()
         .map_err(std::io::Error::other)?;
     Ok(Some(rows))
 }
@@ -268,7 +269,7 @@ fn text_width(text: &str) -> u32 {
 /// A table as the CSV has it: names, units, then the rows.
 fn table_sheet(
     sheet: &mut Worksheet,
-    rows: &[Vec<String>],
+    rows: &[StringRecord],
     labels: u16,
     name: &str,
     f: &Formats,
@@ -276,19 +277,14 @@ fn table_sheet(
     let Some((header, body)) = rows.split_first() else {
         return Ok(());
     };
-    let units: Vec<&str> = header.iter().map(|h| unit(h)).collect();
+    let units: Vec<&str> = header.iter().map(unit).collect();
     let formats: Vec<Format> = (0..header.len())
-        .map(|c| {
-            f.column(
-                units[c],
-                body.iter().filter_map(|r| r.get(c).map(String::as_str)),
-            )
-        })
+        .map(|c| f.column(units[c], body.iter().filter_map(|r| r.get(c))))
         .collect();
     let numbers: Vec<Numbers> = header
         .iter()
         .map(|h| {
-            if TEXT_COLUMNS.contains(&h.as_str()) {
+            if TEXT_COLUMNS.contains(&h) {
                 Numbers::Label
             } else {
                 Numbers::Column
@@ -355,14 +351,14 @@ fn table_sheet(
 
 /// The summary on its side: a row per figure with its unit, the mean and its 95% CI (with more
 /// than one replication), then each replication.
-fn summary_sheet(sheet: &mut Worksheet, rows: &[Vec<String>], f: &Formats) -> std::io::Result<()> {
+fn summary_sheet(sheet: &mut Worksheet, rows: &[StringRecord], f: &Formats) -> std::io::Result<()> {
     sheet.set_name("summary").map_err(io)?;
     let Some((header, body)) = rows.split_first() else {
         return Ok(());
     };
-    let reps: Vec<&Vec<String>> = body.iter().filter(|r| r[0] != "mean").collect();
-    let mean = body.iter().find(|r| r[0] == "mean");
-    let figures: Vec<(usize, &String)> = header
+    let reps: Vec<&StringRecord> = body.iter().filter(|r| &r[0] != "mean").collect();
+    let mean = body.iter().find(|r| &r[0] == "mean");
+    let figures: Vec<(usize, &str)> = header
         .iter()
         .enumerate()
         .skip(1)
@@ -372,7 +368,7 @@ fn summary_sheet(sheet: &mut Worksheet, rows: &[Vec<String>], f: &Formats) -> st
     if mean.is_some() {
         top.extend(["mean".to_string(), "± 95% CI".to_string()]);
     }
-    top.extend(reps.iter().map(|r| format!("replication {}", r[0])));
+    top.extend(reps.iter().map(|r| format!("replication {}", &r[0])));
     for (c, h) in top.iter().enumerate() {
         sheet
             .write_string_with_format(0, c as u16, h, &f.header)
@@ -381,17 +377,17 @@ fn summary_sheet(sheet: &mut Worksheet, rows: &[Vec<String>], f: &Formats) -> st
     for (r, (col, name)) in figures.iter().enumerate() {
         let row = r as u32 + 1;
         let u = unit(name);
-        sheet.write_string(row, 0, name.as_str()).map_err(io)?;
+        sheet.write_string(row, 0, *name).map_err(io)?;
         sheet
             .write_string_with_format(row, 1, u, &f.unit)
             .map_err(io)?;
         // The mean of whole numbers is not whole: one format for the row from every value.
-        let ci = header.iter().position(|h| *h == format!("{name}_ci95"));
+        let ci = header.iter().position(|h| h == format!("{name}_ci95"));
         let values = reps
             .iter()
-            .map(|r| r[*col].as_str())
-            .chain(mean.map(|m| m[*col].as_str()))
-            .chain(mean.zip(ci).map(|(m, ci)| m[ci].as_str()));
+            .map(|r| &r[*col])
+            .chain(mean.map(|m| &m[*col]))
+            .chain(mean.zip(ci).map(|(m, ci)| &m[ci]));
         let format = f.column(u, values);
         let mut c = 2;
         if let Some(m) = mean {
