@@ -349,11 +349,7 @@ pub fn write_compare(out: &RunDir, runs: &[RunData]) -> std::io::Result<Vec<Stri
     let charts = write_overlays(&charts_dir, &overlays(runs)).map_err(std::io::Error::other)?;
     write_page(&dir.join("index.html"), runs, &charts)?;
     let mut files = vec!["compare.csv".to_string(), "index.html".to_string()];
-    files.extend(
-        charts
-            .iter()
-            .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")]),
-    );
+    files.extend(crate::report::charts::chart_files(&charts));
     files.push("manifest.json".to_string());
     let manifest = serde_json::json!({
         "swabsim_version": env!("CARGO_PKG_VERSION"),

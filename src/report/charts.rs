@@ -85,6 +85,14 @@ macro_rules! both {
     }};
 }
 
+/// The files that charts of these names take in a results folder: `charts/NAME.svg` and
+/// `charts/NAME.png` each, in order.
+pub fn chart_files(names: &[String]) -> impl Iterator<Item = String> + '_ {
+    names
+        .iter()
+        .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")])
+}
+
 /// Writes every chart of the run (its first replication) into `dir` as SVG and PNG.
 pub fn write_charts(dir: &Path, model: &Model, reps: &[Replication]) -> Result<Vec<String>> {
     register_font();

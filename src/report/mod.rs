@@ -116,10 +116,7 @@ pub fn write_tables(
             let charts =
                 charts::write_charts(&chart_dir, model, reps).map_err(std::io::Error::other)?;
             page::write_page(&dir.join("index.html"), model, reps, &charts)?;
-            let mut files: Vec<String> = charts
-                .iter()
-                .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")])
-                .collect();
+            let mut files: Vec<String> = charts::chart_files(&charts).collect();
             files.push("index.html".to_string());
             Ok(files)
         }),

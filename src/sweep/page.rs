@@ -26,10 +26,7 @@ pub(super) fn write(
     let charts = crate::report::charts::write_sweep_charts(&charts_dir, &bands, &heats)
         .map_err(anyhow::Error::msg)?;
     write_page(sweep, dir, &aggregate, &figures, &charts)?;
-    let mut files: Vec<String> = charts
-        .iter()
-        .flat_map(|c| [format!("charts/{c}.svg"), format!("charts/{c}.png")])
-        .collect();
+    let mut files: Vec<String> = crate::report::charts::chart_files(&charts).collect();
     files.push("index.html".into());
     Ok(files)
 }
