@@ -115,6 +115,13 @@ impl<O: Observer> Observers<'_, '_, O> {
     }
 }
 
+impl<O: Observer + Send> Observers<'_, '_, O> {
+    /// Every observer, for work on each one alone, side by side on the current rayon pool.
+    pub fn par_iter_mut(&mut self) -> impl IndexedParallelIterator<Item = &mut O> {
+        self.0.par_iter_mut().map(|p| p.observer())
+    }
+}
+
 /// Runs replication `rep` of `model` as the partitions of `plan`, each reporting to the observer
 /// `make(p)` gives it; `barrier` sees every partition's observer, in partition order, at the end
 /// of every window. Returns the observers in partition order.

@@ -525,11 +525,11 @@ impl ChainStats {
 
     /// Columns of one site: stock-out hours, tubes closed, most closed tubes waiting for a
     /// courier at once, mean turnaround of its people.
-    pub(super) fn fill_site(&mut self, row: &mut Row, s: usize, horizon: SimTime) {
+    pub(super) fn fill_site(&self, row: &mut Row, s: usize, horizon: SimTime) {
         let (sum, n) = self.site_turnaround_all[s];
         row.real(
             "stockout_hours",
-            self.stockout[s].integral(horizon) / HOUR as f64,
+            self.stockout[s].integral_at(horizon) / HOUR as f64,
         )
         .count("tubes", self.site_tubes[s])
         .count("tubes_waiting_max", self.site_waiting_max[s])
