@@ -175,16 +175,16 @@ impl<const LOW: u64, const DIGITS: u8> Waits<LOW, DIGITS> {
     }
 
     fn fill(&self, row: &mut Row) {
-        let (wait, system) = (self.wait.hdr(), self.system.hdr());
+        let (wait, system) = (&self.wait, &self.system);
         let n = wait.len();
         let mins = |ms: f64| if n == 0 { f64::NAN } else { ms / MINUTE as f64 };
-        let q = |h: &Histogram<u32>, p: f64| mins(h.value_at_quantile(p) as f64);
+        let q = |h: &Tally<LOW, DIGITS>, p: f64| mins(h.value_at_quantile(p) as f64);
         row.real(
             "wait_mean_min",
             mins(self.wait_sum as f64 / n.max(1) as f64),
         )
-        .real("wait_p50_min", q(&wait, 0.5))
-        .real("wait_p95_min", q(&wait, 0.95))
+        .real("wait_p50_min", q(wait, 0.5))
+        .real("wait_p95_min", q(wait, 0.95))
         .real("wait_max_min", mins(self.wait_max as f64))
         .real(
             "wait_green_mean_min",
@@ -847,9 +847,7 @@ impl Stats {
             .map(|s| s.tested)
             .sum();
         let vehicle_p95 = match &self.vehicles {
-            Some(v) if !v.wait.is_empty() => {
-                v.wait.hdr().value_at_quantile(0.95) as f64 / MINUTE as f64
-            }
+            Some(v) if !v.wait.is_empty() => v.wait.value_at_quantile(0.95) as f64 / MINUTE as f64,
             _ => f64::NAN,
         };
         row.count("longest_queue", longest.unwrap_or(0))

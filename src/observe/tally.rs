@@ -7,8 +7,9 @@
 //! to that bucket; its [`Tally::hdr`] hands the counts to an HdrHistogram of the same precision
 //! when the figures are written, so that every quantile and bin is HdrHistogram's own and the
 //! same, byte for byte, as recording each value there (the tests below check this against the
-//! crate for random values). Handing over the 41,000 tallies of a 20,560-site city at its end
-//! takes about 0.1 s.
+//! crate for random values). The quantiles of a site's row are read from the counts with the
+//! crate's own steps ([`Tally::value_at_quantile`], tested against the crate the same way):
+//! handing the 41,000 tallies of a 20,560-site city over took about 0.1 s at its end.
 //!
 //! It owns nothing but the counts: quantiles and bins are the crate's.
 
@@ -112,6 +113,38 @@ impl<const LOW: u64, const DIGITS: u8> Tally<LOW, DIGITS> {
         self.counts.iter().all(|&c| c == 0)
     }
 
+    /// Values counted (HdrHistogram's `len`).
+    pub fn len(&self) -> u64 {
+        self.counts.iter().map(|&c| u64::from(c)).sum()
+    }
+
+    /// HdrHistogram's `value_at_quantile` of these counts, without building the histogram:
+    /// the first bucket whose running count reaches `quantile` of the values (at least one
+    /// value; a quantile above 1 is 1), told as the highest value of that bucket (its lowest
+    /// for the quantile 0), and 0 when nothing was counted. The same steps as the crate's, on
+    /// the same buckets; the tests below compare the two. A 20,560-site city's rows took 0.1 s
+    /// to hand 41,000 tallies over to histograms for three quantiles.
+    pub fn value_at_quantile(&self, quantile: f64) -> u64 {
+        let quantile = if quantile > 1.0 { 1.0 } else { quantile };
+        let target = ((quantile * self.len() as f64).ceil() as u64).max(1);
+        let mut running = 0u64;
+        for (i, &c) in self.counts.iter().enumerate() {
+            running += u64::from(c);
+            if running >= target {
+                let lowest = Self::value_at(i);
+                if quantile == 0.0 {
+                    return lowest;
+                }
+                let bucket = Self::ZEROS_BASE - (lowest | Self::MASK).leading_zeros();
+                return match lowest {
+                    u64::MAX => u64::MAX,
+                    v => v.saturating_add(1 << (Self::UNIT + bucket)) - 1,
+                };
+            }
+        }
+        0
+    }
+
     /// An auto-resizing HdrHistogram holding these counts: each bucket's count recorded at the
     /// bucket's lowest value, which HdrHistogram puts in the same bucket, and the top bucket's
     /// at the largest value counted, so that the histogram's maximum is the one that recording
@@ -167,9 +200,11 @@ mod tests {
         let h = t.hdr();
         prop_assert!(h == d, "low {}, digits {}", LOW, DIGITS);
         prop_assert_eq!(h.len(), d.len());
+        prop_assert_eq!(t.len(), d.len());
         prop_assert_eq!(t.is_empty(), values.is_empty());
-        for q in [0.0, 1e-9, 0.5, 0.95, 0.999, 1.0, 1.5] {
+        for q in [0.0, 1e-9, 0.5, 0.95, 0.999, 1.0, 1.5, -0.5, f64::NAN] {
             prop_assert_eq!(h.value_at_quantile(q), d.value_at_quantile(q), "q {}", q);
+            prop_assert_eq!(t.value_at_quantile(q), d.value_at_quantile(q), "q {}", q);
         }
         Ok(())
     }
@@ -186,6 +221,7 @@ mod tests {
         d.add(direct(LOW, DIGITS, b)).unwrap();
         prop_assert!(t.hdr() == d, "low {}, digits {}", LOW, DIGITS);
         prop_assert_eq!(t.hdr().value_at_quantile(q), d.value_at_quantile(q));
+        prop_assert_eq!(t.value_at_quantile(q), d.value_at_quantile(q));
         Ok(())
     }
 
@@ -241,6 +277,10 @@ mod tests {
                 "{LOW} {DIGITS} {values:?}"
             );
             assert_eq!(t.hdr().max(), direct(LOW, DIGITS, values).max());
+            for q in [0.0, 0.5, 0.95, 1.0] {
+                let d = direct(LOW, DIGITS, values).value_at_quantile(q);
+                assert_eq!(t.value_at_quantile(q), d, "{LOW} {DIGITS} {values:?} q {q}");
+            }
         }
     }
 
