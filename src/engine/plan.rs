@@ -120,6 +120,10 @@ pub struct Plan {
     pub lane_window: Option<SimDuration>,
     /// Connected components found.
     pub components: usize,
+    /// Whether a crew that hands over works at each site (such a site keeps each post's end
+    /// time): worked out once here, not by every partition over every team (1,038 partitions
+    /// of the 25.7 M city each scanned its 41,000 teams, about 0.1 s).
+    pub hand_over: Vec<bool>,
 }
 
 /// Union-find over node indices.
@@ -349,6 +353,12 @@ impl Plan {
             .iter()
             .zip(&m.routes)
             .any(|(s, r)| s.part != lab[r.lab].part);
+        let mut hand_over = vec![false; m.sites.len()];
+        for t in m.teams.iter().filter(|t| m.rotas[t.rota].hand_over) {
+            if let crate::model::Place::Sites(ids) = &t.place {
+                ids.iter().for_each(|s| hand_over[s.0 as usize] = true);
+            }
+        }
         Plan {
             parts,
             area,
@@ -359,6 +369,7 @@ impl Plan {
             lookahead: if crossing { lookahead } else { None },
             lane_window: lane_window.filter(|_| !one_queue),
             components: comps.len(),
+            hand_over,
         }
     }
 }

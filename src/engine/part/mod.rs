@@ -424,17 +424,13 @@ impl<'m, O: Observer> Part<'m, O> {
     pub(crate) fn new(m: &'m Model, plan: &'m Plan, id: u32, rep: u32, obs: O) -> Self {
         let members = &plan.parts[id as usize];
         let seed = m.seed;
-        // Sites where a crew that hands over works keep each post's end time.
-        let mut hand_over = vec![false; m.sites.len()];
-        for t in m.teams.iter().filter(|t| m.rotas[t.rota].hand_over) {
-            if let crate::model::Place::Sites(ids) = &t.place {
-                ids.iter().for_each(|s| hand_over[s.0 as usize] = true);
-            }
-        }
         let sites = members
             .sites
             .iter()
-            .map(|&g| sites::site_state(&m.sites[g as usize], seed, rep, hand_over[g as usize]))
+            .map(|&g| {
+                let g = g as usize;
+                sites::site_state(&m.sites[g], seed, rep, plan.hand_over[g])
+            })
             .collect();
         let areas = members
             .areas
