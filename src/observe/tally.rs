@@ -11,7 +11,7 @@
 //! crate's own steps ([`Tally::value_at_quantile`], tested against the crate the same way):
 //! handing the 41,000 tallies of a 20,560-site city over took about 0.1 s at its end.
 //!
-//! It owns nothing but the counts: quantiles and bins are the crate's.
+//! It owns nothing but the counts: bins are the crate's, and quantiles take the crate's steps.
 
 use hdrhistogram::Histogram;
 
