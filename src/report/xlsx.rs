@@ -382,7 +382,8 @@ fn summary_sheet(sheet: &mut Worksheet, rows: &[StringRecord], f: &Formats) -> s
             .write_string_with_format(row, 1, u, &f.unit)
             .map_err(io)?;
         // The mean of whole numbers is not whole: one format for the row from every value.
-        let ci = header.iter().position(|h| h == format!("{name}_ci95"));
+        let ci_name = format!("{name}_ci95");
+        let ci = header.iter().position(|h| h == ci_name);
         let values = reps
             .iter()
             .map(|r| &r[*col])
